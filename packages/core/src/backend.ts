@@ -1,0 +1,133 @@
+import type { EventEmitter } from 'node:events';
+import type { Duplex } from 'node:stream';
+import type {
+  AccessCheckResult,
+  ConnectOptions,
+  CreateSocketOptions,
+  ListenOptions,
+  PeerTargetName,
+  PeerToken,
+  Principal,
+  QueryOptions,
+  SecurityInfo,
+  SecuritySettings,
+  ServerOptions,
+  SocketAddress,
+} from './types.js';
+
+/**
+ * A socket secured by a backend. A `Duplex` usable wherever Node's http, https and undici expect a
+ * `net.Socket`. Every method goes through core's call-order rules, so both backends raise the same
+ * `SecureSocketError` for the same misuse.
+ */
+export interface SecureSocket extends Duplex {
+  /** `'stream'` (TCP) or `'dgram'` (UDP). */
+  readonly socketType: 'stream' | 'dgram';
+  /** `'ipv4'` or `'ipv6'`. */
+  readonly family: 'ipv4' | 'ipv6';
+  /** The backend that made this socket. */
+  readonly backendName: string;
+  /**
+   * Mirrors `WSASetSocketSecurity`. Call once, before connect (clients) or bind (servers).
+   * Absent settings select the default policy.
+   * @throws SecureSocketError `WSAEINVAL` (bad settings, second call, after connect started),
+   *   `WSAEISCONN` (connected), `WSAENOTSOCK` (closed), `WSAEMSGSIZE` (a string too long),
+   *   `WSAEOPNOTSUPP` (policy not supported by the backend).
+   */
+  setSecurity(settings?: SecuritySettings): void;
+  /**
+   * Mirrors `WSASetSocketPeerTargetName`: the principal the peer must authenticate as.
+   * @throws SecureSocketError `WSAEINVAL` (bad name, zero datagram peer address, during connect),
+   *   `WSAEISCONN` (connected), `WSAEAFNOSUPPORT` (address family), `WSAENOTSOCK` (closed).
+   */
+  setPeerTargetName(target: string | PeerTargetName): void;
+  /**
+   * Mirrors `WSADeleteSocketPeerTargetName`. Meant for datagram sockets; deleting a name that was
+   * never set succeeds.
+   * @throws SecureSocketError `WSAEFAULT` (no address), `WSAEINVAL`, `WSAEAFNOSUPPORT`, `WSAENOTSOCK`.
+   */
+  deletePeerTargetName(peerAddress: SocketAddress): void;
+  /**
+   * Mirrors `WSAConnect` on a secured socket: resolves once IPsec negotiation succeeded (or fell back
+   * to clear text under `allowInsecure`).
+   * @throws SecureSocketError `WSAEISCONN`, `WSAEALREADY`, `WSAENOTSOCK`, `WSAEINVAL` (bad target),
+   *   `WSAECONNREFUSED`, `WSAETIMEDOUT`, `ERR_WSASEC_NEGOTIATION_FAILED` (with `negotiationError`),
+   *   `ERR_WSASEC_PEER_NAME_MISMATCH`, `ERR_WSASEC_ABORTED`.
+   */
+  connect(opts: { host: string; port: number; signal?: AbortSignal; timeout?: number }): Promise<void>;
+  /**
+   * Mirrors `WSAQuerySocketSecurity`. The result owns the peer tokens: close it (or `using`).
+   * @throws SecureSocketError `WSAENOTCONN` (not connected), `WSAENOTSOCK` (closed), `WSAEINVAL`
+   *   (bad options), `WSAEMSGSIZE` (datagram socket without a peer address), `WSAECONNRESET`.
+   */
+  querySecurity(opts?: QueryOptions): SecurityInfo;
+  /**
+   * Mirrors `WSAImpersonateSocketPeer` … `WSARevertImpersonation`: runs `fn` synchronously as the
+   * peer (its user, else its machine) and always reverts.
+   * @throws SecureSocketError `ERR_WSASEC_ASYNC_IMPERSONATION` (fn returned a promise; reverted first),
+   *   `WSAENOTCONN`, `WSAENOTSOCK`, `WSAEFAULT` (datagram socket without a peer address).
+   */
+  impersonatePeer<T>(fn: () => T, peerAddress?: SocketAddress): T;
+
+  // The net.Socket surface Node's http stack uses.
+  readonly remoteAddress?: string | undefined;
+  readonly remotePort?: number | undefined;
+  readonly remoteFamily?: string | undefined;
+  readonly localAddress?: string | undefined;
+  readonly localPort?: number | undefined;
+  readonly bytesRead: number;
+  readonly bytesWritten: number;
+  readonly connecting: boolean;
+  setNoDelay(noDelay?: boolean): this;
+  setKeepAlive(enable?: boolean, initialDelay?: number): this;
+  setTimeout(timeout: number, callback?: () => void): this;
+  ref(): this;
+  unref(): this;
+  address(): { address: string; family: string; port: number } | object;
+  destroySoon(): void;
+}
+
+/** A listening secured socket. Emits `'connection'` (SecureSocket), `'error'`, `'close'`, and
+ * `'negotiationError'` (a SecureSocketError for an incoming connection that failed to negotiate). */
+export interface SecureServer extends EventEmitter {
+  /** Binds and listens (the listening socket is secured before bind). Resolves with the bound address. */
+  listen(opts?: ListenOptions): Promise<{ address: string; port: number; family: 'ipv4' | 'ipv6' }>;
+  /** The bound address, or null before listen. */
+  address(): { address: string; port: number; family: 'ipv4' | 'ipv6' } | null;
+  /** Stops accepting; resolves when every accepted connection has closed (like `net.Server.close`). */
+  close(): Promise<void>;
+  /** True while listening. */
+  readonly listening: boolean;
+  /** Accepted connections still open. */
+  readonly connections: number;
+  /** Destroys every accepted connection (like `http.Server.closeAllConnections()`). */
+  closeAllConnections(): void;
+}
+
+/**
+ * The contract every backend implements (`@wsasec/sim`, `@wsasec/native-win`). Backends are
+ * built with {@link defineBackend}, which puts core's call-order rules around their mechanisms.
+ */
+export interface SecureSocketBackend {
+  readonly specificationVersion: 'v1';
+  /** `'sim'`, `'native-win'`, … */
+  readonly name: string;
+  /** Mirrors `WSASocketW`: a new unconnected socket. */
+  createSocket(opts?: CreateSocketOptions): SecureSocket;
+  /** Create + setSecurity + setPeerTargetName + connect, trying each resolved address in turn. */
+  connect(opts: ConnectOptions): Promise<SecureSocket>;
+  /** A listening socket whose accepted connections are secured. */
+  createServer(opts?: ServerOptions, onConnection?: (socket: SecureSocket) => void): SecureServer;
+  /** Who the running code acts as now (the peer, inside `impersonatePeer`). */
+  currentIdentity(): Principal;
+  /** Mirrors `WSARevertImpersonation`: ends any impersonation of the current scope. */
+  revertImpersonation(): void;
+  /**
+   * Mirrors `AccessCheck`: evaluates the DACL of an SDDL security descriptor against a token.
+   * @throws SecureSocketError `WSAEINVAL` (malformed SDDL, zero or non-integer access),
+   *   `ERR_WSASEC_TOKEN_CLOSED`.
+   */
+  accessCheck(token: PeerToken, sddl: string, desiredAccess: number): AccessCheckResult;
+  /** Releases everything the backend holds (servers, sockets, library handles). */
+  close(): Promise<void>;
+}

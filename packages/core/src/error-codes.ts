@@ -1,0 +1,188 @@
+/**
+ * Windows error codes the secure socket functions and IPsec negotiation can report, under their C
+ * names with their Windows values (`winsock2.h`, `winerror.h`).
+ * @module
+ */
+
+/** Winsock error codes (`WSAGetLastError()` values) that wsasec can raise. */
+export const WSA_ERRORS = {
+  WSA_NOT_ENOUGH_MEMORY: 8,
+  WSA_INVALID_PARAMETER: 87,
+  WSA_IO_PENDING: 997,
+  WSAEACCES: 10013,
+  WSAEFAULT: 10014,
+  WSAEINVAL: 10022,
+  WSAEWOULDBLOCK: 10035,
+  WSAEALREADY: 10037,
+  WSAENOTSOCK: 10038,
+  WSAEMSGSIZE: 10040,
+  WSAEOPNOTSUPP: 10045,
+  WSAEAFNOSUPPORT: 10047,
+  WSAEADDRINUSE: 10048,
+  WSAEADDRNOTAVAIL: 10049,
+  WSAENETUNREACH: 10051,
+  WSAECONNABORTED: 10053,
+  WSAECONNRESET: 10054,
+  WSAEISCONN: 10056,
+  WSAENOTCONN: 10057,
+  WSAESHUTDOWN: 10058,
+  WSAETIMEDOUT: 10060,
+  WSAECONNREFUSED: 10061,
+  WSAEHOSTUNREACH: 10065,
+  WSANOTINITIALISED: 10093,
+  WSASYSCALLFAILURE: 10107,
+  WSAHOST_NOT_FOUND: 11001,
+} as const;
+
+/** A Winsock error code name. */
+export type WsaErrorCode = keyof typeof WSA_ERRORS;
+
+export const WSA_NOT_ENOUGH_MEMORY = 8;
+export const WSA_INVALID_PARAMETER = 87;
+export const WSA_IO_PENDING = 997;
+export const WSAEACCES = 10013;
+export const WSAEFAULT = 10014;
+export const WSAEINVAL = 10022;
+export const WSAEWOULDBLOCK = 10035;
+export const WSAEALREADY = 10037;
+export const WSAENOTSOCK = 10038;
+export const WSAEMSGSIZE = 10040;
+export const WSAEOPNOTSUPP = 10045;
+export const WSAEAFNOSUPPORT = 10047;
+export const WSAEADDRINUSE = 10048;
+export const WSAEADDRNOTAVAIL = 10049;
+export const WSAENETUNREACH = 10051;
+export const WSAECONNABORTED = 10053;
+export const WSAECONNRESET = 10054;
+export const WSAEISCONN = 10056;
+export const WSAENOTCONN = 10057;
+export const WSAESHUTDOWN = 10058;
+export const WSAETIMEDOUT = 10060;
+export const WSAECONNREFUSED = 10061;
+export const WSAEHOSTUNREACH = 10065;
+export const WSANOTINITIALISED = 10093;
+export const WSASYSCALLFAILURE = 10107;
+export const WSAHOST_NOT_FOUND = 11001;
+
+/**
+ * IKE/AuthIP negotiation errors (`winerror.h`), reported as `SecureSocketError.negotiationError`
+ * and in `SecurityInfo.negotiationError` (IPSEC2).
+ */
+export const IPSEC_IKE_ERRORS = {
+  ERROR_IPSEC_IKE_NEG_STATUS_BEGIN: 13800,
+  ERROR_IPSEC_IKE_AUTH_FAIL: 13801,
+  ERROR_IPSEC_IKE_ATTRIB_FAIL: 13802,
+  ERROR_IPSEC_IKE_NEGOTIATION_PENDING: 13803,
+  ERROR_IPSEC_IKE_GENERAL_PROCESSING_ERROR: 13804,
+  ERROR_IPSEC_IKE_TIMED_OUT: 13805,
+  ERROR_IPSEC_IKE_NO_CERT: 13806,
+  ERROR_IPSEC_IKE_SA_DELETED: 13807,
+  ERROR_IPSEC_IKE_SA_REAPED: 13808,
+  ERROR_IPSEC_IKE_DROP_NO_RESPONSE: 13813,
+  ERROR_IPSEC_IKE_ERROR: 13816,
+  ERROR_IPSEC_IKE_DH_FAIL: 13822,
+  ERROR_IPSEC_IKE_INVALID_HEADER: 13824,
+  ERROR_IPSEC_IKE_NO_POLICY: 13825,
+  ERROR_IPSEC_IKE_INVALID_SIGNATURE: 13826,
+  ERROR_IPSEC_IKE_KERBEROS_ERROR: 13827,
+  ERROR_IPSEC_IKE_NO_PUBLIC_KEY: 13828,
+  ERROR_IPSEC_IKE_PROCESS_ERR: 13829,
+  ERROR_IPSEC_IKE_INVALID_PAYLOAD: 13843,
+  ERROR_IPSEC_IKE_INVALID_COOKIE: 13846,
+  ERROR_IPSEC_IKE_NO_PEER_CERT: 13847,
+  ERROR_IPSEC_IKE_DECRYPT: 13867,
+  ERROR_IPSEC_IKE_POLICY_MATCH: 13868,
+  ERROR_IPSEC_IKE_UNSUPPORTED_ID: 13869,
+  ERROR_IPSEC_IKE_INVALID_SIG: 13875,
+  ERROR_IPSEC_IKE_INVALID_MAJOR_VERSION: 13880,
+  ERROR_IPSEC_IKE_QM_LIMIT: 13884,
+  ERROR_IPSEC_IKE_MM_EXPIRED: 13885,
+  ERROR_IPSEC_IKE_UNEXPECTED_MESSAGE_ID: 13888,
+  ERROR_IPSEC_IKE_INVALID_AUTH_PAYLOAD: 13889,
+  ERROR_IPSEC_IKE_QM_EXPIRED: 13895,
+  ERROR_IPSEC_IKE_RATELIMIT_DROP: 13903,
+  ERROR_IPSEC_IKE_AUTHORIZATION_FAILURE: 13905,
+} as const;
+
+/** An IKE negotiation error name. */
+export type IpsecIkeErrorCode = keyof typeof IPSEC_IKE_ERRORS;
+
+export const ERROR_IPSEC_IKE_AUTH_FAIL = 13801;
+export const ERROR_IPSEC_IKE_ATTRIB_FAIL = 13802;
+export const ERROR_IPSEC_IKE_GENERAL_PROCESSING_ERROR = 13804;
+export const ERROR_IPSEC_IKE_TIMED_OUT = 13805;
+export const ERROR_IPSEC_IKE_NO_CERT = 13806;
+export const ERROR_IPSEC_IKE_SA_DELETED = 13807;
+export const ERROR_IPSEC_IKE_DROP_NO_RESPONSE = 13813;
+export const ERROR_IPSEC_IKE_DH_FAIL = 13822;
+export const ERROR_IPSEC_IKE_INVALID_HEADER = 13824;
+export const ERROR_IPSEC_IKE_NO_POLICY = 13825;
+export const ERROR_IPSEC_IKE_INVALID_SIGNATURE = 13826;
+export const ERROR_IPSEC_IKE_INVALID_PAYLOAD = 13843;
+export const ERROR_IPSEC_IKE_NO_PEER_CERT = 13847;
+export const ERROR_IPSEC_IKE_DECRYPT = 13867;
+export const ERROR_IPSEC_IKE_POLICY_MATCH = 13868;
+export const ERROR_IPSEC_IKE_UNSUPPORTED_ID = 13869;
+export const ERROR_IPSEC_IKE_QM_EXPIRED = 13895;
+export const ERROR_IPSEC_IKE_RATELIMIT_DROP = 13903;
+export const ERROR_IPSEC_IKE_AUTHORIZATION_FAILURE = 13905;
+
+/**
+ * Library-level error codes (not Windows codes). Each names one situation:
+ * - `ERR_WSASEC_ASYNC_IMPERSONATION`: an impersonation callback returned a promise or thenable.
+ * - `ERR_WSASEC_UNSUPPORTED_PLATFORM`: the backend's system libraries are not on this platform.
+ * - `ERR_WSASEC_BACKEND_NOT_FOUND`: `loadBackend()` could not import the backend package.
+ * - `ERR_WSASEC_INVALID_ARGUMENT`: a value of the wrong JavaScript type where no Windows code fits.
+ * - `ERR_WSASEC_NEGOTIATION_FAILED`: IPsec negotiation failed (see `negotiationError`).
+ * - `ERR_WSASEC_PEER_NAME_MISMATCH`: the authenticated peer is not the target name.
+ * - `ERR_WSASEC_INTEGRITY`: a protected frame failed its integrity check (tamper, replay, reorder).
+ * - `ERR_WSASEC_SOCKET_CLOSED`: the socket was closed or destroyed.
+ * - `ERR_WSASEC_ACCESS_DENIED`: an access check refused the requested rights.
+ * - `ERR_WSASEC_TOKEN_CLOSED`: a peer token was used after `close()`.
+ * - `ERR_WSASEC_ABORTED`: the operation was aborted through an AbortSignal.
+ * - `ERR_WSASEC_LIMIT`: a configured resource bound was exceeded.
+ * - `ERR_WSASEC_INTERNAL`: a broken internal invariant (a bug: please report it).
+ */
+export const LIBRARY_ERRORS = [
+  'ERR_WSASEC_ASYNC_IMPERSONATION',
+  'ERR_WSASEC_UNSUPPORTED_PLATFORM',
+  'ERR_WSASEC_BACKEND_NOT_FOUND',
+  'ERR_WSASEC_INVALID_ARGUMENT',
+  'ERR_WSASEC_NEGOTIATION_FAILED',
+  'ERR_WSASEC_PEER_NAME_MISMATCH',
+  'ERR_WSASEC_INTEGRITY',
+  'ERR_WSASEC_SOCKET_CLOSED',
+  'ERR_WSASEC_ACCESS_DENIED',
+  'ERR_WSASEC_TOKEN_CLOSED',
+  'ERR_WSASEC_ABORTED',
+  'ERR_WSASEC_LIMIT',
+  'ERR_WSASEC_INTERNAL',
+] as const;
+
+/** A library-level error code. */
+export type LibraryErrorCode = (typeof LIBRARY_ERRORS)[number];
+
+/** Every `code` a `SecureSocketError` can carry. */
+export type SecureSocketErrorCode = WsaErrorCode | LibraryErrorCode;
+
+/** The C functions (and library operations) named in `SecureSocketError.syscall`. */
+export type SecureSocketSyscall =
+  | 'WSASetSocketSecurity'
+  | 'WSASetSocketPeerTargetName'
+  | 'WSADeleteSocketPeerTargetName'
+  | 'WSAQuerySocketSecurity'
+  | 'WSAImpersonateSocketPeer'
+  | 'WSARevertImpersonation'
+  | 'WSASocketW'
+  | 'WSAConnect'
+  | 'connect'
+  | 'bind'
+  | 'listen'
+  | 'accept'
+  | 'send'
+  | 'recv'
+  | 'closesocket'
+  | 'AccessCheck'
+  | 'GetTokenInformation'
+  | 'CloseHandle'
+  | (string & {});

@@ -1,0 +1,36 @@
+import type { SecureSocketSyscall, WsaErrorCode } from './error-codes.js';
+import { SecureSocketError } from './errors.js';
+
+const NODE_TO_WSA: Record<string, WsaErrorCode> = {
+  ECONNREFUSED: 'WSAECONNREFUSED',
+  ECONNRESET: 'WSAECONNRESET',
+  ECONNABORTED: 'WSAECONNABORTED',
+  ETIMEDOUT: 'WSAETIMEDOUT',
+  EHOSTUNREACH: 'WSAEHOSTUNREACH',
+  ENETUNREACH: 'WSAENETUNREACH',
+  EADDRINUSE: 'WSAEADDRINUSE',
+  EADDRNOTAVAIL: 'WSAEADDRNOTAVAIL',
+  EAFNOSUPPORT: 'WSAEAFNOSUPPORT',
+  EPIPE: 'WSAECONNRESET',
+  ENOTFOUND: 'WSAHOST_NOT_FOUND',
+  EAI_AGAIN: 'WSAHOST_NOT_FOUND',
+  EACCES: 'WSAEACCES',
+  EISCONN: 'WSAEISCONN',
+  ENOTCONN: 'WSAENOTCONN',
+};
+
+/**
+ * Turns any error into a `SecureSocketError`: one already is stays as it is; Node's socket errors
+ * (`ECONNREFUSED`, …) become their Winsock equivalents; an AbortError becomes `ERR_WSASEC_ABORTED`.
+ */
+export function toSecureSocketError(error: unknown, syscall: SecureSocketSyscall): SecureSocketError {
+  if (SecureSocketError.isInstance(error)) return error;
+  const err = error as { code?: unknown; name?: unknown; message?: unknown } | undefined;
+  if (err?.name === 'AbortError' || err?.code === 'ABORT_ERR') {
+    return new SecureSocketError('ERR_WSASEC_ABORTED', `${syscall} was aborted`, { syscall, cause: error });
+  }
+  const code = typeof err?.code === 'string' ? NODE_TO_WSA[err.code] : undefined;
+  const message = typeof err?.message === 'string' ? err.message : String(error);
+  if (code) return new SecureSocketError(code, `${syscall} failed: ${message}`, { syscall, cause: error });
+  return new SecureSocketError('ERR_WSASEC_INTERNAL', `${syscall} failed: ${message}`, { syscall, cause: error });
+}

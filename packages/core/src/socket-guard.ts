@@ -1,0 +1,226 @@
+import type { SecureSocket } from './backend.js';
+import type { SocketDriver } from './driver.js';
+import { SecureSocketError } from './errors.js';
+import { rejectThenable } from './impersonation.js';
+import type { NormalizedAddress, NormalizedSecuritySettings } from './normalized.js';
+import { toSecureSocketError } from './node-errors.js';
+import type { PeerTargetName, QueryOptions, SecurityInfo, SecuritySettings, SocketAddress } from './types.js';
+import {
+  checkSignal,
+  normalizeAddress,
+  normalizeConnectTarget,
+  normalizePeerTargetName,
+  normalizeQuery,
+  normalizeSecuritySettings,
+} from './validate.js';
+
+/**
+ * The phases of core's call-order state machine. `created → connecting → connected → closed`,
+ * with `secured` and `targetNamed` recorded along the way.
+ */
+export type SocketPhase = 'created' | 'connecting' | 'connected' | 'closed';
+
+/** What core knows of a socket; read it with {@link socketState}. */
+export interface SocketState {
+  readonly phase: SocketPhase;
+  readonly type: 'stream' | 'dgram';
+  readonly family: 'ipv4' | 'ipv6';
+  /** The settings applied by setSecurity (or inherited from the listener), if any. */
+  readonly security: NormalizedSecuritySettings | undefined;
+  /** Target names set, keyed by peer (`'*'` for a stream socket's single name). */
+  readonly targetNames: ReadonlyMap<string, string>;
+}
+
+interface MutableState {
+  phase: SocketPhase;
+  type: 'stream' | 'dgram';
+  family: 'ipv4' | 'ipv6';
+  security: NormalizedSecuritySettings | undefined;
+  targetNames: Map<string, string>;
+}
+
+const STATE = Symbol.for('wsasec.socketState');
+
+/** The call-order state of a `SecureSocket` (undefined for anything else). */
+export function socketState(socket: unknown): SocketState | undefined {
+  if (typeof socket !== 'object' || socket === null) return undefined;
+  return (socket as { [STATE]?: SocketState })[STATE];
+}
+
+function peerKey(peer: NormalizedAddress | undefined): string {
+  return peer ? `${peer.family}|${peer.address}|${peer.port}` : '*';
+}
+
+function isZeroAddress(peer: NormalizedAddress): boolean {
+  return peer.port === 0 && (peer.address === '0.0.0.0' || peer.address === '::');
+}
+
+/** Options for {@link guardSocket}. */
+export interface GuardOptions {
+  type: 'stream' | 'dgram';
+  family: 'ipv4' | 'ipv6';
+  backendName: string;
+  /** Accepted sockets start connected, with the listener's settings. */
+  accepted?: { security: NormalizedSecuritySettings };
+  /** Resolves a host for `connect` to one address of the socket's family. */
+  resolveOne(host: string, family: 'ipv4' | 'ipv6'): Promise<NormalizedAddress>;
+}
+
+/**
+ * Puts core's call-order rules around a driver and returns its stream as a `SecureSocket`.
+ * Every rule is checked before anything is changed, so a rejected call leaves the socket as it was.
+ */
+export function guardSocket(driver: SocketDriver, opts: GuardOptions): SecureSocket {
+  const stream = driver.stream as SecureSocket;
+  const state: MutableState = {
+    phase: opts.accepted ? 'connected' : 'created',
+    type: opts.type,
+    family: opts.family,
+    security: opts.accepted?.security,
+    targetNames: new Map(),
+  };
+  let secured = opts.accepted !== undefined;
+  const markClosed = () => {
+    state.phase = 'closed';
+  };
+  stream.once('close', markClosed);
+  const live = (syscall: string) => {
+    if (state.phase === 'closed' || stream.destroyed) {
+      state.phase = 'closed';
+      throw new SecureSocketError('WSAENOTSOCK', `${syscall}: the socket is closed`, { syscall });
+    }
+  };
+  const protocol = () => state.security?.protocol ?? 0;
+  const checkFamily = (peer: NormalizedAddress, syscall: string) => {
+    if (peer.family !== state.family) {
+      throw new SecureSocketError(
+        'WSAEAFNOSUPPORT',
+        `${syscall}: the peer address is ${peer.family} but the socket is ${state.family}`,
+        { syscall },
+      );
+    }
+  };
+
+  const methods = {
+    setSecurity(settings?: SecuritySettings): void {
+      const syscall = 'WSASetSocketSecurity';
+      live(syscall);
+      if (state.phase === 'connected') {
+        throw new SecureSocketError('WSAEISCONN', 'WSASetSocketSecurity: the socket is already connected; set security before connect', { syscall });
+      }
+      if (state.phase === 'connecting') {
+        throw new SecureSocketError('WSAEINVAL', 'WSASetSocketSecurity: connect has already started; set security before connect', { syscall });
+      }
+      if (secured) {
+        throw new SecureSocketError('WSAEINVAL', 'WSASetSocketSecurity: security is set once per socket and was already set', { syscall });
+      }
+      const normalized = normalizeSecuritySettings(settings, syscall);
+      driver.setSecurity(normalized);
+      secured = true;
+      state.security = normalized;
+    },
+
+    setPeerTargetName(target: string | PeerTargetName): void {
+      const syscall = 'WSASetSocketPeerTargetName';
+      live(syscall);
+      if (state.phase === 'connected') {
+        throw new SecureSocketError('WSAEISCONN', 'WSASetSocketPeerTargetName: the socket is already connected; set the target name before connect', { syscall });
+      }
+      if (state.phase === 'connecting') {
+        throw new SecureSocketError('WSAEINVAL', 'WSASetSocketPeerTargetName: connect has already started; set the target name before connect', { syscall });
+      }
+      const normalized = normalizePeerTargetName(target, protocol(), syscall);
+      if (normalized.peerAddress) checkFamily(normalized.peerAddress, syscall);
+      if (state.type === 'dgram' && (!normalized.peerAddress || isZeroAddress(normalized.peerAddress))) {
+        throw new SecureSocketError('WSAEINVAL', 'WSASetSocketPeerTargetName: a datagram socket needs a peerAddress with a non-zero IP address or port', { syscall });
+      }
+      driver.setPeerTargetName(normalized);
+      state.targetNames.set(state.type === 'stream' ? '*' : peerKey(normalized.peerAddress), normalized.name);
+    },
+
+    deletePeerTargetName(peerAddress: SocketAddress): void {
+      const syscall = 'WSADeleteSocketPeerTargetName';
+      live(syscall);
+      const peer = normalizeAddress(peerAddress, 'peerAddress', syscall);
+      checkFamily(peer, syscall);
+      driver.deletePeerTargetName(peer);
+      state.targetNames.delete(state.type === 'stream' ? '*' : peerKey(peer));
+    },
+
+    async connect(target: { host: string; port: number; signal?: AbortSignal; timeout?: number }): Promise<void> {
+      const syscall = 'WSAConnect';
+      live(syscall);
+      if (state.phase === 'connected') throw new SecureSocketError('WSAEISCONN', 'WSAConnect: the socket is already connected', { syscall });
+      if (state.phase === 'connecting') throw new SecureSocketError('WSAEALREADY', 'WSAConnect: a connect is already in progress', { syscall });
+      if (state.type === 'dgram') {
+        throw new SecureSocketError('WSAEOPNOTSUPP', 'WSAConnect: datagram sockets send to a peer address instead of connecting', { syscall });
+      }
+      const normalized = normalizeConnectTarget(target, syscall);
+      const signal = checkSignal((target as { signal?: unknown }).signal, syscall);
+      if (signal?.aborted) throw new SecureSocketError('ERR_WSASEC_ABORTED', 'WSAConnect: the signal was already aborted', { syscall, cause: signal.reason });
+      state.phase = 'connecting';
+      try {
+        const address = await opts.resolveOne(normalized.host, state.family);
+        checkFamily(address, syscall);
+        live(syscall);
+        await driver.connect(address, normalized, signal);
+        live(syscall);
+        state.phase = 'connected';
+      } catch (error) {
+        const failure = toSecureSocketError(error, syscall);
+        // Fail closed: a socket whose connect failed is never usable in clear text.
+        state.phase = 'closed';
+        if (!stream.destroyed) stream.destroy();
+        throw failure;
+      }
+    },
+
+    querySecurity(query?: QueryOptions): SecurityInfo {
+      const syscall = 'WSAQuerySocketSecurity';
+      live(syscall);
+      const normalized = normalizeQuery(query, protocol(), syscall);
+      if (state.type === 'dgram') {
+        if (!normalized.peerAddress) {
+          throw new SecureSocketError('WSAEMSGSIZE', 'WSAQuerySocketSecurity: a datagram socket needs peerAddress (the template is required)', { syscall });
+        }
+        checkFamily(normalized.peerAddress, syscall);
+        if (isZeroAddress(normalized.peerAddress)) {
+          throw new SecureSocketError('WSAEINVAL', 'WSAQuerySocketSecurity: peerAddress must have a non-zero IP address or port', { syscall });
+        }
+      } else if (state.phase !== 'connected') {
+        throw new SecureSocketError('WSAENOTCONN', 'WSAQuerySocketSecurity: the socket is not connected; query after connect or accept', { syscall });
+      }
+      return driver.querySecurity(normalized);
+    },
+
+    impersonatePeer<T>(fn: () => T, peerAddress?: SocketAddress): T {
+      const syscall = 'WSAImpersonateSocketPeer';
+      if (typeof fn !== 'function') {
+        throw new SecureSocketError('ERR_WSASEC_INVALID_ARGUMENT', 'impersonatePeer needs a synchronous function to run as the peer', { syscall });
+      }
+      live(syscall);
+      let peer: NormalizedAddress | undefined;
+      if (state.type === 'dgram') {
+        if (peerAddress === undefined) {
+          throw new SecureSocketError('WSAEFAULT', 'WSAImpersonateSocketPeer: a datagram socket needs the peer address', { syscall });
+        }
+        peer = normalizeAddress(peerAddress, 'peerAddress', syscall);
+        checkFamily(peer, syscall);
+      } else if (state.phase !== 'connected') {
+        throw new SecureSocketError('WSAENOTCONN', 'WSAImpersonateSocketPeer: the socket is not connected', { syscall });
+      }
+      return rejectThenable(driver.impersonatePeer(fn, peer), syscall);
+    },
+  };
+
+  for (const [name, value] of Object.entries(methods)) {
+    Object.defineProperty(stream, name, { value, configurable: true, writable: true, enumerable: false });
+  }
+  Object.defineProperties(stream, {
+    socketType: { value: opts.type, enumerable: true },
+    family: { value: opts.family, enumerable: true, configurable: true },
+    backendName: { value: opts.backendName, enumerable: true },
+    [STATE]: { value: state as SocketState },
+  });
+  return stream;
+}

@@ -1,0 +1,2 @@
+/** Placeholder until the package's issue fills it. */
+export const PACKAGE = '@wsasec/examples';
