@@ -142,3 +142,28 @@ export const SIZEOF_SOCKET_SECURITY_QUERY_TEMPLATE_IPSEC2 = 152;
 export const SIZEOF_SOCKET_SECURITY_QUERY_INFO = 24;
 export const SIZEOF_SOCKET_SECURITY_QUERY_INFO_IPSEC2 = 64;
 export const SIZEOF_SOCKADDR_STORAGE = 128;
+
+// File-object rights (winnt.h), used as the generic mapping of `accessCheck`.
+export const FILE_READ_DATA = 0x0001;
+export const FILE_WRITE_DATA = 0x0002;
+export const FILE_APPEND_DATA = 0x0004;
+export const FILE_READ_EA = 0x0008;
+export const FILE_WRITE_EA = 0x0010;
+export const FILE_EXECUTE = 0x0020;
+export const FILE_READ_ATTRIBUTES = 0x0080;
+export const FILE_WRITE_ATTRIBUTES = 0x0100;
+export const FILE_GENERIC_READ = 0x0012_0089;
+export const FILE_GENERIC_WRITE = 0x0012_0116;
+export const FILE_GENERIC_EXECUTE = 0x0012_00a0;
+export const FILE_ALL_ACCESS = 0x001f_01ff;
+
+/**
+ * The `GENERIC_MAPPING` every backend's `accessCheck` uses (the file-object mapping), so that
+ * `GENERIC_READ` in an SDDL string or a desired mask means the same on the sim and on Windows.
+ */
+export const DEFAULT_GENERIC_MAPPING = Object.freeze({
+  genericRead: FILE_GENERIC_READ,
+  genericWrite: FILE_GENERIC_WRITE,
+  genericExecute: FILE_GENERIC_EXECUTE,
+  genericAll: FILE_ALL_ACCESS,
+});
