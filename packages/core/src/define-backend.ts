@@ -4,10 +4,17 @@ import { isIP } from 'node:net';
 import type { SecureServer, SecureSocket, SecureSocketBackend } from './backend.js';
 import type { BackendDriver, ServerDriver, SocketDriver } from './driver.js';
 import { SecureSocketError } from './errors.js';
-import type { NormalizedAddress, NormalizedSecuritySettings } from './normalized.js';
 import { toSecureSocketError } from './node-errors.js';
+import type { NormalizedAddress, NormalizedSecuritySettings } from './normalized.js';
 import { guardSocket } from './socket-guard.js';
-import type { AccessCheckResult, ConnectOptions, CreateSocketOptions, ListenOptions, PeerToken, ServerOptions } from './types.js';
+import type {
+  AccessCheckResult,
+  ConnectOptions,
+  CreateSocketOptions,
+  ListenOptions,
+  PeerToken,
+  ServerOptions,
+} from './types.js';
 import {
   checkKeys,
   checkSignal,
@@ -25,7 +32,10 @@ import {
 /** Longest SDDL string accepted by `accessCheck` (characters). */
 export const MAX_SDDL_LENGTH = 65_536;
 
-async function defaultResolve(host: string, family: 'ipv4' | 'ipv6' | undefined): Promise<NormalizedAddress[]> {
+async function defaultResolve(
+  host: string,
+  family: 'ipv4' | 'ipv6' | undefined,
+): Promise<NormalizedAddress[]> {
   const kind = isIP(host);
   if (kind !== 0) return [normalizeAddress({ address: host }, 'host', 'WSAConnect')];
   const found = await lookup(host, { all: true, family: family === 'ipv4' ? 4 : family === 'ipv6' ? 6 : 0 });
@@ -37,7 +47,10 @@ async function defaultResolve(host: string, family: 'ipv4' | 'ipv6' | undefined)
  * order rule enforced once, for all backends alike.
  */
 export function defineBackend(driver: BackendDriver): SecureSocketBackend {
-  const resolveAll = async (host: string, family: 'ipv4' | 'ipv6' | undefined): Promise<NormalizedAddress[]> => {
+  const resolveAll = async (
+    host: string,
+    family: 'ipv4' | 'ipv6' | undefined,
+  ): Promise<NormalizedAddress[]> => {
     let addresses: NormalizedAddress[];
     try {
       addresses = await (driver.resolve ?? defaultResolve)(host, family);
@@ -46,7 +59,11 @@ export function defineBackend(driver: BackendDriver): SecureSocketBackend {
     }
     const matching = family ? addresses.filter((a) => a.family === family) : addresses;
     if (matching.length === 0) {
-      throw new SecureSocketError('WSAHOST_NOT_FOUND', `no ${family ?? 'IP'} address found for ${JSON.stringify(host)}`, { syscall: 'connect' });
+      throw new SecureSocketError(
+        'WSAHOST_NOT_FOUND',
+        `no ${family ?? 'IP'} address found for ${JSON.stringify(host)}`,
+        { syscall: 'connect' },
+      );
     }
     return matching;
   };
@@ -59,7 +76,11 @@ export function defineBackend(driver: BackendDriver): SecureSocketBackend {
   const createSocket = (opts?: CreateSocketOptions): SecureSocket => {
     const syscall = 'WSASocketW';
     if (opts !== undefined && !isPlainObject(opts)) {
-      throw new SecureSocketError('WSAEINVAL', `createSocket options must be { family?, type? }, got ${describeValue(opts)}`, { syscall });
+      throw new SecureSocketError(
+        'WSAEINVAL',
+        `createSocket options must be { family?, type? }, got ${describeValue(opts)}`,
+        { syscall },
+      );
     }
     if (opts) checkKeys(opts, ['family', 'type'], 'createSocket options', syscall);
     const family = normalizeFamily(opts?.family, syscall);
@@ -76,16 +97,29 @@ export function defineBackend(driver: BackendDriver): SecureSocketBackend {
     async connect(opts: ConnectOptions): Promise<SecureSocket> {
       const syscall = 'connect';
       if (!isPlainObject(opts)) {
-        throw new SecureSocketError('WSAEFAULT', `connect needs { host, port, security?, peerTargetName?, signal?, timeout?, family? }, got ${describeValue(opts)}`, { syscall });
+        throw new SecureSocketError(
+          'WSAEFAULT',
+          `connect needs { host, port, security?, peerTargetName?, signal?, timeout?, family? }, got ${describeValue(opts)}`,
+          { syscall },
+        );
       }
-      checkKeys(opts, ['host', 'port', 'family', 'security', 'peerTargetName', 'signal', 'timeout'], 'connect options', syscall);
+      checkKeys(
+        opts,
+        ['host', 'port', 'family', 'security', 'peerTargetName', 'signal', 'timeout'],
+        'connect options',
+        syscall,
+      );
       // Validate everything before touching the network, so bad input never half-connects.
       const settings = normalizeSecuritySettings(opts.security);
       if (opts.peerTargetName !== undefined) normalizePeerTargetName(opts.peerTargetName, settings.protocol);
       const target = normalizeConnectTarget(opts);
       const family = opts.family === undefined ? undefined : normalizeFamily(opts.family, syscall);
       const signal = checkSignal(opts.signal, syscall);
-      if (signal?.aborted) throw new SecureSocketError('ERR_WSASEC_ABORTED', 'connect: the signal was already aborted', { syscall, cause: signal.reason });
+      if (signal?.aborted)
+        throw new SecureSocketError('ERR_WSASEC_ABORTED', 'connect: the signal was already aborted', {
+          syscall,
+          cause: signal.reason,
+        });
       const addresses = await resolveAll(target.host, family);
       let lastError: SecureSocketError | undefined;
       for (const address of addresses) {
@@ -93,7 +127,12 @@ export function defineBackend(driver: BackendDriver): SecureSocketBackend {
         socket.setSecurity(opts.security);
         if (opts.peerTargetName !== undefined) socket.setPeerTargetName(opts.peerTargetName);
         try {
-          await socket.connect({ host: address.address, port: target.port, ...(signal ? { signal } : {}), ...(target.timeout ? { timeout: target.timeout } : {}) });
+          await socket.connect({
+            host: address.address,
+            port: target.port,
+            ...(signal ? { signal } : {}),
+            ...(target.timeout ? { timeout: target.timeout } : {}),
+          });
           return socket;
         } catch (error) {
           lastError = toSecureSocketError(error, 'WSAConnect');
@@ -101,17 +140,28 @@ export function defineBackend(driver: BackendDriver): SecureSocketBackend {
           if (lastError.code.startsWith('ERR_WSASEC_')) throw lastError;
         }
       }
-      throw lastError ?? new SecureSocketError('WSAHOST_NOT_FOUND', `no address to connect to for ${target.host}`, { syscall });
+      throw (
+        lastError ??
+        new SecureSocketError('WSAHOST_NOT_FOUND', `no address to connect to for ${target.host}`, { syscall })
+      );
     },
 
     createServer(opts?: ServerOptions, onConnection?: (socket: SecureSocket) => void): SecureServer {
       const syscall = 'WSASetSocketSecurity';
       if (opts !== undefined && !isPlainObject(opts)) {
-        throw new SecureSocketError('WSAEINVAL', `createServer options must be { security?, family? }, got ${describeValue(opts)}`, { syscall });
+        throw new SecureSocketError(
+          'WSAEINVAL',
+          `createServer options must be { security?, family? }, got ${describeValue(opts)}`,
+          { syscall },
+        );
       }
       if (opts) checkKeys(opts, ['security', 'family'], 'createServer options', syscall);
       if (onConnection !== undefined && typeof onConnection !== 'function') {
-        throw new SecureSocketError('ERR_WSASEC_INVALID_ARGUMENT', 'createServer: onConnection must be a function', { syscall: 'listen' });
+        throw new SecureSocketError(
+          'ERR_WSASEC_INVALID_ARGUMENT',
+          'createServer: onConnection must be a function',
+          { syscall: 'listen' },
+        );
       }
       const security = normalizeSecuritySettings(opts?.security, syscall);
       const family = opts?.family === undefined ? undefined : normalizeFamily(opts.family, 'listen');
@@ -132,12 +182,28 @@ export function defineBackend(driver: BackendDriver): SecureSocketBackend {
 
     accessCheck(token: PeerToken, sddl: string, desiredAccess: number): AccessCheckResult {
       const syscall = 'AccessCheck';
-      if (typeof token !== 'object' || token === null || typeof (token as PeerToken).close !== 'function' || !('user' in token)) {
-        throw new SecureSocketError('ERR_WSASEC_INVALID_ARGUMENT', 'accessCheck needs a PeerToken from querySecurity({ tokenAccess })', { syscall });
+      if (
+        typeof token !== 'object' ||
+        token === null ||
+        typeof (token as PeerToken).close !== 'function' ||
+        !('user' in token)
+      ) {
+        throw new SecureSocketError(
+          'ERR_WSASEC_INVALID_ARGUMENT',
+          'accessCheck needs a PeerToken from querySecurity({ tokenAccess })',
+          { syscall },
+        );
       }
-      if (token.closed) throw new SecureSocketError('ERR_WSASEC_TOKEN_CLOSED', 'accessCheck: the token was closed', { syscall });
+      if (token.closed)
+        throw new SecureSocketError('ERR_WSASEC_TOKEN_CLOSED', 'accessCheck: the token was closed', {
+          syscall,
+        });
       if (typeof sddl !== 'string' || sddl.length === 0 || sddl.length > MAX_SDDL_LENGTH) {
-        throw new SecureSocketError('WSAEINVAL', `accessCheck needs an SDDL security descriptor string (1–${MAX_SDDL_LENGTH} characters), e.g. "D:(A;;GA;;;AU)"`, { syscall });
+        throw new SecureSocketError(
+          'WSAEINVAL',
+          `accessCheck needs an SDDL security descriptor string (1–${MAX_SDDL_LENGTH} characters), e.g. "D:(A;;GA;;;AU)"`,
+          { syscall },
+        );
       }
       const mask = normalizeAccessMask(desiredAccess, 'desiredAccess', syscall, false);
       return driver.accessCheck(token, sddl, mask);
@@ -160,7 +226,11 @@ class SecureServerImpl extends EventEmitter implements SecureServer {
   #connections = new Set<SecureSocket>();
   #closing: Promise<void> | undefined;
 
-  constructor(driver: BackendDriver, security: NormalizedSecuritySettings, family: 'ipv4' | 'ipv6' | undefined) {
+  constructor(
+    driver: BackendDriver,
+    security: NormalizedSecuritySettings,
+    family: 'ipv4' | 'ipv6' | undefined,
+  ) {
     super();
     this.#driver = driver;
     this.#security = security;
@@ -181,15 +251,36 @@ class SecureServerImpl extends EventEmitter implements SecureServer {
 
   async listen(opts: ListenOptions = {}) {
     const syscall = 'listen';
-    if (!isPlainObject(opts)) throw new SecureSocketError('WSAEINVAL', `listen options must be { host?, port?, backlog? }, got ${describeValue(opts)}`, { syscall });
+    if (!isPlainObject(opts))
+      throw new SecureSocketError(
+        'WSAEINVAL',
+        `listen options must be { host?, port?, backlog? }, got ${describeValue(opts)}`,
+        { syscall },
+      );
     checkKeys(opts, ['host', 'port', 'backlog'], 'listen options', syscall);
-    if (this.#server || this.#closing) throw new SecureSocketError('WSAEINVAL', 'listen: the server is already listening or closed', { syscall });
-    const family = this.#family ?? (typeof opts.host === 'string' && isIP(opts.host.replace(/^\[|\]$/g, '')) === 6 ? 'ipv6' : 'ipv4');
-    const host = normalizeAddress({ address: opts.host ?? (family === 'ipv6' ? '::1' : '127.0.0.1'), port: opts.port ?? 0 }, 'listen address', syscall);
-    if (host.family !== family) throw new SecureSocketError('WSAEAFNOSUPPORT', `listen: ${host.address} is not an ${family} address`, { syscall });
+    if (this.#server || this.#closing)
+      throw new SecureSocketError('WSAEINVAL', 'listen: the server is already listening or closed', {
+        syscall,
+      });
+    const family =
+      this.#family ??
+      (typeof opts.host === 'string' && isIP(opts.host.replace(/^\[|\]$/g, '')) === 6 ? 'ipv6' : 'ipv4');
+    const host = normalizeAddress(
+      { address: opts.host ?? (family === 'ipv6' ? '::1' : '127.0.0.1'), port: opts.port ?? 0 },
+      'listen address',
+      syscall,
+    );
+    if (host.family !== family)
+      throw new SecureSocketError('WSAEAFNOSUPPORT', `listen: ${host.address} is not an ${family} address`, {
+        syscall,
+      });
     const backlog = opts.backlog;
     if (backlog !== undefined && (typeof backlog !== 'number' || !Number.isInteger(backlog) || backlog < 0)) {
-      throw new SecureSocketError('WSAEINVAL', `listen: backlog must be a non-negative integer, got ${describeValue(backlog)}`, { syscall });
+      throw new SecureSocketError(
+        'WSAEINVAL',
+        `listen: backlog must be a non-negative integer, got ${describeValue(backlog)}`,
+        { syscall },
+      );
     }
     const security = this.#security;
     const server = this.#driver.createServer(
@@ -220,7 +311,8 @@ class SecureServerImpl extends EventEmitter implements SecureServer {
       family,
       backendName: this.#driver.name,
       accepted: { security },
-      resolveOne: () => Promise.reject(new SecureSocketError('WSAEISCONN', 'an accepted socket is already connected')),
+      resolveOne: () =>
+        Promise.reject(new SecureSocketError('WSAEISCONN', 'an accepted socket is already connected')),
     });
     if (this.#closing) {
       socket.destroy();

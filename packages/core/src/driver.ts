@@ -19,7 +19,10 @@ export interface BackendDriver {
   /** A new unconnected socket of the given family and type. */
   createSocket(opts: { family: 'ipv4' | 'ipv6'; type: 'stream' | 'dgram' }): SocketDriver;
   /** A listening socket secured with `security` before bind. */
-  createServer(opts: { family: 'ipv4' | 'ipv6'; security: NormalizedSecuritySettings }, events: ServerDriverEvents): ServerDriver;
+  createServer(
+    opts: { family: 'ipv4' | 'ipv6'; security: NormalizedSecuritySettings },
+    events: ServerDriverEvents,
+  ): ServerDriver;
   /** Host names to try for a connect, in order (IP literals pass through). */
   resolve?(host: string, family: 'ipv4' | 'ipv6' | undefined): Promise<NormalizedAddress[]>;
   currentIdentity(): Principal;
@@ -37,7 +40,11 @@ export interface SocketDriver {
   setPeerTargetName(target: NormalizedPeerTargetName): void;
   deletePeerTargetName(peer: NormalizedAddress): void;
   /** Connects to one resolved address; resolves after negotiation. Rejects with a SecureSocketError. */
-  connect(address: NormalizedAddress, target: NormalizedConnectTarget, signal: AbortSignal | undefined): Promise<void>;
+  connect(
+    address: NormalizedAddress,
+    target: NormalizedConnectTarget,
+    signal: AbortSignal | undefined,
+  ): Promise<void>;
   querySecurity(query: NormalizedQuery): SecurityInfo;
   /** Runs fn as the peer and reverts before returning or throwing. */
   impersonatePeer<T>(fn: () => T, peer: NormalizedAddress | undefined): T;

@@ -54,10 +54,14 @@ export class SecureSocketError extends Error {
   /** Builds the error for a Windows error number (`WSAGetLastError()` value). */
   static fromErrno(errno: number, syscall: SecureSocketSyscall, message?: string): SecureSocketError {
     const code = wsaCodeName(errno);
-    return new SecureSocketError(code ?? 'ERR_WSASEC_INTERNAL', message ?? `${syscall} failed with ${code ?? 'Windows error'} (${errno})`, {
-      syscall,
-      errno,
-    });
+    return new SecureSocketError(
+      code ?? 'ERR_WSASEC_INTERNAL',
+      message ?? `${syscall} failed with ${code ?? 'Windows error'} (${errno})`,
+      {
+        syscall,
+        errno,
+      },
+    );
   }
 }
 
@@ -75,5 +79,7 @@ export function ikeErrorName(value: number): string | undefined {
 
 /** True when `code` is one of the documented `SecureSocketError` codes. */
 export function isDocumentedErrorCode(code: unknown): code is SecureSocketErrorCode {
-  return typeof code === 'string' && (code in WSA_ERRORS || (LIBRARY_ERRORS as readonly string[]).includes(code));
+  return (
+    typeof code === 'string' && (code in WSA_ERRORS || (LIBRARY_ERRORS as readonly string[]).includes(code))
+  );
 }

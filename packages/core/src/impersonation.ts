@@ -15,7 +15,11 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
  * raised after reverting: on Windows impersonation belongs to the OS thread, and the code after an
  * `await` would run as whoever the thread is then.
  */
-export function runImpersonated<T>(begin: () => () => void, fn: () => T, syscall = 'WSAImpersonateSocketPeer'): T {
+export function runImpersonated<T>(
+  begin: () => () => void,
+  fn: () => T,
+  syscall = 'WSAImpersonateSocketPeer',
+): T {
   const revert = begin();
   let result: T;
   try {

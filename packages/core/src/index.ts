@@ -4,17 +4,43 @@
  * enforced once for every backend.
  * @packageDocumentation
  */
-export * from './constants.js';
-export * from './error-codes.js';
-export { SecureSocketError, type SecureSocketErrorOptions, wsaCodeName, ikeErrorName, isDocumentedErrorCode } from './errors.js';
-export type * from './types.js';
+
 export type * from './backend.js';
-export type * from './driver.js';
-export type * from './normalized.js';
+export * from './constants.js';
 export { defineBackend, MAX_SDDL_LENGTH } from './define-backend.js';
-export { guardSocket, socketState, type SocketPhase, type SocketState, type GuardOptions } from './socket-guard.js';
-export { runImpersonated, rejectThenable } from './impersonation.js';
+export type * from './driver.js';
+export * from './error-codes.js';
+export {
+  ikeErrorName,
+  isDocumentedErrorCode,
+  SecureSocketError,
+  type SecureSocketErrorOptions,
+  wsaCodeName,
+} from './errors.js';
+export { rejectThenable, runImpersonated } from './impersonation.js';
+export {
+  BACKEND_PACKAGES,
+  type BackendModule,
+  type BackendName,
+  type LoadBackendOptions,
+  loadBackend,
+} from './load-backend.js';
 export { toSecureSocketError } from './node-errors.js';
+export type * from './normalized.js';
+export {
+  createPeerToken,
+  createSecurityInfo,
+  type PeerTokenInit,
+  type SecurityInfoInit,
+} from './security-info.js';
+export {
+  type GuardOptions,
+  guardSocket,
+  type SocketPhase,
+  type SocketState,
+  socketState,
+} from './socket-guard.js';
+export type * from './types.js';
 export {
   CREDENTIAL_LIMITS,
   MAX_TARGET_NAME_LENGTH,
@@ -28,5 +54,3 @@ export {
   normalizeSecuritySettings,
   protocolName,
 } from './validate.js';
-export { loadBackend, BACKEND_PACKAGES, type BackendName, type BackendModule, type LoadBackendOptions } from './load-backend.js';
-export { createSecurityInfo, createPeerToken, type SecurityInfoInit, type PeerTokenInit } from './security-info.js';

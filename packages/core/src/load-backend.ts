@@ -13,7 +13,9 @@ export type BackendName = keyof typeof BACKEND_PACKAGES;
 /** What a backend package exports for {@link loadBackend}. */
 export interface BackendModule {
   /** Builds the backend from environment variables (`WSASEC_SIM_REALM`, …). */
-  createBackendFromEnv(env: Record<string, string | undefined>): SecureSocketBackend | Promise<SecureSocketBackend>;
+  createBackendFromEnv(
+    env: Record<string, string | undefined>,
+  ): SecureSocketBackend | Promise<SecureSocketBackend>;
 }
 
 /** Options of {@link loadBackend}. */
@@ -50,13 +52,20 @@ export async function loadBackend(opts: LoadBackendOptions = {}): Promise<Secure
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
-      throw new SecureSocketError('ERR_WSASEC_BACKEND_NOT_FOUND', `the ${name} backend needs the package ${specifier}: install it (pnpm add ${specifier})`, { cause: error });
+      throw new SecureSocketError(
+        'ERR_WSASEC_BACKEND_NOT_FOUND',
+        `the ${name} backend needs the package ${specifier}: install it (pnpm add ${specifier})`,
+        { cause: error },
+      );
     }
     throw error;
   }
   const create = (mod as Partial<BackendModule>).createBackendFromEnv;
   if (typeof create !== 'function') {
-    throw new SecureSocketError('ERR_WSASEC_BACKEND_NOT_FOUND', `${specifier} does not export createBackendFromEnv(); is it a wsasec backend of a matching version?`);
+    throw new SecureSocketError(
+      'ERR_WSASEC_BACKEND_NOT_FOUND',
+      `${specifier} does not export createBackendFromEnv(); is it a wsasec backend of a matching version?`,
+    );
   }
   return create(env);
 }

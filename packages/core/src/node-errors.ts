@@ -32,5 +32,8 @@ export function toSecureSocketError(error: unknown, syscall: SecureSocketSyscall
   const code = typeof err?.code === 'string' ? NODE_TO_WSA[err.code] : undefined;
   const message = typeof err?.message === 'string' ? err.message : String(error);
   if (code) return new SecureSocketError(code, `${syscall} failed: ${message}`, { syscall, cause: error });
-  return new SecureSocketError('ERR_WSASEC_INTERNAL', `${syscall} failed: ${message}`, { syscall, cause: error });
+  return new SecureSocketError('ERR_WSASEC_INTERNAL', `${syscall} failed: ${message}`, {
+    syscall,
+    cause: error,
+  });
 }

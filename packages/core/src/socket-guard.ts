@@ -2,8 +2,8 @@ import type { SecureSocket } from './backend.js';
 import type { SocketDriver } from './driver.js';
 import { SecureSocketError } from './errors.js';
 import { rejectThenable } from './impersonation.js';
-import type { NormalizedAddress, NormalizedSecuritySettings } from './normalized.js';
 import { toSecureSocketError } from './node-errors.js';
+import type { NormalizedAddress, NormalizedSecuritySettings } from './normalized.js';
 import type { PeerTargetName, QueryOptions, SecurityInfo, SecuritySettings, SocketAddress } from './types.js';
 import {
   checkSignal,
@@ -106,13 +106,25 @@ export function guardSocket(driver: SocketDriver, opts: GuardOptions): SecureSoc
       const syscall = 'WSASetSocketSecurity';
       live(syscall);
       if (state.phase === 'connected') {
-        throw new SecureSocketError('WSAEISCONN', 'WSASetSocketSecurity: the socket is already connected; set security before connect', { syscall });
+        throw new SecureSocketError(
+          'WSAEISCONN',
+          'WSASetSocketSecurity: the socket is already connected; set security before connect',
+          { syscall },
+        );
       }
       if (state.phase === 'connecting') {
-        throw new SecureSocketError('WSAEINVAL', 'WSASetSocketSecurity: connect has already started; set security before connect', { syscall });
+        throw new SecureSocketError(
+          'WSAEINVAL',
+          'WSASetSocketSecurity: connect has already started; set security before connect',
+          { syscall },
+        );
       }
       if (secured) {
-        throw new SecureSocketError('WSAEINVAL', 'WSASetSocketSecurity: security is set once per socket and was already set', { syscall });
+        throw new SecureSocketError(
+          'WSAEINVAL',
+          'WSASetSocketSecurity: security is set once per socket and was already set',
+          { syscall },
+        );
       }
       const normalized = normalizeSecuritySettings(settings, syscall);
       driver.setSecurity(normalized);
@@ -124,15 +136,27 @@ export function guardSocket(driver: SocketDriver, opts: GuardOptions): SecureSoc
       const syscall = 'WSASetSocketPeerTargetName';
       live(syscall);
       if (state.phase === 'connected') {
-        throw new SecureSocketError('WSAEISCONN', 'WSASetSocketPeerTargetName: the socket is already connected; set the target name before connect', { syscall });
+        throw new SecureSocketError(
+          'WSAEISCONN',
+          'WSASetSocketPeerTargetName: the socket is already connected; set the target name before connect',
+          { syscall },
+        );
       }
       if (state.phase === 'connecting') {
-        throw new SecureSocketError('WSAEINVAL', 'WSASetSocketPeerTargetName: connect has already started; set the target name before connect', { syscall });
+        throw new SecureSocketError(
+          'WSAEINVAL',
+          'WSASetSocketPeerTargetName: connect has already started; set the target name before connect',
+          { syscall },
+        );
       }
       const normalized = normalizePeerTargetName(target, protocol(), syscall);
       if (normalized.peerAddress) checkFamily(normalized.peerAddress, syscall);
       if (state.type === 'dgram' && (!normalized.peerAddress || isZeroAddress(normalized.peerAddress))) {
-        throw new SecureSocketError('WSAEINVAL', 'WSASetSocketPeerTargetName: a datagram socket needs a peerAddress with a non-zero IP address or port', { syscall });
+        throw new SecureSocketError(
+          'WSAEINVAL',
+          'WSASetSocketPeerTargetName: a datagram socket needs a peerAddress with a non-zero IP address or port',
+          { syscall },
+        );
       }
       driver.setPeerTargetName(normalized);
       state.targetNames.set(state.type === 'stream' ? '*' : peerKey(normalized.peerAddress), normalized.name);
@@ -147,17 +171,34 @@ export function guardSocket(driver: SocketDriver, opts: GuardOptions): SecureSoc
       state.targetNames.delete(state.type === 'stream' ? '*' : peerKey(peer));
     },
 
-    async connect(target: { host: string; port: number; signal?: AbortSignal; timeout?: number }): Promise<void> {
+    async connect(target: {
+      host: string;
+      port: number;
+      signal?: AbortSignal;
+      timeout?: number;
+    }): Promise<void> {
       const syscall = 'WSAConnect';
       live(syscall);
-      if (state.phase === 'connected') throw new SecureSocketError('WSAEISCONN', 'WSAConnect: the socket is already connected', { syscall });
-      if (state.phase === 'connecting') throw new SecureSocketError('WSAEALREADY', 'WSAConnect: a connect is already in progress', { syscall });
+      if (state.phase === 'connected')
+        throw new SecureSocketError('WSAEISCONN', 'WSAConnect: the socket is already connected', { syscall });
+      if (state.phase === 'connecting')
+        throw new SecureSocketError('WSAEALREADY', 'WSAConnect: a connect is already in progress', {
+          syscall,
+        });
       if (state.type === 'dgram') {
-        throw new SecureSocketError('WSAEOPNOTSUPP', 'WSAConnect: datagram sockets send to a peer address instead of connecting', { syscall });
+        throw new SecureSocketError(
+          'WSAEOPNOTSUPP',
+          'WSAConnect: datagram sockets send to a peer address instead of connecting',
+          { syscall },
+        );
       }
       const normalized = normalizeConnectTarget(target, syscall);
       const signal = checkSignal((target as { signal?: unknown }).signal, syscall);
-      if (signal?.aborted) throw new SecureSocketError('ERR_WSASEC_ABORTED', 'WSAConnect: the signal was already aborted', { syscall, cause: signal.reason });
+      if (signal?.aborted)
+        throw new SecureSocketError('ERR_WSASEC_ABORTED', 'WSAConnect: the signal was already aborted', {
+          syscall,
+          cause: signal.reason,
+        });
       state.phase = 'connecting';
       try {
         const address = await opts.resolveOne(normalized.host, state.family);
@@ -181,14 +222,26 @@ export function guardSocket(driver: SocketDriver, opts: GuardOptions): SecureSoc
       const normalized = normalizeQuery(query, protocol(), syscall);
       if (state.type === 'dgram') {
         if (!normalized.peerAddress) {
-          throw new SecureSocketError('WSAEMSGSIZE', 'WSAQuerySocketSecurity: a datagram socket needs peerAddress (the template is required)', { syscall });
+          throw new SecureSocketError(
+            'WSAEMSGSIZE',
+            'WSAQuerySocketSecurity: a datagram socket needs peerAddress (the template is required)',
+            { syscall },
+          );
         }
         checkFamily(normalized.peerAddress, syscall);
         if (isZeroAddress(normalized.peerAddress)) {
-          throw new SecureSocketError('WSAEINVAL', 'WSAQuerySocketSecurity: peerAddress must have a non-zero IP address or port', { syscall });
+          throw new SecureSocketError(
+            'WSAEINVAL',
+            'WSAQuerySocketSecurity: peerAddress must have a non-zero IP address or port',
+            { syscall },
+          );
         }
       } else if (state.phase !== 'connected') {
-        throw new SecureSocketError('WSAENOTCONN', 'WSAQuerySocketSecurity: the socket is not connected; query after connect or accept', { syscall });
+        throw new SecureSocketError(
+          'WSAENOTCONN',
+          'WSAQuerySocketSecurity: the socket is not connected; query after connect or accept',
+          { syscall },
+        );
       }
       return driver.querySecurity(normalized);
     },
@@ -196,18 +249,28 @@ export function guardSocket(driver: SocketDriver, opts: GuardOptions): SecureSoc
     impersonatePeer<T>(fn: () => T, peerAddress?: SocketAddress): T {
       const syscall = 'WSAImpersonateSocketPeer';
       if (typeof fn !== 'function') {
-        throw new SecureSocketError('ERR_WSASEC_INVALID_ARGUMENT', 'impersonatePeer needs a synchronous function to run as the peer', { syscall });
+        throw new SecureSocketError(
+          'ERR_WSASEC_INVALID_ARGUMENT',
+          'impersonatePeer needs a synchronous function to run as the peer',
+          { syscall },
+        );
       }
       live(syscall);
       let peer: NormalizedAddress | undefined;
       if (state.type === 'dgram') {
         if (peerAddress === undefined) {
-          throw new SecureSocketError('WSAEFAULT', 'WSAImpersonateSocketPeer: a datagram socket needs the peer address', { syscall });
+          throw new SecureSocketError(
+            'WSAEFAULT',
+            'WSAImpersonateSocketPeer: a datagram socket needs the peer address',
+            { syscall },
+          );
         }
         peer = normalizeAddress(peerAddress, 'peerAddress', syscall);
         checkFamily(peer, syscall);
       } else if (state.phase !== 'connected') {
-        throw new SecureSocketError('WSAENOTCONN', 'WSAImpersonateSocketPeer: the socket is not connected', { syscall });
+        throw new SecureSocketError('WSAENOTCONN', 'WSAImpersonateSocketPeer: the socket is not connected', {
+          syscall,
+        });
       }
       return rejectThenable(driver.impersonatePeer(fn, peer), syscall);
     },

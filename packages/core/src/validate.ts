@@ -34,9 +34,11 @@ function fail(code: SecureSocketErrorCode, syscall: SecureSocketSyscall, message
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'string') return value.length > 40 ? `a string of ${value.length} characters` : JSON.stringify(value);
+  if (typeof value === 'string')
+    return value.length > 40 ? `a string of ${value.length} characters` : JSON.stringify(value);
   if (typeof value === 'object') return 'an object';
-  if (typeof value === 'bigint' || typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (typeof value === 'bigint' || typeof value === 'number' || typeof value === 'boolean')
+    return String(value);
   return typeof value;
 }
 
@@ -46,22 +48,36 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-function checkKeys(obj: Record<string, unknown>, allowed: readonly string[], what: string, syscall: SecureSocketSyscall) {
+function checkKeys(
+  obj: Record<string, unknown>,
+  allowed: readonly string[],
+  what: string,
+  syscall: SecureSocketSyscall,
+) {
   for (const key of Object.keys(obj)) {
     if (!allowed.includes(key)) {
-      fail('WSAEINVAL', syscall, `${what} has an unknown field "${key}"; accepted fields: ${allowed.join(', ')}`);
+      fail(
+        'WSAEINVAL',
+        syscall,
+        `${what} has an unknown field "${key}"; accepted fields: ${allowed.join(', ')}`,
+      );
     }
   }
 }
 
 function optionalBoolean(value: unknown, field: string, syscall: SecureSocketSyscall): boolean {
   if (value === undefined) return false;
-  if (typeof value !== 'boolean') fail('WSAEINVAL', syscall, `${field} must be true or false, got ${describe(value)}`);
+  if (typeof value !== 'boolean')
+    fail('WSAEINVAL', syscall, `${field} must be true or false, got ${describe(value)}`);
   return value;
 }
 
 /** Normalizes a `SOCKET_SECURITY_PROTOCOL` given by name or C value. */
-export function normalizeProtocol(value: unknown, syscall: SecureSocketSyscall, field = 'protocol'): 0 | 1 | 2 {
+export function normalizeProtocol(
+  value: unknown,
+  syscall: SecureSocketSyscall,
+  field = 'protocol',
+): 0 | 1 | 2 {
   switch (value) {
     case 'default':
     case 0:
@@ -91,11 +107,19 @@ export function protocolName(value: 0 | 1 | 2): 'default' | 'ipsec' | 'ipsec2' {
  * Returns undefined for the zero GUID (which the C API treats as "not given").
  * @throws SecureSocketError WSAEINVAL for anything else.
  */
-export function normalizeGuid(value: unknown, field: string, syscall: SecureSocketSyscall): string | undefined {
+export function normalizeGuid(
+  value: unknown,
+  field: string,
+  syscall: SecureSocketSyscall,
+): string | undefined {
   if (value === undefined) return undefined;
   const match = typeof value === 'string' ? GUID_RE.exec(value) : null;
   if (!match?.[1]) {
-    fail('WSAEINVAL', syscall, `${field} must be a GUID string like 8c2d4144-f8e0-42c0-94ce-7ccfc63b2f9b, got ${describe(value)}`);
+    fail(
+      'WSAEINVAL',
+      syscall,
+      `${field} must be a GUID string like 8c2d4144-f8e0-42c0-94ce-7ccfc63b2f9b, got ${describe(value)}`,
+    );
   }
   const guid = match[1].toLowerCase();
   return guid === ZERO_GUID ? undefined : guid;
@@ -108,21 +132,41 @@ function boundedString(
   syscall: SecureSocketSyscall,
   allowEmpty: boolean,
 ): string {
-  if (typeof value !== 'string') fail('WSAEINVAL', syscall, `${field} must be a string, got ${describe(value)}`);
+  if (typeof value !== 'string')
+    fail('WSAEINVAL', syscall, `${field} must be a string, got ${describe(value)}`);
   if (!allowEmpty && value.length === 0) fail('WSAEINVAL', syscall, `${field} must not be empty`);
   if (value.includes('\0')) fail('WSAEINVAL', syscall, `${field} must not contain NUL characters`);
-  if (value.length > max) fail('WSAEMSGSIZE', syscall, `${field} is ${value.length} UTF-16 units long; at most ${max} are accepted`);
-  if (!value.isWellFormed()) fail('WSAEINVAL', syscall, `${field} must be well-formed Unicode (no lone surrogates)`);
+  if (value.length > max)
+    fail(
+      'WSAEMSGSIZE',
+      syscall,
+      `${field} is ${value.length} UTF-16 units long; at most ${max} are accepted`,
+    );
+  if (!value.isWellFormed())
+    fail('WSAEINVAL', syscall, `${field} must be well-formed Unicode (no lone surrogates)`);
   return value;
 }
 
-function normalizeCredentials(value: unknown, syscall: SecureSocketSyscall): NormalizedSecuritySettings['credentials'] {
+function normalizeCredentials(
+  value: unknown,
+  syscall: SecureSocketSyscall,
+): NormalizedSecuritySettings['credentials'] {
   if (value === undefined) return undefined;
   if (!isPlainObject(value)) {
-    fail('WSAEINVAL', syscall, `ipsec.credentials must be an object { user, domain?, password }, got ${describe(value)}`);
+    fail(
+      'WSAEINVAL',
+      syscall,
+      `ipsec.credentials must be an object { user, domain?, password }, got ${describe(value)}`,
+    );
   }
   checkKeys(value, ['user', 'domain', 'password'], 'ipsec.credentials', syscall);
-  let user = boundedString(value.user, 'ipsec.credentials.user', CREDENTIAL_LIMITS.user + CREDENTIAL_LIMITS.domain + 1, syscall, false);
+  let user = boundedString(
+    value.user,
+    'ipsec.credentials.user',
+    CREDENTIAL_LIMITS.user + CREDENTIAL_LIMITS.domain + 1,
+    syscall,
+    false,
+  );
   let domain =
     value.domain === undefined
       ? undefined
@@ -131,13 +175,29 @@ function normalizeCredentials(value: unknown, syscall: SecureSocketSyscall): Nor
   if (typeof value.password !== 'string') {
     fail('WSAEINVAL', syscall, 'ipsec.credentials.password must be a string');
   }
-  const password = boundedString(value.password, 'ipsec.credentials.password', CREDENTIAL_LIMITS.password, syscall, true);
+  const password = boundedString(
+    value.password,
+    'ipsec.credentials.password',
+    CREDENTIAL_LIMITS.password,
+    syscall,
+    true,
+  );
   const slash = user.indexOf('\\');
   if (slash >= 0) {
     if (domain !== undefined) {
-      fail('WSAEINVAL', syscall, 'ipsec.credentials: give the domain either as DOMAIN\\user or as domain, not both');
+      fail(
+        'WSAEINVAL',
+        syscall,
+        'ipsec.credentials: give the domain either as DOMAIN\\user or as domain, not both',
+      );
     }
-    domain = boundedString(user.slice(0, slash), 'ipsec.credentials.user (domain part)', CREDENTIAL_LIMITS.domain, syscall, false);
+    domain = boundedString(
+      user.slice(0, slash),
+      'ipsec.credentials.user (domain part)',
+      CREDENTIAL_LIMITS.domain,
+      syscall,
+      false,
+    );
     user = user.slice(slash + 1);
   }
   boundedString(user, 'ipsec.credentials.user', CREDENTIAL_LIMITS.user, syscall, false);
@@ -158,18 +218,34 @@ export function normalizeSecuritySettings(
     return { structure: 'none', protocol: 0, securityFlags: 0, ipsecFlags: 0 };
   }
   if (!isPlainObject(value)) {
-    fail('WSAEINVAL', syscall, `security settings must be an object { protocol?, guaranteeEncryption?, allowInsecure?, ipsec? } or undefined, got ${describe(value)}`);
+    fail(
+      'WSAEINVAL',
+      syscall,
+      `security settings must be an object { protocol?, guaranteeEncryption?, allowInsecure?, ipsec? } or undefined, got ${describe(value)}`,
+    );
   }
-  checkKeys(value, ['protocol', 'guaranteeEncryption', 'allowInsecure', 'ipsec'], 'security settings', syscall);
+  checkKeys(
+    value,
+    ['protocol', 'guaranteeEncryption', 'allowInsecure', 'ipsec'],
+    'security settings',
+    syscall,
+  );
   const hasIpsec = value.ipsec !== undefined;
-  const protocol = value.protocol === undefined ? (hasIpsec ? 1 : 0) : normalizeProtocol(value.protocol, syscall);
+  const protocol =
+    value.protocol === undefined ? (hasIpsec ? 1 : 0) : normalizeProtocol(value.protocol, syscall);
   let securityFlags = 0;
-  if (optionalBoolean(value.guaranteeEncryption, 'guaranteeEncryption', syscall)) securityFlags |= SOCKET_SETTINGS_GUARANTEE_ENCRYPTION;
-  if (optionalBoolean(value.allowInsecure, 'allowInsecure', syscall)) securityFlags |= SOCKET_SETTINGS_ALLOW_INSECURE;
+  if (optionalBoolean(value.guaranteeEncryption, 'guaranteeEncryption', syscall))
+    securityFlags |= SOCKET_SETTINGS_GUARANTEE_ENCRYPTION;
+  if (optionalBoolean(value.allowInsecure, 'allowInsecure', syscall))
+    securityFlags |= SOCKET_SETTINGS_ALLOW_INSECURE;
   if (!hasIpsec) return { structure: 'basic', protocol, securityFlags, ipsecFlags: 0 };
 
   if (protocol === 0) {
-    fail('WSAEINVAL', syscall, "ipsec settings need protocol 'ipsec' or 'ipsec2' (SOCKET_SECURITY_SETTINGS_IPSEC), not 'default'");
+    fail(
+      'WSAEINVAL',
+      syscall,
+      "ipsec settings need protocol 'ipsec' or 'ipsec2' (SOCKET_SECURITY_SETTINGS_IPSEC), not 'default'",
+    );
   }
   const ipsec = value.ipsec;
   if (!isPlainObject(ipsec)) fail('WSAEINVAL', syscall, `ipsec must be an object, got ${describe(ipsec)}`);
@@ -188,10 +264,20 @@ export function normalizeSecuritySettings(
     syscall,
   );
   let ipsecFlags = 0;
-  if (optionalBoolean(ipsec.skipFilterInstantiation, 'ipsec.skipFilterInstantiation', syscall)) ipsecFlags |= SOCKET_SETTINGS_IPSEC_SKIP_FILTER_INSTANTIATION;
-  if (optionalBoolean(ipsec.optionalPeerNameVerification, 'ipsec.optionalPeerNameVerification', syscall)) ipsecFlags |= SOCKET_SETTINGS_IPSEC_OPTIONAL_PEER_NAME_VERIFICATION;
-  if (optionalBoolean(ipsec.allowFirstInboundPacketUnencrypted, 'ipsec.allowFirstInboundPacketUnencrypted', syscall)) ipsecFlags |= SOCKET_SETTINGS_IPSEC_ALLOW_FIRST_INBOUND_PKT_UNENCRYPTED;
-  if (optionalBoolean(ipsec.peerNameIsRawFormat, 'ipsec.peerNameIsRawFormat', syscall)) ipsecFlags |= SOCKET_SETTINGS_IPSEC_PEER_NAME_IS_RAW_FORMAT;
+  if (optionalBoolean(ipsec.skipFilterInstantiation, 'ipsec.skipFilterInstantiation', syscall))
+    ipsecFlags |= SOCKET_SETTINGS_IPSEC_SKIP_FILTER_INSTANTIATION;
+  if (optionalBoolean(ipsec.optionalPeerNameVerification, 'ipsec.optionalPeerNameVerification', syscall))
+    ipsecFlags |= SOCKET_SETTINGS_IPSEC_OPTIONAL_PEER_NAME_VERIFICATION;
+  if (
+    optionalBoolean(
+      ipsec.allowFirstInboundPacketUnencrypted,
+      'ipsec.allowFirstInboundPacketUnencrypted',
+      syscall,
+    )
+  )
+    ipsecFlags |= SOCKET_SETTINGS_IPSEC_ALLOW_FIRST_INBOUND_PKT_UNENCRYPTED;
+  if (optionalBoolean(ipsec.peerNameIsRawFormat, 'ipsec.peerNameIsRawFormat', syscall))
+    ipsecFlags |= SOCKET_SETTINGS_IPSEC_PEER_NAME_IS_RAW_FORMAT;
   const result: NormalizedSecuritySettings = { structure: 'ipsec', protocol, securityFlags, ipsecFlags };
   const mm = normalizeGuid(ipsec.mainModePolicyKey, 'ipsec.mainModePolicyKey', syscall);
   const qm = normalizeGuid(ipsec.quickModePolicyKey, 'ipsec.quickModePolicyKey', syscall);
@@ -207,21 +293,41 @@ export function normalizeSecuritySettings(
  * @throws SecureSocketError WSAEFAULT (missing), WSAEAFNOSUPPORT (unknown family or family
  *   mismatch), WSAEINVAL (not an IP literal, bad port, unknown field).
  */
-export function normalizeAddress(value: unknown, field: string, syscall: SecureSocketSyscall): NormalizedAddress {
-  if (value === undefined || value === null) fail('WSAEFAULT', syscall, `${field} is required: { address: <IP literal>, port? }`);
-  if (!isPlainObject(value)) fail('WSAEINVAL', syscall, `${field} must be an object { address, port?, family? }, got ${describe(value)}`);
+export function normalizeAddress(
+  value: unknown,
+  field: string,
+  syscall: SecureSocketSyscall,
+): NormalizedAddress {
+  if (value === undefined || value === null)
+    fail('WSAEFAULT', syscall, `${field} is required: { address: <IP literal>, port? }`);
+  if (!isPlainObject(value))
+    fail(
+      'WSAEINVAL',
+      syscall,
+      `${field} must be an object { address, port?, family? }, got ${describe(value)}`,
+    );
   checkKeys(value, ['address', 'port', 'family'], field, syscall);
   const { address, port = 0, family } = value;
   if (family !== undefined && family !== 'ipv4' && family !== 'ipv6') {
     fail('WSAEAFNOSUPPORT', syscall, `${field}.family must be 'ipv4' or 'ipv6', got ${describe(family)}`);
   }
-  if (typeof address !== 'string') fail('WSAEINVAL', syscall, `${field}.address must be an IP literal string, got ${describe(address)}`);
+  if (typeof address !== 'string')
+    fail('WSAEINVAL', syscall, `${field}.address must be an IP literal string, got ${describe(address)}`);
   const unbracketed = address.startsWith('[') && address.endsWith(']') ? address.slice(1, -1) : address;
   const kind = isIP(unbracketed);
-  if (kind === 0) fail('WSAEINVAL', syscall, `${field}.address must be an IPv4 or IPv6 literal (not a host name), got ${describe(address)}`);
+  if (kind === 0)
+    fail(
+      'WSAEINVAL',
+      syscall,
+      `${field}.address must be an IPv4 or IPv6 literal (not a host name), got ${describe(address)}`,
+    );
   const actual = kind === 4 ? 'ipv4' : 'ipv6';
   if (family !== undefined && family !== actual) {
-    fail('WSAEAFNOSUPPORT', syscall, `${field}.family is '${family}' but ${describe(address)} is an ${actual} address`);
+    fail(
+      'WSAEAFNOSUPPORT',
+      syscall,
+      `${field}.family is '${family}' but ${describe(address)} is an ${actual} address`,
+    );
   }
   if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535) {
     fail('WSAEINVAL', syscall, `${field}.port must be an integer from 0 to 65535, got ${describe(port)}`);
@@ -251,18 +357,31 @@ export function normalizePeerTargetName(
   syscall: SecureSocketSyscall = 'WSASetSocketPeerTargetName',
 ): NormalizedPeerTargetName {
   if (value === undefined || value === null) {
-    fail('WSAEFAULT', syscall, 'a peer target name is required: a string like "host/server.contoso.com" or { name, peerAddress?, protocol? }');
+    fail(
+      'WSAEFAULT',
+      syscall,
+      'a peer target name is required: a string like "host/server.contoso.com" or { name, peerAddress?, protocol? }',
+    );
   }
   const obj = typeof value === 'string' ? { name: value } : value;
   if (!isPlainObject(obj)) {
-    fail('WSAEINVAL', syscall, `peer target name must be a string or { name, peerAddress?, protocol? }, got ${describe(value)}`);
+    fail(
+      'WSAEINVAL',
+      syscall,
+      `peer target name must be a string or { name, peerAddress?, protocol? }, got ${describe(value)}`,
+    );
   }
   checkKeys(obj, ['name', 'peerAddress', 'protocol'], 'peer target name', syscall);
   const name = boundedString(obj.name, 'peer target name', MAX_TARGET_NAME_LENGTH, syscall, false);
-  if (name.trim() !== name) fail('WSAEINVAL', syscall, 'peer target name must not begin or end with white space');
-  const protocol = obj.protocol === undefined ? defaultProtocol : normalizeProtocol(obj.protocol, syscall, 'peer target name protocol');
+  if (name.trim() !== name)
+    fail('WSAEINVAL', syscall, 'peer target name must not begin or end with white space');
+  const protocol =
+    obj.protocol === undefined
+      ? defaultProtocol
+      : normalizeProtocol(obj.protocol, syscall, 'peer target name protocol');
   const result: NormalizedPeerTargetName = { name, protocol };
-  if (obj.peerAddress !== undefined) result.peerAddress = normalizeAddress(obj.peerAddress, 'peerAddress', syscall);
+  if (obj.peerAddress !== undefined)
+    result.peerAddress = normalizeAddress(obj.peerAddress, 'peerAddress', syscall);
   return result;
 }
 
@@ -270,11 +389,21 @@ export function normalizePeerTargetName(
  * Normalizes an access mask (`tokenAccess`, `desiredAccess`): an integer from 0 to 0xFFFFFFFF.
  * @throws SecureSocketError WSAEINVAL.
  */
-export function normalizeAccessMask(value: unknown, field: string, syscall: SecureSocketSyscall, allowZero = true): number {
+export function normalizeAccessMask(
+  value: unknown,
+  field: string,
+  syscall: SecureSocketSyscall,
+  allowZero = true,
+): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 0xffff_ffff) {
-    fail('WSAEINVAL', syscall, `${field} must be an integer access mask from 0 to 0xFFFFFFFF, got ${describe(value)}`);
+    fail(
+      'WSAEINVAL',
+      syscall,
+      `${field} must be an integer access mask from 0 to 0xFFFFFFFF, got ${describe(value)}`,
+    );
   }
-  if (!allowZero && value === 0) fail('WSAEINVAL', syscall, `${field} must ask for at least one right (non-zero)`);
+  if (!allowZero && value === 0)
+    fail('WSAEINVAL', syscall, `${field} must ask for at least one right (non-zero)`);
   return value >>> 0;
 }
 
@@ -282,23 +411,48 @@ export function normalizeAccessMask(value: unknown, field: string, syscall: Secu
  * Normalizes `QueryOptions`.
  * @throws SecureSocketError WSAEINVAL (wrong type, unknown field, unknown field-mask bits).
  */
-export function normalizeQuery(value: unknown, socketProtocol: 0 | 1 | 2, syscall: SecureSocketSyscall = 'WSAQuerySocketSecurity'): NormalizedQuery {
+export function normalizeQuery(
+  value: unknown,
+  socketProtocol: 0 | 1 | 2,
+  syscall: SecureSocketSyscall = 'WSAQuerySocketSecurity',
+): NormalizedQuery {
   if (value === undefined || value === null) return { protocol: socketProtocol, tokenAccess: 0 };
-  if (!isPlainObject(value)) fail('WSAEINVAL', syscall, `query options must be an object { peerAddress?, tokenAccess?, ipsec2? }, got ${describe(value)}`);
+  if (!isPlainObject(value))
+    fail(
+      'WSAEINVAL',
+      syscall,
+      `query options must be an object { peerAddress?, tokenAccess?, ipsec2? }, got ${describe(value)}`,
+    );
   checkKeys(value, ['peerAddress', 'tokenAccess', 'ipsec2'], 'query options', syscall);
   const result: NormalizedQuery = {
     protocol: socketProtocol,
-    tokenAccess: value.tokenAccess === undefined ? 0 : normalizeAccessMask(value.tokenAccess, 'tokenAccess', syscall),
+    tokenAccess:
+      value.tokenAccess === undefined ? 0 : normalizeAccessMask(value.tokenAccess, 'tokenAccess', syscall),
   };
-  if (value.peerAddress !== undefined) result.peerAddress = normalizeAddress(value.peerAddress, 'peerAddress', syscall);
+  if (value.peerAddress !== undefined)
+    result.peerAddress = normalizeAddress(value.peerAddress, 'peerAddress', syscall);
   if (value.ipsec2 !== undefined) {
     const v2 = value.ipsec2;
-    if (!isPlainObject(v2)) fail('WSAEINVAL', syscall, `ipsec2 must be an object { fieldMask?, abortOnFieldChange? }, got ${describe(v2)}`);
+    if (!isPlainObject(v2))
+      fail(
+        'WSAEINVAL',
+        syscall,
+        `ipsec2 must be an object { fieldMask?, abortOnFieldChange? }, got ${describe(v2)}`,
+      );
     checkKeys(v2, ['fieldMask', 'abortOnFieldChange'], 'ipsec2 query options', syscall);
     const allBits = SOCKET_QUERY_IPSEC2_FIELD_MASK_MM_SA_ID | SOCKET_QUERY_IPSEC2_FIELD_MASK_QM_SA_ID;
     const fieldMask = v2.fieldMask ?? 0;
-    if (typeof fieldMask !== 'number' || !Number.isInteger(fieldMask) || fieldMask < 0 || (fieldMask & ~allBits) !== 0) {
-      fail('WSAEINVAL', syscall, `ipsec2.fieldMask must combine SOCKET_QUERY_IPSEC2_FIELD_MASK_MM_SA_ID (1) and _QM_SA_ID (2), got ${describe(fieldMask)}`);
+    if (
+      typeof fieldMask !== 'number' ||
+      !Number.isInteger(fieldMask) ||
+      fieldMask < 0 ||
+      (fieldMask & ~allBits) !== 0
+    ) {
+      fail(
+        'WSAEINVAL',
+        syscall,
+        `ipsec2.fieldMask must combine SOCKET_QUERY_IPSEC2_FIELD_MASK_MM_SA_ID (1) and _QM_SA_ID (2), got ${describe(fieldMask)}`,
+      );
     }
     const abortOnFieldChange = optionalBoolean(v2.abortOnFieldChange, 'ipsec2.abortOnFieldChange', syscall);
     if (abortOnFieldChange && fieldMask === 0) {
@@ -314,20 +468,42 @@ export function normalizeQuery(value: unknown, socketProtocol: 0 | 1 | 2, syscal
  * Normalizes a connect target `{ host, port, timeout? }`.
  * @throws SecureSocketError WSAEINVAL (bad host), WSAEADDRNOTAVAIL (port 0), ERR_WSASEC_INVALID_ARGUMENT.
  */
-export function normalizeConnectTarget(value: unknown, syscall: SecureSocketSyscall = 'WSAConnect'): NormalizedConnectTarget {
-  if (!isPlainObject(value)) fail('WSAEFAULT', syscall, `connect needs { host, port }, got ${describe(value)}`);
+export function normalizeConnectTarget(
+  value: unknown,
+  syscall: SecureSocketSyscall = 'WSAConnect',
+): NormalizedConnectTarget {
+  if (!isPlainObject(value))
+    fail('WSAEFAULT', syscall, `connect needs { host, port }, got ${describe(value)}`);
   const { host, port, timeout } = value;
-  if (typeof host !== 'string' || host.length === 0 || host.length > 255 || host.includes('\0') || /\s/.test(host)) {
-    fail('WSAEINVAL', syscall, `host must be a host name or IP literal (1–255 characters, no spaces), got ${describe(host)}`);
+  if (
+    typeof host !== 'string' ||
+    host.length === 0 ||
+    host.length > 255 ||
+    host.includes('\0') ||
+    /\s/.test(host)
+  ) {
+    fail(
+      'WSAEINVAL',
+      syscall,
+      `host must be a host name or IP literal (1–255 characters, no spaces), got ${describe(host)}`,
+    );
   }
   if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535) {
     fail('WSAEINVAL', syscall, `port must be an integer from 1 to 65535, got ${describe(port)}`);
   }
-  if (port === 0) fail('WSAEADDRNOTAVAIL', syscall, 'port 0 cannot be connected to; give a port from 1 to 65535');
-  const result: NormalizedConnectTarget = { host: host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host, port };
+  if (port === 0)
+    fail('WSAEADDRNOTAVAIL', syscall, 'port 0 cannot be connected to; give a port from 1 to 65535');
+  const result: NormalizedConnectTarget = {
+    host: host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host,
+    port,
+  };
   if (timeout !== undefined) {
     if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0) {
-      fail('ERR_WSASEC_INVALID_ARGUMENT', syscall, `timeout must be a positive number of milliseconds, got ${describe(timeout)}`);
+      fail(
+        'ERR_WSASEC_INVALID_ARGUMENT',
+        syscall,
+        `timeout must be a positive number of milliseconds, got ${describe(timeout)}`,
+      );
     }
     result.timeout = timeout;
   }
@@ -337,22 +513,29 @@ export function normalizeConnectTarget(value: unknown, syscall: SecureSocketSysc
 /** Checks an optional AbortSignal. */
 export function checkSignal(value: unknown, syscall: SecureSocketSyscall): AbortSignal | undefined {
   if (value === undefined) return undefined;
-  if (!(value instanceof AbortSignal)) fail('ERR_WSASEC_INVALID_ARGUMENT', syscall, `signal must be an AbortSignal, got ${describe(value)}`);
+  if (!(value instanceof AbortSignal))
+    fail('ERR_WSASEC_INVALID_ARGUMENT', syscall, `signal must be an AbortSignal, got ${describe(value)}`);
   return value;
 }
 
 /** Checks a socket family option. */
-export function normalizeFamily(value: unknown, syscall: SecureSocketSyscall, fallback: 'ipv4' | 'ipv6' = 'ipv4'): 'ipv4' | 'ipv6' {
+export function normalizeFamily(
+  value: unknown,
+  syscall: SecureSocketSyscall,
+  fallback: 'ipv4' | 'ipv6' = 'ipv4',
+): 'ipv4' | 'ipv6' {
   if (value === undefined) return fallback;
-  if (value !== 'ipv4' && value !== 'ipv6') fail('WSAEAFNOSUPPORT', syscall, `family must be 'ipv4' or 'ipv6', got ${describe(value)}`);
+  if (value !== 'ipv4' && value !== 'ipv6')
+    fail('WSAEAFNOSUPPORT', syscall, `family must be 'ipv4' or 'ipv6', got ${describe(value)}`);
   return value;
 }
 
 /** Checks a socket type option. */
 export function normalizeSocketType(value: unknown, syscall: SecureSocketSyscall): 'stream' | 'dgram' {
   if (value === undefined) return 'stream';
-  if (value !== 'stream' && value !== 'dgram') fail('WSAEINVAL', syscall, `type must be 'stream' or 'dgram', got ${describe(value)}`);
+  if (value !== 'stream' && value !== 'dgram')
+    fail('WSAEINVAL', syscall, `type must be 'stream' or 'dgram', got ${describe(value)}`);
   return value;
 }
 
-export { isPlainObject, describe as describeValue, checkKeys };
+export { checkKeys, describe as describeValue, isPlainObject };
