@@ -116,19 +116,17 @@ export function evaluateAccess(
   }
 
   const isOwner = sd.owner !== undefined && sids.has(canonical(sd.owner));
-  const active = dacl.filter((ace) => !ace.flags.includes('IO'));
-  const ownerRightsAce = active.some((ace) => canonical(ace.sid) === OWNER_RIGHTS_SID);
-  const matches = (ace: Ace) => {
-    const sid = canonical(ace.sid);
-    return sids.has(sid) || (isOwner && sid === OWNER_RIGHTS_SID);
-  };
+  const active: { ace: Ace; sid: string }[] = [];
+  for (const ace of dacl) if (!ace.flags.includes('IO')) active.push({ ace, sid: canonical(ace.sid) });
+  const ownerRightsAce = active.some((entry) => entry.sid === OWNER_RIGHTS_SID);
+  const matches = (sid: string) => sids.has(sid) || (isOwner && sid === OWNER_RIGHTS_SID);
   const implicit = isOwner && !ownerRightsAce ? OWNER_IMPLICIT : 0;
 
   if (wantsMaximum) {
     let granted = implicit;
     let denied = 0;
-    for (const ace of active) {
-      if (!matches(ace)) continue;
+    for (const { ace, sid } of active) {
+      if (!matches(sid)) continue;
       const mask = aceRights(ace.mask);
       if (ace.type === 'deny') denied = (denied | (mask & ~granted)) >>> 0;
       else granted = (granted | (mask & ~denied)) >>> 0;
@@ -139,8 +137,8 @@ export function evaluateAccess(
 
   let remaining = (requested & ~implicit) >>> 0;
   if (remaining === 0) return { granted: true, grantedAccess: requested };
-  for (const ace of active) {
-    if (!matches(ace)) continue;
+  for (const { ace, sid } of active) {
+    if (!matches(sid)) continue;
     const mask = aceRights(ace.mask);
     if (ace.type === 'deny') {
       if ((mask & remaining) !== 0) return DENIED;

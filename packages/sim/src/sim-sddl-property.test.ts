@@ -19,6 +19,7 @@ import {
   SDDL_SID_ALIASES,
   type SecurityDescriptor,
 } from './sim-sddl.js';
+import { isCanonicalDecimalSid } from './sim-sddl-sid.js';
 import { DOMAIN } from './sim-sddl-test-helpers.js';
 
 const ctx = { domainSid: DOMAIN };
@@ -99,6 +100,42 @@ describe('parseSddl on arbitrary input', () => {
     });
     fc.assert(fc.property(soup, expectOnlyWsaeinval), { numRuns: 3000 });
     fc.assert(fc.property(fc.anything(), expectOnlyWsaeinval), { numRuns: 300 });
+  });
+});
+
+describe('SID strings', () => {
+  const prefix = fc.constantFrom('S-1-', 'S-1-', 'S-1-', 'S-2-', 's-1-', 'S-1', '');
+  const number = fc.oneof(
+    fc.nat().map(String),
+    fc.constantFrom('0', '007', '4294967295', '4294967296', '9999999999', '10000000000', 'x', '0x1F', ''),
+  );
+  const sidLike = fc
+    .tuple(prefix, fc.array(number, { maxLength: 18 }), fc.constantFrom('-', '-', '-', '--', '+'))
+    .map(([head, numbers, separator]) => head + numbers.join(separator));
+
+  it('the one-pass canonical check accepts exactly the decimal SIDs formatSid writes', () => {
+    fc.assert(
+      fc.property(sidLike, (text) => {
+        const numbers = text.split('-').slice(2);
+        const expected =
+          text.startsWith('S-1-') &&
+          numbers.length >= 1 &&
+          numbers.length <= 16 &&
+          numbers.every((n) => /^(0|[1-9][0-9]*)$/.test(n) && Number(n) <= 0xffff_ffff);
+        expect(isCanonicalDecimalSid(text)).toBe(expected);
+      }),
+      { numRuns: 3000 },
+    );
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 0xffff_ffff }),
+        fc.array(fc.integer({ min: 0, max: 0xffff_ffff }), { maxLength: 15 }),
+        (authority, subs) => {
+          expect(isCanonicalDecimalSid(formatSid(authority, subs))).toBe(true);
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });
 

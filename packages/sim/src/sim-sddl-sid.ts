@@ -119,6 +119,7 @@ function hexAuthority(text: string): number | undefined {
  * `0x` and up to 12 hex digits, each subauthority in decimal from 0 to 4294967295, no leading zeros.
  */
 export function checkSidString(value: string): { sid: string } | { problem: string } {
+  if (isCanonicalDecimalSid(value)) return { sid: value };
   if (value.length > 200) return { problem: 'it is longer than any SID (at most 15 subauthorities)' };
   if (!value.startsWith('S-')) return { problem: 'a SID string starts with "S-1-" (upper-case S)' };
   const parts = value.split('-');
@@ -146,6 +147,27 @@ export function checkSidString(value: string): { sid: string } | { problem: stri
     numbers.push(n);
   }
   return { sid: formatSid(authority, numbers) };
+}
+
+/**
+ * True when `value` is already the canonical spelling of a SID with a decimal authority, checked in one
+ * pass without allocating (the access check runs it on every ACE).
+ */
+export function isCanonicalDecimalSid(value: string): boolean {
+  if (value.length > 200 || !value.startsWith('S-1-')) return false;
+  let numbers = 0;
+  let start = 4;
+  for (let i = 4; i <= value.length; i++) {
+    const c = i < value.length ? value.charCodeAt(i) : 45;
+    if (c === 45) {
+      const length = i - start;
+      if (length === 0 || length > 10 || (length > 1 && value.charCodeAt(start) === 48)) return false;
+      if (length === 10 && value.slice(start, i) > '4294967295') return false;
+      numbers++;
+      start = i + 1;
+    } else if (c < 48 || c > 57) return false;
+  }
+  return numbers <= SID_MAX_SUB_AUTHORITIES + 1;
 }
 
 /**
