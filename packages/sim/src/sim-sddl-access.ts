@@ -53,7 +53,6 @@ export const SDDL_MAX_ACES = 1000;
 
 const GENERIC_BITS = (GENERIC_ALL | GENERIC_EXECUTE | GENERIC_WRITE | GENERIC_READ) >>> 0;
 const OWNER_IMPLICIT = READ_CONTROL | WRITE_DAC;
-const DENIED: AccessEvaluation = Object.freeze({ granted: false, grantedAccess: 0 });
 
 /**
  * Mirrors `MapGenericMask` with `DEFAULT_GENERIC_MAPPING`: each generic right set in `mask` adds its
@@ -108,7 +107,7 @@ export function evaluateAccess(
   const desired = mapGenericMask(desiredAccess);
   const wantsMaximum = (desired & MAXIMUM_ALLOWED) !== 0;
   const requested = (desired & ~MAXIMUM_ALLOWED) >>> 0;
-  if (requested & ACCESS_SYSTEM_SECURITY) return DENIED;
+  if (requested & ACCESS_SYSTEM_SECURITY) return denied();
 
   if (dacl === null) {
     const all = wantsMaximum ? (DEFAULT_GENERIC_MAPPING.genericAll | requested) >>> 0 : requested;
@@ -124,14 +123,14 @@ export function evaluateAccess(
 
   if (wantsMaximum) {
     let granted = implicit;
-    let denied = 0;
+    let refused = 0;
     for (const { ace, sid } of active) {
       if (!matches(sid)) continue;
       const mask = aceRights(ace.mask);
-      if (ace.type === 'deny') denied = (denied | (mask & ~granted)) >>> 0;
-      else granted = (granted | (mask & ~denied)) >>> 0;
+      if (ace.type === 'deny') refused = (refused | (mask & ~granted)) >>> 0;
+      else granted = (granted | (mask & ~refused)) >>> 0;
     }
-    if (granted === 0 || (requested & ~granted) !== 0) return DENIED;
+    if (granted === 0 || (requested & ~granted) !== 0) return denied();
     return { granted: true, grantedAccess: granted >>> 0 };
   }
 
@@ -141,13 +140,17 @@ export function evaluateAccess(
     if (!matches(sid)) continue;
     const mask = aceRights(ace.mask);
     if (ace.type === 'deny') {
-      if ((mask & remaining) !== 0) return DENIED;
+      if ((mask & remaining) !== 0) return denied();
     } else {
       remaining = (remaining & ~mask) >>> 0;
       if (remaining === 0) return { granted: true, grantedAccess: requested };
     }
   }
-  return DENIED;
+  return denied();
+}
+
+function denied(): AccessEvaluation {
+  return { granted: false, grantedAccess: 0 };
 }
 
 // MAXIMUM_ALLOWED and ACCESS_SYSTEM_SECURITY are requests, not rights a DACL can hand out.
