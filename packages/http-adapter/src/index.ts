@@ -1,2 +1,16 @@
-/** Placeholder until the package's issue fills it. */
-export const PACKAGE = '@wsasec/http-adapter';
+/**
+ * `@wsasec/http-adapter`: secured sockets under Node's HTTP stack — `SecureAgent` for the http
+ * client (and axios, got), `createSecureServer` with per-request peer identity, impersonation and
+ * access checks, and an undici dispatcher with the matching `fetch`.
+ * @packageDocumentation
+ */
+
+export { HTTP_CHANNELS } from './adapter-observe.js';
+export { isReusedSocketReset } from './agent-retry.js';
+export { createSecureDispatcher, type SecureDispatcherOptions } from './fetch-dispatcher.js';
+export { fetch } from './fetch-export.js';
+export { SecureAgent, type SecureAgentOptions, type SecureRequestOptions } from './secure-agent.js';
+export type { PeerTargetNameOption, SecureClientOptions } from './secure-options.js';
+export { createSecureServer, type SecureListenOptions, type SecureServerOptions } from './secure-server.js';
+export { type PeerAccessMiddleware, type RequirePeerAccessOptions, requirePeerAccess } from './server-access.js';
+export { getPeerSecurity, impersonateRequestPeer } from './server-peer.js';

@@ -1,0 +1,85 @@
+import { randomBytes } from 'node:crypto';
+import type * as tls from 'node:tls';
+import { Agent, type buildConnector } from 'undici';
+import { connectSecured } from './secure-connect.js';
+import {
+  checkBackend,
+  checkTargetOption,
+  checkTimeout,
+  invalidArgument,
+  isObject,
+  resolvePolicy,
+  resolveTarget,
+  type SecureClientOptions,
+} from './secure-options.js';
+
+/**
+ * Options of {@link createSecureDispatcher}: the secure-socket settings plus undici `Agent` options
+ * (`keepAliveTimeout`, `connections`, `pipelining`, …; `connect` is the dispatcher's own).
+ */
+export interface SecureDispatcherOptions extends SecureClientOptions, Omit<Agent.Options, 'connect' | 'tls'> {
+  /** `tls.connect` options for `https:` URLs (TLS over the secured socket). */
+  tls?: tls.ConnectionOptions;
+}
+
+/**
+ * An undici `Agent` whose connections are secured by the backend, for
+ * `fetch(url, { dispatcher })` with the `fetch` this package exports (undici 7). One dispatcher is
+ * one policy: undici pools per origin, so give each set of settings its own dispatcher. `http:`
+ * URLs run over the secured socket; `https:` URLs add TLS on top of it. Never falls back to an
+ * unsecured socket unless the settings say `allowInsecure`.
+ * @throws SecureSocketError `ERR_WSASEC_INVALID_ARGUMENT` (no backend, wrong option types),
+ *   `WSAEINVAL`/`WSAEMSGSIZE` (bad settings or target name).
+ */
+export function createSecureDispatcher(options: SecureDispatcherOptions): Agent {
+  const where = 'createSecureDispatcher';
+  if (!isObject(options)) throw invalidArgument(`${where} needs { backend, security?, peerTargetName?, … }`, where);
+  const { backend, security, peerTargetName, tls: tlsOptions, connectTimeout, ...agentOptions } = options;
+  const checkedBackend = checkBackend(backend, where);
+  const policy = resolvePolicy(security, randomBytes(32), 'WSASetSocketSecurity');
+  const protocol = policy.normalized.protocol;
+  const target = checkTargetOption(peerTargetName, protocol, where);
+  const timeout = checkTimeout(connectTimeout, 'connectTimeout', where);
+  if (tlsOptions !== undefined && !isObject(tlsOptions)) {
+    throw invalidArgument(`${where}: tls must be tls.connect options`, where);
+  }
+  if ((agentOptions as { connect?: unknown }).connect !== undefined) {
+    throw invalidArgument(`${where}: connect is the dispatcher's own; it cannot be replaced`, where);
+  }
+
+  const connect: buildConnector.connector = (opts, callback) => {
+    const https = opts.protocol === 'https:';
+    const port = Number(opts.port) || (https ? 443 : 80);
+    const host = opts.hostname.replace(/^\[|\]$/g, '');
+    let resolved: ReturnType<typeof resolveTarget>;
+    try {
+      resolved = resolveTarget(target, host, port, protocol);
+    } catch (error) {
+      callback(error as Error, null);
+      return;
+    }
+    connectSecured(checkedBackend, {
+      host,
+      port,
+      family: undefined,
+      security: policy.security,
+      allowInsecure: policy.allowInsecure,
+      target: resolved.value,
+      targetName: resolved.normalized.name,
+      signal: undefined,
+      timeout,
+      tls: https
+        ? {
+            host,
+            ...tlsOptions,
+            ...(opts.servername ? { servername: opts.servername } : {}),
+            ALPNProtocols: ['http/1.1'],
+          }
+        : undefined,
+    }).then(
+      ({ socket }) => callback(null, socket as never),
+      (error: Error) => callback(error, null),
+    );
+  };
+  return new Agent({ ...agentOptions, connect });
+}
