@@ -1,0 +1,177 @@
+/**
+ * `createNativeBackend()`: the `SecureSocketBackend` over the real Windows API.
+ * @module
+ */
+import type { BackendDriver, PeerToken, SecureSocketBackend, SocketDriver } from '@wsasec/core';
+import { defineBackend, SecureSocketError } from '@wsasec/core';
+import type { TargetNameLengthUnit } from './native-abi-target-name.js';
+import { accessCheck, currentIdentity } from './native-access.js';
+import { MAX_QUERY_INFO_SIZE, revertImpersonation } from './native-calls.js';
+import { NativeDatagramDriver } from './native-datagram.js';
+import { createKoffiLibrary } from './native-koffi-library.js';
+import type { NativeLibrary } from './native-library.js';
+import { selfTestNodeInternals } from './native-node-internals.js';
+import { NativeServerDriver } from './native-server.js';
+import { NativeStreamDriver } from './native-socket.js';
+import type { NativeContext } from './native-socket-ops.js';
+import { peerTokenHandle, TokenHandleTracker } from './native-tokens.js';
+
+/** Options of {@link createNativeBackend}. */
+export interface NativeBackendOptions {
+  /**
+   * The Windows functions to call. Default: the real DLLs through koffi (Windows only). Tests inject
+   * their own implementation of this small interface.
+   */
+  library?: NativeLibrary;
+  /**
+   * What `SOCKET_PEER_TARGET_NAME.PeerTargetNameStringLen` counts (spec §6.1): `'auto'` (default:
+   * characters for protocols DEFAULT/IPSEC as Microsoft's samples do, bytes for IPSEC2), `'chars'`
+   * or `'bytes'`.
+   */
+  targetNameLengthUnit?: TargetNameLengthUnit;
+  /**
+   * Query every accepted connection before Node sees it and close it when it is not secured (or not
+   * encrypted under `guaranteeEncryption`) although the listener does not allow insecure
+   * connections. Default true.
+   */
+  verifyAcceptedConnections?: boolean;
+  /** Largest `WSAQuerySocketSecurity` result accepted from the size probe (default 4096 bytes). */
+  maxQueryInfoSize?: number;
+}
+
+/** Counters of what a native backend holds, for leak checks in tests. */
+export interface NativeBackendStats {
+  /** Peer token handles not yet closed. */
+  openTokenHandles: number;
+  /** Sockets not yet closed. */
+  openSockets: number;
+}
+
+const contexts = new WeakMap<SecureSocketBackend, NativeContext>();
+
+const OPTION_KEYS = ['library', 'targetNameLengthUnit', 'verifyAcceptedConnections', 'maxQueryInfoSize'];
+
+function checkOptions(opts: unknown): NativeBackendOptions {
+  if (opts === undefined) return {};
+  const fail = (message: string): never => {
+    throw new SecureSocketError('ERR_WSASEC_INVALID_ARGUMENT', `createNativeBackend: ${message}`);
+  };
+  if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) {
+    fail(`options must be an object { ${OPTION_KEYS.join(', ')} }`);
+  }
+  const o = opts as Record<string, unknown>;
+  for (const key of Object.keys(o)) {
+    if (!OPTION_KEYS.includes(key))
+      fail(`unknown option ${JSON.stringify(key)}; accepted: ${OPTION_KEYS.join(', ')}`);
+  }
+  if (o.library !== undefined && (typeof o.library !== 'object' || o.library === null)) {
+    fail('library must be an object implementing NativeLibrary');
+  }
+  const unit = o.targetNameLengthUnit;
+  if (unit !== undefined && unit !== 'auto' && unit !== 'chars' && unit !== 'bytes') {
+    fail(`targetNameLengthUnit must be 'auto', 'chars' or 'bytes', got ${JSON.stringify(unit)}`);
+  }
+  if (o.verifyAcceptedConnections !== undefined && typeof o.verifyAcceptedConnections !== 'boolean') {
+    fail('verifyAcceptedConnections must be a boolean');
+  }
+  const max = o.maxQueryInfoSize;
+  if (max !== undefined && (typeof max !== 'number' || !Number.isInteger(max) || max < 64 || max > 1 << 20)) {
+    fail('maxQueryInfoSize must be an integer from 64 to 1048576');
+  }
+  return o as NativeBackendOptions;
+}
+
+/**
+ * Creates the backend that calls the real Winsock Secure Socket Extensions (`fwpuclnt.dll`) through
+ * koffi, with sockets created by `WSASocketW` and handed to Node's own TCP handle. The DLLs load on
+ * first use.
+ * @throws SecureSocketError ERR_WSASEC_UNSUPPORTED_PLATFORM off Windows (unless `library` is given)
+ *   or when the Node internals it relies on changed; ERR_WSASEC_INVALID_ARGUMENT for bad options.
+ */
+export function createNativeBackend(opts?: NativeBackendOptions): SecureSocketBackend {
+  const options = checkOptions(opts);
+  if (!options.library && process.platform !== 'win32') {
+    throw new SecureSocketError(
+      'ERR_WSASEC_UNSUPPORTED_PLATFORM',
+      `@wsasec/native-win needs Windows (fwpuclnt.dll, ws2_32.dll, advapi32.dll); this is ${process.platform}. Use @wsasec/sim here (WSASEC_BACKEND=sim).`,
+    );
+  }
+  selfTestNodeInternals();
+  const lib = options.library ?? createKoffiLibrary();
+  const ctx: NativeContext = {
+    lib,
+    unit: options.targetNameLengthUnit ?? 'auto',
+    tokens: new TokenHandleTracker(),
+    maxQueryInfoSize: options.maxQueryInfoSize ?? MAX_QUERY_INFO_SIZE,
+    verifyAccepted: options.verifyAcceptedConnections ?? true,
+    live: new Set(),
+  };
+  const driver: BackendDriver = {
+    name: 'native-win',
+    createSocket({ family, type }): SocketDriver {
+      return type === 'stream'
+        ? NativeStreamDriver.client(ctx, family)
+        : new NativeDatagramDriver(ctx, family);
+    },
+    createServer(serverOpts, events) {
+      return new NativeServerDriver(ctx, serverOpts, events);
+    },
+    currentIdentity() {
+      return currentIdentity(lib);
+    },
+    revertImpersonation() {
+      revertImpersonation(lib);
+      // Impersonation of adopted sockets goes through ImpersonateLoggedOnUser; end that too.
+      lib.RevertToSelf();
+    },
+    accessCheck(token: PeerToken, sddl: string, desiredAccess: number) {
+      const held = peerTokenHandle(token);
+      if (!held || held.lib !== lib) {
+        throw new SecureSocketError(
+          'ERR_WSASEC_INVALID_ARGUMENT',
+          'accessCheck needs a PeerToken returned by this backend (querySecurity({ tokenAccess }))',
+          { syscall: 'AccessCheck' },
+        );
+      }
+      return accessCheck(lib, held.handle, sddl, desiredAccess);
+    },
+    async close() {
+      for (const socket of [...ctx.live]) socket.destroy();
+    },
+  };
+  const backend = defineBackend(driver);
+  contexts.set(backend, ctx);
+  return backend;
+}
+
+/**
+ * What a backend from {@link createNativeBackend} holds right now (open token handles and sockets).
+ * @throws SecureSocketError ERR_WSASEC_INVALID_ARGUMENT for any other backend.
+ */
+export function nativeBackendStats(backend: SecureSocketBackend): NativeBackendStats {
+  const ctx = contexts.get(backend);
+  if (!ctx) {
+    throw new SecureSocketError(
+      'ERR_WSASEC_INVALID_ARGUMENT',
+      'nativeBackendStats needs a backend from createNativeBackend()',
+    );
+  }
+  return { openTokenHandles: ctx.tokens.open, openSockets: ctx.live.size };
+}
+
+/**
+ * The backend `loadBackend()` builds when `WSASEC_BACKEND=native-win`. Reads
+ * `WSASEC_NATIVE_TARGET_NAME_UNIT` (`auto` | `chars` | `bytes`).
+ * @throws SecureSocketError ERR_WSASEC_UNSUPPORTED_PLATFORM off Windows; ERR_WSASEC_INVALID_ARGUMENT
+ *   for an unknown unit.
+ */
+export function createBackendFromEnv(env: Record<string, string | undefined>): SecureSocketBackend {
+  const unit = env.WSASEC_NATIVE_TARGET_NAME_UNIT;
+  if (unit !== undefined && unit !== 'auto' && unit !== 'chars' && unit !== 'bytes') {
+    throw new SecureSocketError(
+      'ERR_WSASEC_INVALID_ARGUMENT',
+      `WSASEC_NATIVE_TARGET_NAME_UNIT must be auto, chars or bytes, got ${JSON.stringify(unit)}`,
+    );
+  }
+  return createNativeBackend(unit ? { targetNameLengthUnit: unit } : {});
+}

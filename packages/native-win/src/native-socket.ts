@@ -1,0 +1,220 @@
+/**
+ * Stream sockets. A client creates its SOCKET itself (`WSASocketW`), applies security and the
+ * target name while it still owns it, then hands it to Node's own TCP handle and lets Node connect
+ * to one IP literal; an accepted SOCKET is handed to Node at once. After that hand-over Node owns
+ * the SOCKET: the backend never closes it and never uses its number after `'close'`.
+ * @module
+ */
+import type * as net from 'node:net';
+import { debuglog, getSystemErrorName } from 'node:util';
+import type {
+  NormalizedAddress,
+  NormalizedConnectTarget,
+  NormalizedPeerTargetName,
+  NormalizedQuery,
+  NormalizedSecuritySettings,
+  SecurityInfo,
+  SocketDriver,
+} from '@wsasec/core';
+import { SecureSocketError, toSecureSocketError } from '@wsasec/core';
+import { deleteSocketPeerTargetName, setSocketPeerTargetName, setSocketSecurity } from './native-calls.js';
+import {
+  connectOnHandle,
+  handleOf,
+  newTcpHandle,
+  socketOnUnconnectedHandle,
+  type TcpHandle,
+} from './native-node-internals.js';
+import {
+  createSocketHandle,
+  impersonatePeerOn,
+  type NativeContext,
+  querySecurityInfo,
+} from './native-socket-ops.js';
+
+const debug = debuglog('wsasec:native');
+
+/** A stream socket: a client before/after connect, or a connection accepted by a server. */
+export class NativeStreamDriver implements SocketDriver {
+  readonly stream: net.Socket;
+  readonly #ctx: NativeContext;
+  readonly #handle: TcpHandle;
+  #socket: number;
+  #adopted: boolean;
+  #secured = false;
+
+  private constructor(
+    ctx: NativeContext,
+    socket: number,
+    handle: TcpHandle,
+    stream: net.Socket,
+    adopted: boolean,
+  ) {
+    this.#ctx = ctx;
+    this.#socket = socket;
+    this.#handle = handle;
+    this.stream = stream;
+    this.#adopted = adopted;
+    ctx.live.add(stream);
+    stream.once('close', () => {
+      ctx.live.delete(stream);
+      // Before the hand-over the SOCKET is the backend's to close; after it, Node's.
+      if (!this.#adopted && this.#socket >= 0) ctx.lib.closesocket(this.#socket);
+      this.#socket = -1;
+    });
+  }
+
+  /** A new client socket: `WSASocketW` now, Node's TCP handle waiting unopened until connect. */
+  static client(ctx: NativeContext, family: 'ipv4' | 'ipv6'): NativeStreamDriver {
+    const socket = createSocketHandle(ctx.lib, family, 'stream');
+    let handle: TcpHandle;
+    let stream: net.Socket;
+    try {
+      handle = newTcpHandle('socket');
+      stream = socketOnUnconnectedHandle(handle);
+    } catch (error) {
+      ctx.lib.closesocket(socket);
+      throw toSecureSocketError(error, 'WSASocketW');
+    }
+    return new NativeStreamDriver(ctx, socket, handle, stream, false);
+  }
+
+  /** A connection a server accepted and already handed to Node. */
+  static accepted(
+    ctx: NativeContext,
+    socket: number,
+    handle: TcpHandle,
+    stream: net.Socket,
+  ): NativeStreamDriver {
+    return new NativeStreamDriver(ctx, socket, handle, stream, true);
+  }
+
+  #live(syscall: string): number {
+    if (this.#socket < 0 || this.stream.destroyed) {
+      throw new SecureSocketError('WSAENOTSOCK', `${syscall}: the socket is closed`, { syscall });
+    }
+    return this.#socket;
+  }
+
+  #beforeConnect(syscall: string): number {
+    const s = this.#live(syscall);
+    if (this.#adopted) {
+      throw new SecureSocketError('WSAEISCONN', `${syscall}: the socket is already connected`, { syscall });
+    }
+    return s;
+  }
+
+  setSecurity(settings: NormalizedSecuritySettings): void {
+    setSocketSecurity(this.#ctx.lib, this.#beforeConnect('WSASetSocketSecurity'), settings);
+    this.#secured = true;
+  }
+
+  setPeerTargetName(target: NormalizedPeerTargetName): void {
+    const s = this.#beforeConnect('WSASetSocketPeerTargetName');
+    setSocketPeerTargetName(this.#ctx.lib, s, target, this.#ctx.unit);
+  }
+
+  deletePeerTargetName(peer: NormalizedAddress): void {
+    deleteSocketPeerTargetName(this.#ctx.lib, this.#live('WSADeleteSocketPeerTargetName'), peer);
+  }
+
+  connect(
+    address: NormalizedAddress,
+    target: NormalizedConnectTarget,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    const syscall = 'WSAConnect';
+    const s = this.#beforeConnect(syscall);
+    const stream = this.stream;
+    const rc = this.#handle.open(s);
+    if (rc !== 0) {
+      this.#ctx.lib.closesocket(s);
+      this.#socket = -1;
+      stream.destroy();
+      return Promise.reject(
+        new SecureSocketError(
+          'ERR_WSASEC_INTERNAL',
+          `Node could not take over the SOCKET (${getSystemErrorName(rc)})`,
+          {
+            syscall,
+          },
+        ),
+      );
+    }
+    this.#adopted = true;
+    debug('SOCKET %d handed to Node, connecting to %s port %d', s, address.address, target.port);
+    return new Promise<void>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const cleanup = () => {
+        stream.off('connect', onConnect);
+        stream.off('error', onError);
+        signal?.removeEventListener('abort', onAbort);
+        if (timer) clearTimeout(timer);
+      };
+      const fail = (error: SecureSocketError) => {
+        cleanup();
+        if (!stream.destroyed) stream.destroy();
+        reject(error);
+      };
+      const onConnect = () => {
+        // Fail closed: data may only flow on the SOCKET that carries the security settings.
+        if (handleOf(stream) !== this.#handle) {
+          fail(
+            new SecureSocketError(
+              'ERR_WSASEC_INTERNAL',
+              'the connection does not run on the secured SOCKET (Node replaced its handle); it was destroyed',
+              { syscall },
+            ),
+          );
+          return;
+        }
+        cleanup();
+        resolve();
+      };
+      const onError = (error: Error) => fail(this.#connectError(error, syscall));
+      const onAbort = () =>
+        fail(
+          new SecureSocketError('ERR_WSASEC_ABORTED', `${syscall} was aborted`, {
+            syscall,
+            cause: signal?.reason,
+          }),
+        );
+      stream.once('connect', onConnect);
+      stream.once('error', onError);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      if (target.timeout) {
+        timer = setTimeout(
+          () =>
+            fail(
+              new SecureSocketError('WSAETIMEDOUT', `${syscall} timed out after ${target.timeout} ms`, {
+                syscall,
+              }),
+            ),
+          target.timeout,
+        );
+      }
+      connectOnHandle(stream, address.address, target.port, address.family === 'ipv4' ? 4 : 6);
+    });
+  }
+
+  #connectError(error: Error, syscall: string): SecureSocketError {
+    const code = (error as { code?: unknown }).code;
+    if (this.#secured && code === 'UNKNOWN') {
+      // libuv has no name for ERROR_IPSEC_IKE_* errors: on a secured socket that is what they are.
+      return new SecureSocketError(
+        'ERR_WSASEC_NEGOTIATION_FAILED',
+        `${syscall} failed with an error libuv does not know; on a secured socket this is an IPsec negotiation failure`,
+        { syscall, cause: error },
+      );
+    }
+    return toSecureSocketError(error, syscall);
+  }
+
+  querySecurity(query: NormalizedQuery): SecurityInfo {
+    return querySecurityInfo(this.#ctx, this.#live('WSAQuerySocketSecurity'), query);
+  }
+
+  impersonatePeer<T>(fn: () => T, peer: NormalizedAddress | undefined): T {
+    return impersonatePeerOn(this.#ctx, this.#live('WSAImpersonateSocketPeer'), fn, peer);
+  }
+}
