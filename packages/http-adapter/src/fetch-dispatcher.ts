@@ -33,7 +33,8 @@ export interface SecureDispatcherOptions extends SecureClientOptions, Omit<Agent
  */
 export function createSecureDispatcher(options: SecureDispatcherOptions): Agent {
   const where = 'createSecureDispatcher';
-  if (!isObject(options)) throw invalidArgument(`${where} needs { backend, security?, peerTargetName?, … }`, where);
+  if (!isObject(options))
+    throw invalidArgument(`${where} needs { backend, security?, peerTargetName?, … }`, where);
   const { backend, security, peerTargetName, tls: tlsOptions, connectTimeout, ...agentOptions } = options;
   const checkedBackend = checkBackend(backend, where);
   const policy = resolvePolicy(security, randomBytes(32), 'WSASetSocketSecurity');

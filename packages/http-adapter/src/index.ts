@@ -12,5 +12,9 @@ export { fetch } from './fetch-export.js';
 export { SecureAgent, type SecureAgentOptions, type SecureRequestOptions } from './secure-agent.js';
 export type { PeerTargetNameOption, SecureClientOptions } from './secure-options.js';
 export { createSecureServer, type SecureListenOptions, type SecureServerOptions } from './secure-server.js';
-export { type PeerAccessMiddleware, type RequirePeerAccessOptions, requirePeerAccess } from './server-access.js';
+export {
+  type PeerAccessMiddleware,
+  type RequirePeerAccessOptions,
+  requirePeerAccess,
+} from './server-access.js';
 export { getPeerSecurity, impersonateRequestPeer } from './server-peer.js';

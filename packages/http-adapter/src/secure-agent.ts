@@ -100,7 +100,10 @@ export class SecureAgent extends http.Agent {
   constructor(options: SecureAgentOptions) {
     const where = 'SecureAgent';
     if (!isObject(options)) {
-      throw invalidArgument('new SecureAgent(options) needs { backend, security?, peerTargetName?, … }', where);
+      throw invalidArgument(
+        'new SecureAgent(options) needs { backend, security?, peerTargetName?, … }',
+        where,
+      );
     }
     const { backend, security, peerTargetName, tls: tlsOption, connectTimeout, ...agentOptions } = options;
     const checkedBackend = checkBackend(backend, where);
@@ -223,7 +226,11 @@ export class SecureAgent extends http.Agent {
   #targetFor(options: RequestOptions, policy: ResolvedPolicy, host: string, port: number) {
     const option =
       options.peerTargetName !== undefined
-        ? (checkTargetOption(options.peerTargetName, policy.normalized.protocol, 'request') as PeerTargetNameOption)
+        ? (checkTargetOption(
+            options.peerTargetName,
+            policy.normalized.protocol,
+            'request',
+          ) as PeerTargetNameOption)
         : this.#target;
     return resolveTarget(option, host, port, policy.normalized.protocol);
   }

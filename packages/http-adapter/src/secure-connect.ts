@@ -89,7 +89,10 @@ export async function connectSecured(
 
 function isTlsError(error: unknown): boolean {
   const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' && (code.startsWith('ERR_TLS_') || code.startsWith('ERR_SSL_') || /CERT|SELF_SIGNED|UNABLE_TO/.test(code));
+  return (
+    typeof code === 'string' &&
+    (code.startsWith('ERR_TLS_') || code.startsWith('ERR_SSL_') || /CERT|SELF_SIGNED|UNABLE_TO/.test(code))
+  );
 }
 
 /** Runs a TLS client handshake over the secured socket. */

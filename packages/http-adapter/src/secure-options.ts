@@ -5,8 +5,8 @@ import {
   normalizePeerTargetName,
   normalizeSecuritySettings,
   type PeerTargetName,
-  SecureSocketError,
   type SecureSocketBackend,
+  SecureSocketError,
   type SecuritySettings,
   SOCKET_SETTINGS_ALLOW_INSECURE,
 } from '@wsasec/core';

@@ -113,7 +113,9 @@ export function createSecureServer(
     const { host, port, backlog, callback } = parseListenArgs(args);
     if (callback) server.once('listening', callback);
     if (state.listener?.listening || (state.listener && !state.closing)) {
-      throw new SecureSocketError('WSAEINVAL', 'listen: the server is already listening', { syscall: 'listen' });
+      throw new SecureSocketError('WSAEINVAL', 'listen: the server is already listening', {
+        syscall: 'listen',
+      });
     }
     const secureServer = state.backend.createServer({
       ...(state.security !== undefined ? { security: state.security } : {}),
@@ -191,7 +193,8 @@ function checkFamily(value: unknown, where: string): 'ipv4' | 'ipv6' | undefined
 }
 
 function makeTls(options: unknown, where: string): ServerState['tls'] {
-  if (!isObject(options)) throw invalidArgument(`${where}: tls must be tls.createSecureContext options`, where);
+  if (!isObject(options))
+    throw invalidArgument(`${where}: tls must be tls.createSecureContext options`, where);
   const tlsOptions = options as tls.TlsOptions;
   return { context: tls.createSecureContext(tlsOptions), options: tlsOptions };
 }
@@ -222,9 +225,13 @@ function parseListenArgs(args: unknown[]): {
   }
   const portNumber = port === undefined || port === null ? 0 : Number(port);
   if (!Number.isInteger(portNumber) || portNumber < 0 || portNumber > 65535) {
-    throw new SecureSocketError('WSAEINVAL', `listen: port must be an integer from 0 to 65535, got ${String(port)}`, {
-      syscall: 'listen',
-    });
+    throw new SecureSocketError(
+      'WSAEINVAL',
+      `listen: port must be an integer from 0 to 65535, got ${String(port)}`,
+      {
+        syscall: 'listen',
+      },
+    );
   }
   if (host !== undefined && host !== null && typeof host !== 'string') {
     throw new SecureSocketError('WSAEINVAL', 'listen: host must be an IP address or a host name', {

@@ -13,7 +13,10 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function setup(handler: http.RequestListener, options: Parameters<typeof createLoopbackBackend>[0] = {}) {
+async function setup(
+  handler: http.RequestListener,
+  options: Parameters<typeof createLoopbackBackend>[0] = {},
+) {
   const backend = createLoopbackBackend(options);
   const started = await startSecureServer(backend, handler);
   const agent = new SecureAgent({ backend, peerTargetName: 'host/server.contoso.com' });
@@ -44,7 +47,9 @@ function freeSocket(agent: SecureAgent): Duplex {
 describe('SecureAgent lifecycle (loopback double)', () => {
   it('sends request bodies and works with http.get', async () => {
     const { started, agent } = await setup(ok);
-    expect((await request(`${started.url}/p`, { agent, method: 'POST' }, 'payload')).body).toBe('POST /p payload');
+    expect((await request(`${started.url}/p`, { agent, method: 'POST' }, 'payload')).body).toBe(
+      'POST /p payload',
+    );
     const body = await new Promise<string>((resolve, reject) => {
       http
         .get(`${started.url}/g`, { agent }, (res) => {
@@ -123,7 +128,7 @@ describe('SecureAgent lifecycle (loopback double)', () => {
     const arrived = new Promise<void>((resolve) => {
       arrive = resolve;
     });
-    const { started, agent } = await setup((req, res) => {
+    const { started, agent } = await setup((_req, res) => {
       res.write('partial');
       closedOnServer = once(res, 'close');
       arrive();
@@ -171,7 +176,11 @@ describe('SecureAgent lifecycle (loopback double)', () => {
       { reportInsecure: true },
     );
     const agent = new SecureAgent({ backend, peerTargetName: 'host/server.contoso.com' });
-    const lenient = new SecureAgent({ backend, peerTargetName: 'host/server.contoso.com', security: { allowInsecure: true } });
+    const lenient = new SecureAgent({
+      backend,
+      peerTargetName: 'host/server.contoso.com',
+      security: { allowInsecure: true },
+    });
     cleanups.push(
       () => agent.destroy(),
       () => lenient.destroy(),
@@ -206,7 +215,11 @@ describe('SecureAgent input validation', () => {
     ['settings of the wrong type', { backend, security: 'ipsec' }, 'WSAEINVAL'],
     ['an unknown settings field', { backend, security: { encrypt: true } }, 'WSAEINVAL'],
     ['a bad policy GUID', { backend, security: { ipsec: { mainModePolicyKey: 'nope' } } }, 'WSAEINVAL'],
-    ['an over-long password', { backend, security: { ipsec: { credentials: { user: 'a', password: 'x'.repeat(300) } } } }, 'WSAEMSGSIZE'],
+    [
+      'an over-long password',
+      { backend, security: { ipsec: { credentials: { user: 'a', password: 'x'.repeat(300) } } } },
+      'WSAEMSGSIZE',
+    ],
     ['a target name of the wrong type', { backend, peerTargetName: 42 }, 'ERR_WSASEC_INVALID_ARGUMENT'],
     ['an empty target name', { backend, peerTargetName: '' }, 'WSAEINVAL'],
     ['a bad tls option', { backend, tls: 'yes' }, 'ERR_WSASEC_INVALID_ARGUMENT'],
@@ -231,9 +244,9 @@ describe('SecureAgent input validation', () => {
       expect(() => http.request('http://127.0.0.1:9/', { agent })).toThrow(
         expect.objectContaining({ code: 'ERR_WSASEC_INVALID_ARGUMENT' }),
       );
-      expect(() => http.request('http://127.0.0.1:9/', { agent: strict, security: { protocol: 9 } } as never)).toThrow(
-        expect.objectContaining({ code: 'WSAEINVAL' }),
-      );
+      expect(() =>
+        http.request('http://127.0.0.1:9/', { agent: strict, security: { protocol: 9 } } as never),
+      ).toThrow(expect.objectContaining({ code: 'WSAEINVAL' }));
     } finally {
       agent.destroy();
       strict.destroy();

@@ -2,7 +2,7 @@
 // maxSockets, queued requests after failures. Security behaviour is in the sim-*.test.ts files.
 import { afterEach, describe, expect, it } from 'vitest';
 import { SecureAgent } from '../src/index.js';
-import { errorOf, request, type Started, startSecureServer } from './support/http-helpers.js';
+import { errorOf, request, startSecureServer } from './support/http-helpers.js';
 import { createLoopbackBackend, type LoopbackBackend } from './support/loopback-backend.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -16,11 +16,17 @@ async function setup(options: Parameters<typeof createLoopbackBackend>[0] = {}) 
     res.setHeader('x-remote-port', String(req.socket.remotePort));
     res.end(`hello ${req.method} ${req.url}`);
   });
-  cleanups.push(() => backend.close(), () => started.close());
+  cleanups.push(
+    () => backend.close(),
+    () => started.close(),
+  );
   return { backend, started };
 }
 
-function agentFor(backend: LoopbackBackend, options: Partial<ConstructorParameters<typeof SecureAgent>[0]> = {}) {
+function agentFor(
+  backend: LoopbackBackend,
+  options: Partial<ConstructorParameters<typeof SecureAgent>[0]> = {},
+) {
   const agent = new SecureAgent({ backend, peerTargetName: 'host/server.contoso.com', ...options });
   cleanups.push(() => agent.destroy());
   return agent;
@@ -87,7 +93,10 @@ describe('SecureAgent pooling (loopback double)', () => {
     for (const name of names) expect(name).not.toMatch(/horse/);
     expect(names[12]).toContain('alice');
     // Same settings, same key (the keyed digest is stable within one agent).
-    const again = agent.getName({ ...base, security: ipsec({ credentials: { user: 'alice', password: 'correct horse' } }) } as never);
+    const again = agent.getName({
+      ...base,
+      security: ipsec({ credentials: { user: 'alice', password: 'correct horse' } }),
+    } as never);
     expect(again).toBe(names[12]);
     // The target name and the address are in the key too.
     expect(agent.getName({ ...base, peerTargetName: 'host/other.contoso.com' } as never)).not.toBe(names[0]);
@@ -117,7 +126,9 @@ describe('SecureAgent pooling (loopback double)', () => {
   it('holds maxSockets while connects are pending', async () => {
     const { backend, started } = await setup({ connectDelay: 40 });
     const agent = agentFor(backend, { maxSockets: 2 });
-    const replies = await Promise.all(Array.from({ length: 10 }, (_, i) => request(`${started.url}/${i}`, { agent })));
+    const replies = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => request(`${started.url}/${i}`, { agent })),
+    );
     expect(replies.map((r) => r.status)).toEqual(Array(10).fill(200));
     expect(backend.stats.pendingMax).toBeLessThanOrEqual(2);
     expect(backend.stats.connectsStarted).toBe(2);
@@ -138,7 +149,9 @@ describe('SecureAgent pooling (loopback double)', () => {
   it('fails every queued request when connects fail, without hanging', async () => {
     const { backend, started } = await setup({ serverName: 'host/server.contoso.com' });
     const agent = agentFor(backend, { maxSockets: 1, peerTargetName: 'host/evil.contoso.com' });
-    const errors = await Promise.all(Array.from({ length: 3 }, () => errorOf(request(started.url, { agent }))));
+    const errors = await Promise.all(
+      Array.from({ length: 3 }, () => errorOf(request(started.url, { agent }))),
+    );
     expect(errors.map((e) => e.code)).toEqual(Array(3).fill('ERR_WSASEC_PEER_NAME_MISMATCH'));
     expect(started.connections).toBe(0);
     expect(agent.sockets).toEqual({});

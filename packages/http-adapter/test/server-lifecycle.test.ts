@@ -28,7 +28,13 @@ function closeServer(server: http.Server): Promise<void> {
 
 describe('createSecureServer (loopback double)', () => {
   it('listens through the backend with every listen() signature http accepts', async () => {
-    const forms: unknown[][] = [[0], [0, '127.0.0.1'], [{ port: 0, host: '127.0.0.1' }], ['0', 'localhost', 16], [{ port: 0, host: '::1' }]];
+    const forms: unknown[][] = [
+      [0],
+      [0, '127.0.0.1'],
+      [{ port: 0, host: '127.0.0.1' }],
+      ['0', 'localhost', 16],
+      [{ port: 0, host: '::1' }],
+    ];
     for (const form of forms) {
       const server = createSecureServer({ backend }, hello);
       let called = false;
@@ -54,8 +60,12 @@ describe('createSecureServer (loopback double)', () => {
     const server = createSecureServer({ backend }, hello);
     const address = await listen(server);
     expect(address.address).toBe('127.0.0.1');
-    expect(() => server.listen('/tmp/wsasec.sock')).toThrow(expect.objectContaining({ code: 'WSAEOPNOTSUPP' }));
-    expect(() => server.listen({ path: '/tmp/wsasec.sock' })).toThrow(expect.objectContaining({ code: 'WSAEOPNOTSUPP' }));
+    expect(() => server.listen('/tmp/wsasec.sock')).toThrow(
+      expect.objectContaining({ code: 'WSAEOPNOTSUPP' }),
+    );
+    expect(() => server.listen({ path: '/tmp/wsasec.sock' })).toThrow(
+      expect.objectContaining({ code: 'WSAEOPNOTSUPP' }),
+    );
     expect(() => server.listen(0)).toThrow(expect.objectContaining({ code: 'WSAEINVAL' }));
     const second = createSecureServer({ backend }, hello);
     second.listen(address.port, '127.0.0.1');
@@ -160,13 +170,23 @@ describe('createSecureServer (loopback double)', () => {
   });
 
   it('refuses bad options with SecureSocketErrors', () => {
-    expect(() => createSecureServer(undefined as never)).toThrow(expect.objectContaining({ code: 'ERR_WSASEC_INVALID_ARGUMENT' }));
-    expect(() => createSecureServer({} as never)).toThrow(expect.objectContaining({ code: 'ERR_WSASEC_INVALID_ARGUMENT' }));
+    expect(() => createSecureServer(undefined as never)).toThrow(
+      expect.objectContaining({ code: 'ERR_WSASEC_INVALID_ARGUMENT' }),
+    );
+    expect(() => createSecureServer({} as never)).toThrow(
+      expect.objectContaining({ code: 'ERR_WSASEC_INVALID_ARGUMENT' }),
+    );
     expect(() => createSecureServer({ backend, security: { protocol: 'tls' } as never })).toThrow(
       expect.objectContaining({ code: 'WSAEINVAL' }),
     );
-    expect(() => createSecureServer({ backend, family: 'ipx' as never })).toThrow(expect.objectContaining({ code: 'WSAEAFNOSUPPORT' }));
-    expect(() => createSecureServer({ backend }, 'listener' as never)).toThrow(expect.objectContaining({ code: 'ERR_WSASEC_INVALID_ARGUMENT' }));
-    expect(() => createSecureServer({ backend, tls: 'cert' as never })).toThrow(expect.objectContaining({ code: 'ERR_WSASEC_INVALID_ARGUMENT' }));
+    expect(() => createSecureServer({ backend, family: 'ipx' as never })).toThrow(
+      expect.objectContaining({ code: 'WSAEAFNOSUPPORT' }),
+    );
+    expect(() => createSecureServer({ backend }, 'listener' as never)).toThrow(
+      expect.objectContaining({ code: 'ERR_WSASEC_INVALID_ARGUMENT' }),
+    );
+    expect(() => createSecureServer({ backend, tls: 'cert' as never })).toThrow(
+      expect.objectContaining({ code: 'ERR_WSASEC_INVALID_ARGUMENT' }),
+    );
   });
 });

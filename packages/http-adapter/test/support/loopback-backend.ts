@@ -15,8 +15,8 @@ import {
   type PeerToken,
   type Principal,
   runImpersonated,
-  SecureSocketError,
   type SecureSocketBackend,
+  SecureSocketError,
   SOCKET_INFO_CONNECTION_ENCRYPTED,
   SOCKET_INFO_CONNECTION_SECURED,
   SOCKET_SETTINGS_GUARANTEE_ENCRYPTION,
@@ -33,8 +33,10 @@ export interface LoopbackBackendOptions {
   connectDelay?: number;
   /** Report connections as unsecured (flags 0), as a broken backend would. */
   reportInsecure?: boolean;
-  /** Identity of the "client" this backend runs as. */
+  /** Identity this backend runs as. */
   identity?: Principal;
+  /** The user the server side reports as the peer of every accepted connection. */
+  peer?: Principal;
 }
 
 export interface LoopbackStats {
@@ -60,6 +62,7 @@ export function createLoopbackBackend(options: LoopbackBackendOptions = {}): Loo
     targetNames: [],
   };
   const identity = options.identity ?? { sid: 'S-1-5-21-1-2-3-1001', name: 'tester', domain: 'LOOPBACK' };
+  const peer = options.peer ?? { sid: 'S-1-5-21-1-2-3-1105', name: 'alice', domain: 'LOOPBACK' };
   let current: Principal | undefined;
   const servers = new Set<net.Server>();
 
@@ -82,7 +85,11 @@ export function createLoopbackBackend(options: LoopbackBackendOptions = {}): Loo
   ): SocketDriver => {
     let settings = accepted?.security;
     let target: NormalizedPeerTargetName | undefined;
-    const peer = accepted?.peer ?? { sid: 'S-1-5-21-1-2-3-2000', name: 'SERVER$', domain: 'LOOPBACK' };
+    const peerOfSocket = accepted?.peer ?? {
+      sid: 'S-1-5-21-1-2-3-2000',
+      name: 'SERVER$',
+      domain: 'LOOPBACK',
+    };
     return {
       stream,
       setSecurity(s) {
@@ -101,7 +108,8 @@ export function createLoopbackBackend(options: LoopbackBackendOptions = {}): Loo
         try {
           if (target) stats.targetNames.push(target.name);
           if (options.connectDelay) await delay(options.connectDelay, signal);
-          const optional = ((settings?.ipsecFlags ?? 0) & SOCKET_SETTINGS_IPSEC_OPTIONAL_PEER_NAME_VERIFICATION) !== 0;
+          const optional =
+            ((settings?.ipsecFlags ?? 0) & SOCKET_SETTINGS_IPSEC_OPTIONAL_PEER_NAME_VERIFICATION) !== 0;
           if (options.serverName && target && target.name !== options.serverName && !optional) {
             throw new SecureSocketError(
               'ERR_WSASEC_PEER_NAME_MISMATCH',
@@ -112,17 +120,23 @@ export function createLoopbackBackend(options: LoopbackBackendOptions = {}): Loo
           await new Promise<void>((resolve, reject) => {
             const onAbort = () => {
               stream.destroy();
-              reject(new SecureSocketError('ERR_WSASEC_ABORTED', 'connect aborted', { syscall: 'WSAConnect' }));
+              reject(
+                new SecureSocketError('ERR_WSASEC_ABORTED', 'connect aborted', { syscall: 'WSAConnect' }),
+              );
             };
             signal?.addEventListener('abort', onAbort, { once: true });
             stream.once('error', (error) => {
               signal?.removeEventListener('abort', onAbort);
               reject(toSecureSocketError(error, 'WSAConnect'));
             });
-            net.Socket.prototype.connect.call(stream, { host: address.address, port: connectTarget.port }, () => {
-              signal?.removeEventListener('abort', onAbort);
-              resolve();
-            });
+            net.Socket.prototype.connect.call(
+              stream,
+              { host: address.address, port: connectTarget.port },
+              () => {
+                signal?.removeEventListener('abort', onAbort);
+                resolve();
+              },
+            );
           });
           stats.connects++;
         } finally {
@@ -138,14 +152,15 @@ export function createLoopbackBackend(options: LoopbackBackendOptions = {}): Loo
         return createSecurityInfo({
           protocol: settings?.protocol ?? 0,
           flags,
-          peerApplicationToken: withTokens && accepted ? token('application', peer, query.tokenAccess) : undefined,
+          peerApplicationToken:
+            withTokens && accepted ? token('application', peerOfSocket, query.tokenAccess) : undefined,
           peerMachineToken: withTokens ? token('machine', SYSTEM, query.tokenAccess) : undefined,
         });
       },
       impersonatePeer(fn) {
         return runImpersonated(() => {
           const previous = current;
-          current = peer;
+          current = peerOfSocket;
           return () => {
             current = previous;
           };
@@ -157,12 +172,13 @@ export function createLoopbackBackend(options: LoopbackBackendOptions = {}): Loo
   const driver: BackendDriver = {
     name: options.name ?? 'loopback-double',
     createSocket({ type }) {
-      if (type === 'dgram') throw new SecureSocketError('WSAEOPNOTSUPP', 'the loopback double has no datagrams');
+      if (type === 'dgram')
+        throw new SecureSocketError('WSAEOPNOTSUPP', 'the loopback double has no datagrams');
       return socketDriver(new net.Socket());
     },
     createServer({ security }, events) {
       const server = net.createServer((socket) =>
-        events.connection(socketDriver(socket, { security, peer: identity })),
+        events.connection(socketDriver(socket, { security, peer })),
       );
       servers.add(server);
       return {
@@ -171,7 +187,11 @@ export function createLoopbackBackend(options: LoopbackBackendOptions = {}): Loo
             server.once('error', reject);
             server.listen({ host, port, backlog }, () => {
               const bound = server.address() as net.AddressInfo;
-              resolve({ address: bound.address, port: bound.port, family: bound.family === 'IPv6' ? 'ipv6' : 'ipv4' });
+              resolve({
+                address: bound.address,
+                port: bound.port,
+                family: bound.family === 'IPv6' ? 'ipv6' : 'ipv4',
+              });
             });
           });
         },
@@ -189,13 +209,17 @@ export function createLoopbackBackend(options: LoopbackBackendOptions = {}): Loo
     accessCheck(token, sddl, desiredAccess) {
       // A toy DACL: "D:(A;;<hex mask or GA>;;;<SID>)…" — allow ACEs only.
       const sids = new Set([token.user.sid, ...token.groups.map((g) => g.sid)]);
-      if (!sddl.startsWith('D:')) throw new SecureSocketError('WSAEINVAL', 'the loopback double reads D:(A;;mask;;;SID) only');
+      if (!sddl.startsWith('D:'))
+        throw new SecureSocketError('WSAEINVAL', 'the loopback double reads D:(A;;mask;;;SID) only');
       let granted = 0;
       for (const [, rights, sid] of sddl.matchAll(/\(A;;([^;]*);;;([^)]*)\)/g)) {
         if (sid && sids.has(sid)) granted |= rights === 'GA' ? 0xffffffff : Number(rights);
       }
       granted >>>= 0;
-      return { granted: (granted & desiredAccess) >>> 0 === desiredAccess, grantedAccess: granted & desiredAccess };
+      return {
+        granted: (granted & desiredAccess) >>> 0 === desiredAccess,
+        grantedAccess: granted & desiredAccess,
+      };
     },
     async close() {
       for (const server of servers) server.close();
