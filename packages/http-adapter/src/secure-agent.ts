@@ -87,6 +87,8 @@ const MAX_CACHED_TARGETS = 256;
 export class SecureAgent extends http.Agent {
   /** The backend every connection of this agent goes through. */
   readonly backend: SecureSocketBackend;
+  /** The http.Agent options in effect (Node keeps them; typed as https's so the agent fits `https.request`). */
+  declare options: https.AgentOptions;
   readonly #policy: ResolvedPolicy;
   readonly #target: PeerTargetNameOption | undefined;
   readonly #tls: tls.ConnectionOptions | undefined;

@@ -86,7 +86,7 @@ describe('client libraries over SecureAgent and the dispatcher (loopback double)
     const started = await echoServer();
     const dispatcher = createSecureDispatcher({ backend, peerTargetName: target });
     cleanups.push(() => dispatcher.close());
-    const response = await globalThis.fetch(`${started.url}/g`, { dispatcher } as RequestInit);
+    const response = await globalThis.fetch(`${started.url}/g`, { dispatcher } as unknown as RequestInit);
     expect(await response.json()).toMatchObject({ url: '/g' });
   });
 

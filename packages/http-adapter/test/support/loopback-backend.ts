@@ -129,14 +129,15 @@ export function createLoopbackBackend(options: LoopbackBackendOptions = {}): Loo
               signal?.removeEventListener('abort', onAbort);
               reject(toSecureSocketError(error, 'WSAConnect'));
             });
-            net.Socket.prototype.connect.call(
-              stream,
-              { host: address.address, port: connectTarget.port },
-              () => {
-                signal?.removeEventListener('abort', onAbort);
-                resolve();
-              },
-            );
+            const connectNet = net.Socket.prototype.connect as (
+              this: net.Socket,
+              options: net.TcpNetConnectOpts,
+              onConnect: () => void,
+            ) => net.Socket;
+            connectNet.call(stream, { host: address.address, port: connectTarget.port }, () => {
+              signal?.removeEventListener('abort', onAbort);
+              resolve();
+            });
           });
           stats.connects++;
         } finally {
