@@ -1,0 +1,239 @@
+import { expect } from 'vitest';
+import { expectAllNotSock, freePort, group, snapshot } from './cases-shared.js';
+import { closed, expectRejects, expectThrows } from './conformance-helpers.js';
+
+const { list, add } = group('call order');
+
+add('setSecurity a second time is refused with WSAEINVAL', [], (ctx) => {
+  const socket = ctx.socket();
+  socket.setSecurity({ guaranteeEncryption: true });
+  const before = snapshot(socket);
+  expectThrows(() => socket.setSecurity(), 'WSAEINVAL');
+  expectThrows(() => socket.setSecurity({ guaranteeEncryption: true }), 'WSAEINVAL');
+  expect(snapshot(socket)).toEqual(before);
+});
+
+add('setSecurity after connect started is refused with WSAEINVAL', ['network'], async (ctx) => {
+  const { port } = await ctx.listen({ allowInsecure: true });
+  const socket = ctx.socket();
+  const connecting = socket.connect({ host: '127.0.0.1', port });
+  expectThrows(() => socket.setSecurity(), 'WSAEINVAL');
+  await connecting.catch(() => {});
+});
+
+add('setSecurity on a connected socket is refused with WSAEISCONN', ['network'], async (ctx) => {
+  const { client, accepted } = await ctx.pair();
+  expectThrows(() => client.setSecurity(), 'WSAEISCONN');
+  expectThrows(() => accepted.setSecurity(), 'WSAEISCONN');
+});
+
+add('setPeerTargetName after connect started is refused with WSAEINVAL', ['network'], async (ctx) => {
+  const { port } = await ctx.listen();
+  const socket = ctx.socket();
+  socket.setSecurity();
+  const connecting = socket.connect({ host: '127.0.0.1', port });
+  expectThrows(() => socket.setPeerTargetName(ctx.fixture.serverTargetName), 'WSAEINVAL');
+  await connecting.catch(() => {});
+});
+
+add('setPeerTargetName on a connected socket is refused with WSAEISCONN', ['network'], async (ctx) => {
+  const { client, accepted } = await ctx.pair();
+  expectThrows(() => client.setPeerTargetName(ctx.fixture.serverTargetName), 'WSAEISCONN');
+  expectThrows(() => accepted.setPeerTargetName(ctx.fixture.serverTargetName), 'WSAEISCONN');
+});
+
+add('connect while connecting is refused with WSAEALREADY', ['network'], async (ctx) => {
+  const { port } = await ctx.listen();
+  const socket = ctx.socket();
+  socket.setSecurity();
+  socket.setPeerTargetName(ctx.fixture.serverTargetName);
+  const connecting = socket.connect({ host: '127.0.0.1', port });
+  await expectRejects(socket.connect({ host: '127.0.0.1', port }), 'WSAEALREADY');
+  await connecting;
+  expect(snapshot(socket).phase).toBe('connected');
+});
+
+add('connect on a connected socket is refused with WSAEISCONN', ['network'], async (ctx) => {
+  const { client, listening } = await ctx.pair();
+  await expectRejects(client.connect({ host: '127.0.0.1', port: listening.port }), 'WSAEISCONN');
+  expect(snapshot(client).phase).toBe('connected');
+});
+
+add('querySecurity before connect is refused with WSAENOTCONN', [], (ctx) => {
+  const socket = ctx.socket();
+  expectThrows(() => socket.querySecurity(), 'WSAENOTCONN');
+  socket.setSecurity();
+  expectThrows(() => socket.querySecurity({ tokenAccess: 8 }), 'WSAENOTCONN');
+});
+
+add('impersonatePeer before connect is refused with WSAENOTCONN and runs nothing', [], (ctx) => {
+  const socket = ctx.socket();
+  let ran = false;
+  expectThrows(
+    () =>
+      socket.impersonatePeer(() => {
+        ran = true;
+      }),
+    'WSAENOTCONN',
+  );
+  expect(ran).toBe(false);
+});
+
+add('datagram setPeerTargetName without a peer address is refused with WSAEINVAL', [], (ctx) => {
+  const socket = ctx.socket({ type: 'dgram' });
+  expectThrows(() => socket.setPeerTargetName('host/server.contoso.com'), 'WSAEINVAL');
+  expect(snapshot(socket).targetNames).toEqual([]);
+});
+
+add('datagram setPeerTargetName with a zero peer address is refused with WSAEINVAL', [], (ctx) => {
+  const socket = ctx.socket({ type: 'dgram' });
+  expectThrows(
+    () =>
+      socket.setPeerTargetName({ name: 'host/a.contoso.com', peerAddress: { address: '0.0.0.0', port: 0 } }),
+    'WSAEINVAL',
+  );
+  const v6 = ctx.socket({ type: 'dgram', family: 'ipv6' });
+  expectThrows(
+    () => v6.setPeerTargetName({ name: 'host/a.contoso.com', peerAddress: { address: '::', port: 0 } }),
+    'WSAEINVAL',
+  );
+});
+
+add('datagram sockets keep one target name per peer; deletePeerTargetName removes one', [], (ctx) => {
+  const socket = ctx.socket({ type: 'dgram' });
+  socket.setSecurity();
+  socket.setPeerTargetName({ name: 'host/a.contoso.com', peerAddress: { address: '127.0.0.1', port: 500 } });
+  socket.setPeerTargetName({ name: 'host/b.contoso.com', peerAddress: { address: '127.0.0.2', port: 500 } });
+  expect(
+    snapshot(socket)
+      .targetNames.map(([, name]) => name)
+      .sort(),
+  ).toEqual(['host/a.contoso.com', 'host/b.contoso.com']);
+  socket.deletePeerTargetName({ address: '127.0.0.1', port: 500 });
+  expect(snapshot(socket).targetNames.map(([, name]) => name)).toEqual(['host/b.contoso.com']);
+});
+
+add('datagram querySecurity without a peer address is refused with WSAEMSGSIZE', [], (ctx) => {
+  const socket = ctx.socket({ type: 'dgram' });
+  socket.setSecurity();
+  expectThrows(() => socket.querySecurity(), 'WSAEMSGSIZE');
+  expectThrows(() => socket.querySecurity({ tokenAccess: 8 }), 'WSAEMSGSIZE');
+});
+
+add('datagram impersonatePeer without a peer address is refused with WSAEFAULT', [], (ctx) => {
+  const socket = ctx.socket({ type: 'dgram' });
+  socket.setSecurity();
+  let ran = false;
+  expectThrows(
+    () =>
+      socket.impersonatePeer(() => {
+        ran = true;
+      }),
+    'WSAEFAULT',
+  );
+  expect(ran).toBe(false);
+});
+
+add('datagram connect is refused with WSAEOPNOTSUPP', [], async (ctx) => {
+  const socket = ctx.socket({ type: 'dgram' });
+  await expectRejects(socket.connect({ host: '127.0.0.1', port: 9 }), 'WSAEOPNOTSUPP');
+  expect(snapshot(socket).phase).toBe('created');
+});
+
+add('an address of the other family is refused with WSAEAFNOSUPPORT', [], (ctx) => {
+  const socket = ctx.socket({ type: 'dgram' });
+  expectThrows(
+    () =>
+      socket.setPeerTargetName({ name: 'host/a.contoso.com', peerAddress: { address: '::1', port: 500 } }),
+    'WSAEAFNOSUPPORT',
+  );
+  expectThrows(() => socket.deletePeerTargetName({ address: '::1', port: 500 }), 'WSAEAFNOSUPPORT');
+  expectThrows(() => socket.querySecurity({ peerAddress: { address: '::1', port: 500 } }), 'WSAEAFNOSUPPORT');
+  expectThrows(() => socket.impersonatePeer(() => 1, { address: '::1', port: 500 }), 'WSAEAFNOSUPPORT');
+});
+
+add('deleting a target name that was never set succeeds', [], (ctx) => {
+  const socket = ctx.socket();
+  socket.deletePeerTargetName({ address: '127.0.0.1', port: 27015 });
+  const dgram = ctx.socket({ type: 'dgram' });
+  dgram.deletePeerTargetName({ address: '127.0.0.1', port: 27015 });
+  expect(snapshot(dgram).targetNames).toEqual([]);
+});
+
+add('every call on a destroyed socket is refused with WSAENOTSOCK', [], async (ctx) => {
+  const socket = ctx.socket();
+  socket.destroy();
+  await expectAllNotSock(socket);
+  expect(snapshot(socket).phase).toBe('closed');
+});
+
+add('every call on a connection closed by its peer is refused with WSAENOTSOCK', ['network'], async (ctx) => {
+  const { client, accepted } = await ctx.pair();
+  accepted.resume();
+  client.destroy();
+  await closed(accepted, "the accepted socket's 'close' after the client destroyed");
+  await expectAllNotSock(accepted);
+  await expectAllNotSock(client);
+});
+
+add(
+  'a failed connect destroys the socket (fail closed) and later calls get WSAENOTSOCK',
+  ['network'],
+  async (ctx) => {
+    const port = await freePort(ctx);
+    const socket = ctx.socket();
+    socket.setSecurity();
+    await expectRejects(socket.connect({ host: '127.0.0.1', port }), 'WSAECONNREFUSED');
+    expect(socket.destroyed).toBe(true);
+    expect(snapshot(socket).phase).toBe('closed');
+    await expectAllNotSock(socket);
+  },
+);
+
+add('a rejected call changes nothing', [], (ctx) => {
+  const socket = ctx.socket();
+  const before = snapshot(socket);
+  expectThrows(() => socket.setSecurity({ protocol: 'tls' } as never), 'WSAEINVAL');
+  expectThrows(() => socket.setPeerTargetName(''), 'WSAEINVAL');
+  expectThrows(() => socket.deletePeerTargetName({ address: 'not-an-ip' }), 'WSAEINVAL');
+  expectThrows(() => socket.querySecurity({ tokenAccess: -1 }), 'WSAEINVAL');
+  expect(snapshot(socket)).toEqual(before);
+  // The once-only setSecurity was not used up by the refused call.
+  socket.setSecurity({ guaranteeEncryption: true });
+  socket.setPeerTargetName(ctx.fixture.serverTargetName);
+  expect(snapshot(socket).targetNames).toEqual([['*', ctx.fixture.serverTargetName]]);
+});
+
+add(
+  'connect with an already aborted signal is refused with ERR_WSASEC_ABORTED and changes nothing',
+  [],
+  async (ctx) => {
+    const socket = ctx.socket();
+    socket.setSecurity();
+    const aborted = new AbortController();
+    aborted.abort();
+    await expectRejects(
+      socket.connect({ host: '127.0.0.1', port: 9, signal: aborted.signal }),
+      'ERR_WSASEC_ABORTED',
+    );
+    expect(snapshot(socket).phase).toBe('created');
+  },
+);
+
+add(
+  'aborting a connect in flight rejects with ERR_WSASEC_ABORTED and destroys the socket',
+  ['network'],
+  async (ctx) => {
+    const { port } = await ctx.listen();
+    const socket = ctx.socket();
+    socket.setSecurity();
+    socket.setPeerTargetName(ctx.fixture.serverTargetName);
+    const abort = new AbortController();
+    const connecting = socket.connect({ host: '127.0.0.1', port, signal: abort.signal });
+    abort.abort();
+    await expectRejects(connecting, 'ERR_WSASEC_ABORTED');
+    expect(socket.destroyed).toBe(true);
+  },
+);
+
+export const CALL_ORDER_CASES = list;
