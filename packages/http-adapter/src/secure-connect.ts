@@ -95,6 +95,16 @@ function isTlsError(error: unknown): boolean {
   );
 }
 
+/**
+ * A TLS socket over a stream that is not a net.Socket knows no addresses: report the secured
+ * socket's, so `req.socket.remoteAddress` and friends keep working with TLS on top.
+ */
+export function delegateAddresses(socket: tls.TLSSocket, secure: SecureSocket): void {
+  for (const name of ['remoteAddress', 'remotePort', 'remoteFamily', 'localAddress', 'localPort'] as const) {
+    Object.defineProperty(socket, name, { get: () => secure[name], configurable: true });
+  }
+}
+
 /** Runs a TLS client handshake over the secured socket. */
 function layerTls(
   secure: SecureSocket,
@@ -103,6 +113,7 @@ function layerTls(
 ): Promise<tls.TLSSocket> {
   return new Promise((resolve, reject) => {
     const socket = tls.connect({ ...options, socket: secure });
+    delegateAddresses(socket, secure);
     // The TLS socket wraps a stream, not a handle: pass ref/unref down so an idle pooled socket
     // never keeps the process alive and a reused one does.
     const { ref, unref } = socket;

@@ -11,6 +11,7 @@ import {
   type SecuritySettings,
 } from '@wsasec/core';
 import { debug } from './adapter-observe.js';
+import { delegateAddresses } from './secure-connect.js';
 import { checkBackend, invalidArgument, isObject } from './secure-options.js';
 import { registerConnection } from './server-peer.js';
 
@@ -100,6 +101,7 @@ export function createSecureServer(
       rejectUnauthorized: options.rejectUnauthorized ?? true,
       ALPNProtocols: ['http/1.1'],
     });
+    delegateAddresses(socket, secure);
     registerConnection(secure, state.backend, socket);
     socket.on('error', (error: Error) => {
       if (server.listenerCount('tlsClientError') > 0) server.emit('tlsClientError', error, socket);

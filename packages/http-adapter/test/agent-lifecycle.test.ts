@@ -3,10 +3,10 @@
 import { once } from 'node:events';
 import * as http from 'node:http';
 import type { Duplex } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isReusedSocketReset, SecureAgent } from '../src/index.js';
 import { errorOf, request, startSecureServer } from './support/http-helpers.js';
-import { createLoopbackBackend } from './support/loopback-backend.js';
+import { createLoopbackBackend, loopbackMode, STREAM_KINDS } from './support/loopback-backend.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -44,163 +44,172 @@ function freeSocket(agent: SecureAgent): Duplex {
   return socket;
 }
 
-describe('SecureAgent lifecycle (loopback double)', () => {
-  it('sends request bodies and works with http.get', async () => {
-    const { started, agent } = await setup(ok);
-    expect((await request(`${started.url}/p`, { agent, method: 'POST' }, 'payload')).body).toBe(
-      'POST /p payload',
-    );
-    const body = await new Promise<string>((resolve, reject) => {
-      http
-        .get(`${started.url}/g`, { agent }, (res) => {
-          res.setEncoding('utf8');
-          let text = '';
-          res.on('data', (c: string) => {
-            text += c;
-          });
-          res.on('end', () => resolve(text));
-        })
-        .on('error', reject);
-    });
-    expect(body).toBe('GET /g ');
+describe.each(STREAM_KINDS)('over %s streams', (streams) => {
+  beforeAll(() => {
+    loopbackMode.duplex = streams === 'Duplex';
+  });
+  afterAll(() => {
+    loopbackMode.duplex = false;
   });
 
-  it('never lets an error on an idle pooled socket crash the process', async () => {
-    const { started, agent } = await setup(ok);
-    await request(started.url, { agent });
-    const socket = freeSocket(agent);
-    // Not events.once: it would reject on the 'error' this test provokes.
-    const closed = new Promise((resolve) => socket.once('close', resolve));
-    socket.destroy(Object.assign(new Error('boom'), { code: 'WSAECONNRESET' }));
-    // A late second error (after Node's own once-listener for idle sockets is spent) must not
-    // become an uncaught exception either.
-    socket.emit('error', Object.assign(new Error('late'), { code: 'ERR_WSASEC_INTEGRITY' }));
-    await closed;
-    expect(agent.freeSockets).toEqual({});
-    const reply = await request(started.url, { agent });
-    expect(reply.reusedSocket).toBe(false);
-    expect(started.connections).toBe(2);
-  });
-
-  it('drops an idle socket the server closed, and opens a new one for the next request', async () => {
-    const { started, agent } = await setup((req, res) => {
-      res.end('once');
-      res.on('finish', () => setImmediate(() => req.socket.destroy()));
-    });
-    await request(started.url, { agent });
-    await new Promise((resolve) => setTimeout(resolve, 30));
-    expect(agent.freeSockets).toEqual({});
-    const reply = await request(started.url, { agent });
-    expect(reply.body).toBe('once');
-    expect(reply.reusedSocket).toBe(false);
-  });
-
-  it('lets a request that raced a server-side close be retried as Node documents', async () => {
-    let served = 0;
-    const { started, agent } = await setup((req, res) => {
-      served++;
-      // The second request on a connection finds it closed, as when the server's idle timer fires.
-      if ((req.socket as { seen?: boolean }).seen) return void req.socket.destroy();
-      (req.socket as { seen?: boolean }).seen = true;
-      res.end('fresh');
-    });
-    await request(started.url, { agent });
-    const attempt = (retries: number): Promise<{ body: string; retried: number }> =>
-      new Promise((resolve, reject) => {
-        const req = http.get(started.url, { agent }, (res) => {
-          res.resume();
-          res.on('end', () => resolve({ body: 'fresh', retried: 1 - retries }));
-        });
-        req.on('error', (error) => {
-          if (retries > 0 && isReusedSocketReset(req, error)) resolve(attempt(retries - 1));
-          else reject(error);
-        });
+  describe('SecureAgent lifecycle (loopback double)', () => {
+    it('sends request bodies and works with http.get', async () => {
+      const { started, agent } = await setup(ok);
+      expect((await request(`${started.url}/p`, { agent, method: 'POST' }, 'payload')).body).toBe(
+        'POST /p payload',
+      );
+      const body = await new Promise<string>((resolve, reject) => {
+        http
+          .get(`${started.url}/g`, { agent }, (res) => {
+            res.setEncoding('utf8');
+            let text = '';
+            res.on('data', (c: string) => {
+              text += c;
+            });
+            res.on('end', () => resolve(text));
+          })
+          .on('error', reject);
       });
-    const result = await attempt(1);
-    expect(result.retried).toBe(1);
-    expect(served).toBe(3);
-    expect(started.connections).toBe(2);
-  });
-
-  it('aborts a request mid-flight with an AbortSignal', async () => {
-    let closedOnServer: Promise<unknown> | undefined;
-    let arrive: () => void = () => {};
-    const arrived = new Promise<void>((resolve) => {
-      arrive = resolve;
+      expect(body).toBe('GET /g ');
     });
-    const { started, agent } = await setup((_req, res) => {
-      res.write('partial');
-      closedOnServer = once(res, 'close');
-      arrive();
+
+    it('never lets an error on an idle pooled socket crash the process', async () => {
+      const { started, agent } = await setup(ok);
+      await request(started.url, { agent });
+      const socket = freeSocket(agent);
+      // Not events.once: it would reject on the 'error' this test provokes.
+      const closed = new Promise((resolve) => socket.once('close', resolve));
+      socket.destroy(Object.assign(new Error('boom'), { code: 'WSAECONNRESET' }));
+      // A late second error (after Node's own once-listener for idle sockets is spent) must not
+      // become an uncaught exception either.
+      socket.emit('error', Object.assign(new Error('late'), { code: 'ERR_WSASEC_INTEGRITY' }));
+      await closed;
+      expect(agent.freeSockets).toEqual({});
+      const reply = await request(started.url, { agent });
+      expect(reply.reusedSocket).toBe(false);
+      expect(started.connections).toBe(2);
     });
-    const controller = new AbortController();
-    const failed = errorOf(request(started.url, { agent, signal: controller.signal }));
-    await arrived;
-    controller.abort();
-    const error = await failed;
-    expect(error.name).toBe('AbortError');
-    await closedOnServer;
-    expect(agent.freeSockets).toEqual({});
-  });
 
-  it('aborts a request whose connection is still being secured, promptly', async () => {
-    const { backend, started, agent } = await setup(ok, { connectDelay: 5_000 });
-    const controller = new AbortController();
-    const failed = errorOf(request(started.url, { agent, signal: controller.signal }));
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(backend.stats.connectsStarted).toBe(1);
-    controller.abort();
-    const error = await failed;
-    expect(error.name).toBe('AbortError');
-    expect(backend.stats.connects).toBe(0);
-    expect(started.connections).toBe(0);
-    expect(agent.sockets).toEqual({});
-  });
-
-  it('aborts pending connects when the agent is destroyed', async () => {
-    const { backend, started, agent } = await setup(ok, { connectDelay: 5_000 });
-    const failed = errorOf(request(started.url, { agent }));
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    agent.destroy();
-    expect((await failed).code).toBe('ERR_WSASEC_ABORTED');
-    expect(backend.stats.connects).toBe(0);
-  });
-
-  it('refuses a clear-text connection unless the settings allow insecure', async () => {
-    let handled = 0;
-    const { backend, started } = await setup(
-      (_req, res) => {
-        handled++;
-        res.end('x');
-      },
-      { reportInsecure: true },
-    );
-    const agent = new SecureAgent({ backend, peerTargetName: 'host/server.contoso.com' });
-    const lenient = new SecureAgent({
-      backend,
-      peerTargetName: 'host/server.contoso.com',
-      security: { allowInsecure: true },
+    it('drops an idle socket the server closed, and opens a new one for the next request', async () => {
+      const { started, agent } = await setup((req, res) => {
+        res.end('once');
+        res.on('finish', () => setImmediate(() => req.socket.destroy()));
+      });
+      await request(started.url, { agent });
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      expect(agent.freeSockets).toEqual({});
+      const reply = await request(started.url, { agent });
+      expect(reply.body).toBe('once');
+      expect(reply.reusedSocket).toBe(false);
     });
-    cleanups.push(
-      () => agent.destroy(),
-      () => lenient.destroy(),
-    );
-    const error = await errorOf(request(started.url, { agent, method: 'POST' }, 'secret'));
-    expect(error.code).toBe('ERR_WSASEC_NEGOTIATION_FAILED');
-    expect(handled).toBe(0);
-    expect((await request(started.url, { agent: lenient })).body).toBe('x');
-  });
 
-  it('applies the agent timeout to idle sockets and request timeouts to busy ones', async () => {
-    const { started } = await setup(ok);
-    const backend = createLoopbackBackend();
-    cleanups.push(() => backend.close());
-    const agent = new SecureAgent({ backend, timeout: 50 });
-    cleanups.push(() => agent.destroy());
-    await request(started.url, { agent });
-    const socket = freeSocket(agent);
-    await once(socket, 'close');
-    expect(agent.freeSockets).toEqual({});
+    it('lets a request that raced a server-side close be retried as Node documents', async () => {
+      let served = 0;
+      const { started, agent } = await setup((req, res) => {
+        served++;
+        // The second request on a connection finds it closed, as when the server's idle timer fires.
+        if ((req.socket as { seen?: boolean }).seen) return void req.socket.destroy();
+        (req.socket as { seen?: boolean }).seen = true;
+        res.end('fresh');
+      });
+      await request(started.url, { agent });
+      const attempt = (retries: number): Promise<{ body: string; retried: number }> =>
+        new Promise((resolve, reject) => {
+          const req = http.get(started.url, { agent }, (res) => {
+            res.resume();
+            res.on('end', () => resolve({ body: 'fresh', retried: 1 - retries }));
+          });
+          req.on('error', (error) => {
+            if (retries > 0 && isReusedSocketReset(req, error)) resolve(attempt(retries - 1));
+            else reject(error);
+          });
+        });
+      const result = await attempt(1);
+      expect(result.retried).toBe(1);
+      expect(served).toBe(3);
+      expect(started.connections).toBe(2);
+    });
+
+    it('aborts a request mid-flight with an AbortSignal', async () => {
+      let closedOnServer: Promise<unknown> | undefined;
+      let arrive: () => void = () => {};
+      const arrived = new Promise<void>((resolve) => {
+        arrive = resolve;
+      });
+      const { started, agent } = await setup((_req, res) => {
+        res.write('partial');
+        closedOnServer = once(res, 'close');
+        arrive();
+      });
+      const controller = new AbortController();
+      const failed = errorOf(request(started.url, { agent, signal: controller.signal }));
+      await arrived;
+      controller.abort();
+      const error = await failed;
+      expect(error.name).toBe('AbortError');
+      await closedOnServer;
+      expect(agent.freeSockets).toEqual({});
+    });
+
+    it('aborts a request whose connection is still being secured, promptly', async () => {
+      const { backend, started, agent } = await setup(ok, { connectDelay: 5_000 });
+      const controller = new AbortController();
+      const failed = errorOf(request(started.url, { agent, signal: controller.signal }));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(backend.stats.connectsStarted).toBe(1);
+      controller.abort();
+      const error = await failed;
+      expect(error.name).toBe('AbortError');
+      expect(backend.stats.connects).toBe(0);
+      expect(started.connections).toBe(0);
+      expect(agent.sockets).toEqual({});
+    });
+
+    it('aborts pending connects when the agent is destroyed', async () => {
+      const { backend, started, agent } = await setup(ok, { connectDelay: 5_000 });
+      const failed = errorOf(request(started.url, { agent }));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      agent.destroy();
+      expect((await failed).code).toBe('ERR_WSASEC_ABORTED');
+      expect(backend.stats.connects).toBe(0);
+    });
+
+    it('refuses a clear-text connection unless the settings allow insecure', async () => {
+      let handled = 0;
+      const { backend, started } = await setup(
+        (_req, res) => {
+          handled++;
+          res.end('x');
+        },
+        { reportInsecure: true },
+      );
+      const agent = new SecureAgent({ backend, peerTargetName: 'host/server.contoso.com' });
+      const lenient = new SecureAgent({
+        backend,
+        peerTargetName: 'host/server.contoso.com',
+        security: { allowInsecure: true },
+      });
+      cleanups.push(
+        () => agent.destroy(),
+        () => lenient.destroy(),
+      );
+      const error = await errorOf(request(started.url, { agent, method: 'POST' }, 'secret'));
+      expect(error.code).toBe('ERR_WSASEC_NEGOTIATION_FAILED');
+      expect(handled).toBe(0);
+      expect((await request(started.url, { agent: lenient })).body).toBe('x');
+    });
+
+    it('applies the agent timeout to idle sockets and request timeouts to busy ones', async () => {
+      const { started } = await setup(ok);
+      const backend = createLoopbackBackend();
+      cleanups.push(() => backend.close());
+      const agent = new SecureAgent({ backend, timeout: 50 });
+      cleanups.push(() => agent.destroy());
+      await request(started.url, { agent });
+      const socket = freeSocket(agent);
+      await once(socket, 'close');
+      expect(agent.freeSockets).toEqual({});
+    });
   });
 });
 

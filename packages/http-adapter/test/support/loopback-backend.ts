@@ -24,6 +24,7 @@ import {
   type SocketDriver,
   toSecureSocketError,
 } from '@wsasec/core';
+import { DuplexSocket } from './duplex-socket.js';
 
 export interface LoopbackBackendOptions {
   name?: string;
@@ -37,6 +38,8 @@ export interface LoopbackBackendOptions {
   identity?: Principal;
   /** The user the server side reports as the peer of every accepted connection. */
   peer?: Principal;
+  /** Hand out plain Duplex streams over the TCP sockets (as the sim does) instead of net.Sockets. */
+  duplex?: boolean;
 }
 
 export interface LoopbackStats {
@@ -49,6 +52,12 @@ export interface LoopbackStats {
 }
 
 export type LoopbackBackend = SecureSocketBackend & { stats: LoopbackStats };
+
+/** The stream kind sockets get when a backend's options do not say: switched per test block. */
+export const loopbackMode = { duplex: false };
+
+/** Both stream kinds: net.Socket (as native-win hands out) and a plain Duplex (as the sim does). */
+export const STREAM_KINDS = ['net.Socket', 'Duplex'] as const;
 
 const SYSTEM: Principal = { sid: 'S-1-5-18', name: 'SYSTEM', domain: 'NT AUTHORITY' };
 
@@ -80,9 +89,10 @@ export function createLoopbackBackend(options: LoopbackBackendOptions = {}): Loo
   };
 
   const socketDriver = (
-    stream: net.Socket,
+    tcp: net.Socket,
     accepted?: { security: NormalizedSecuritySettings; peer: Principal },
   ): SocketDriver => {
+    const stream = (options.duplex ?? loopbackMode.duplex) ? new DuplexSocket(tcp) : tcp;
     let settings = accepted?.security;
     let target: NormalizedPeerTargetName | undefined;
     const peerOfSocket = accepted?.peer ?? {
@@ -125,7 +135,7 @@ export function createLoopbackBackend(options: LoopbackBackendOptions = {}): Loo
               );
             };
             signal?.addEventListener('abort', onAbort, { once: true });
-            stream.once('error', (error) => {
+            tcp.once('error', (error) => {
               signal?.removeEventListener('abort', onAbort);
               reject(toSecureSocketError(error, 'WSAConnect'));
             });
@@ -134,7 +144,7 @@ export function createLoopbackBackend(options: LoopbackBackendOptions = {}): Loo
               options: net.TcpNetConnectOpts,
               onConnect: () => void,
             ) => net.Socket;
-            connectNet.call(stream, { host: address.address, port: connectTarget.port }, () => {
+            connectNet.call(tcp, { host: address.address, port: connectTarget.port }, () => {
               signal?.removeEventListener('abort', onAbort);
               resolve();
             });
