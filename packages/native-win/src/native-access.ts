@@ -17,6 +17,7 @@ import { checkBool, windowsError } from './native-errors.js';
 import {
   CURRENT_PROCESS,
   CURRENT_THREAD,
+  ERROR_NO_IMPERSONATION_TOKEN,
   ERROR_NO_TOKEN,
   type NativeLibrary,
   SDDL_REVISION_1,
@@ -99,10 +100,37 @@ export function completeSddl(sddl: string): string {
   return `${owner}${group}${parts.get('D') ?? ''}${parts.get('S') ?? ''}`;
 }
 
+interface AccessCheckRun {
+  ok: boolean;
+  errno: number;
+  granted: number;
+  status: number;
+}
+
+function runAccessCheck(lib: NativeLibrary, sd: unknown, token: number, desired: number): AccessCheckRun {
+  const mapping = Buffer.alloc(16);
+  mapping.writeUInt32LE(DEFAULT_GENERIC_MAPPING.genericRead, 0);
+  mapping.writeUInt32LE(DEFAULT_GENERIC_MAPPING.genericWrite, 4);
+  mapping.writeUInt32LE(DEFAULT_GENERIC_MAPPING.genericExecute, 8);
+  mapping.writeUInt32LE(DEFAULT_GENERIC_MAPPING.genericAll, 12);
+  const privileges = Buffer.alloc(256);
+  const granted: [number] = [0];
+  const status: [number] = [0];
+  const ok =
+    lib.AccessCheck(sd, token, mapGenericMask(desired), mapping, privileges, [256], granted, status) !== 0;
+  return { ok, errno: ok ? 0 : lib.GetLastError(), granted: granted[0], status: status[0] };
+}
+
+function settle(run: AccessCheckRun): AccessCheckResult {
+  if (!run.ok) throw windowsError(run.errno, 'AccessCheck');
+  return { granted: run.status !== 0, grantedAccess: run.status !== 0 ? run.granted >>> 0 : 0 };
+}
+
 /**
  * `AccessCheck` of a token against an SDDL security descriptor: the SDDL is converted with
  * `ConvertStringSecurityDescriptorToSecurityDescriptorW`, the token duplicated as an impersonation
- * token (`DuplicateToken`, as AccessCheck requires), generic rights mapped with the file mapping.
+ * token (`DuplicateToken`) when it is a primary token (AccessCheck needs an impersonation
+ * token), generic rights mapped with the file mapping.
  * @throws SecureSocketError WSAEINVAL (malformed SDDL), or the Windows error of a failing call.
  */
 export function accessCheck(
@@ -123,33 +151,19 @@ export function accessCheck(
     );
   }
   try {
+    // AccessCheck needs an impersonation token: try the peer token as it is, and duplicate it
+    // (SecurityImpersonation) only when Windows says it is a primary token.
+    const direct = runAccessCheck(lib, sd[0], token, desired);
+    if (direct.ok || direct.errno !== ERROR_NO_IMPERSONATION_TOKEN) return settle(direct);
     const dup: [number] = [0];
-    checkBool(lib, lib.DuplicateToken(token, SecurityImpersonation, dup), 'DuplicateToken');
+    checkBool(
+      lib,
+      lib.DuplicateToken(token, SecurityImpersonation, dup),
+      'DuplicateToken',
+      'accessCheck on a primary token needs it opened with TOKEN_DUPLICATE (querySecurity({ tokenAccess }))',
+    );
     try {
-      const mapping = Buffer.alloc(16);
-      mapping.writeUInt32LE(DEFAULT_GENERIC_MAPPING.genericRead, 0);
-      mapping.writeUInt32LE(DEFAULT_GENERIC_MAPPING.genericWrite, 4);
-      mapping.writeUInt32LE(DEFAULT_GENERIC_MAPPING.genericExecute, 8);
-      mapping.writeUInt32LE(DEFAULT_GENERIC_MAPPING.genericAll, 12);
-      const privileges = Buffer.alloc(256);
-      const privilegesLen: [number] = [privileges.length];
-      const granted: [number] = [0];
-      const status: [number] = [0];
-      checkBool(
-        lib,
-        lib.AccessCheck(
-          sd[0],
-          dup[0],
-          mapGenericMask(desired),
-          mapping,
-          privileges,
-          privilegesLen,
-          granted,
-          status,
-        ),
-        'AccessCheck',
-      );
-      return { granted: status[0] !== 0, grantedAccess: status[0] !== 0 ? granted[0] >>> 0 : 0 };
+      return settle(runAccessCheck(lib, sd[0], dup[0], desired));
     } finally {
       lib.CloseHandle(dup[0]);
     }

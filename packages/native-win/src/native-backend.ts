@@ -2,8 +2,15 @@
  * `createNativeBackend()`: the `SecureSocketBackend` over the real Windows API.
  * @module
  */
-import type { BackendDriver, PeerToken, SecureSocketBackend, SocketDriver } from '@wsasec/core';
-import { defineBackend, SecureSocketError } from '@wsasec/core';
+import { isIP } from 'node:net';
+import type {
+  BackendDriver,
+  NormalizedAddress,
+  PeerToken,
+  SecureSocketBackend,
+  SocketDriver,
+} from '@wsasec/core';
+import { defineBackend, normalizeAddress, SecureSocketError } from '@wsasec/core';
 import type { TargetNameLengthUnit } from './native-abi-target-name.js';
 import { accessCheck, currentIdentity } from './native-access.js';
 import { MAX_QUERY_INFO_SIZE, revertImpersonation } from './native-calls.js';
@@ -37,6 +44,11 @@ export interface NativeBackendOptions {
   verifyAcceptedConnections?: boolean;
   /** Largest `WSAQuerySocketSecurity` result accepted from the size probe (default 4096 bytes). */
   maxQueryInfoSize?: number;
+  /**
+   * Resolves a host name for `connect` (default `dns.promises.lookup` with `all: true`). Each
+   * address tried gets its own secured SOCKET; Node never resolves on its own.
+   */
+  lookup?: (hostname: string, family: 0 | 4 | 6) => Promise<{ address: string; family: number }[]>;
 }
 
 /** Counters of what a native backend holds, for leak checks in tests. */
@@ -47,9 +59,34 @@ export interface NativeBackendStats {
   openSockets: number;
 }
 
+async function resolveWith(
+  lookup: NonNullable<NativeBackendOptions['lookup']>,
+  host: string,
+  family: 'ipv4' | 'ipv6' | undefined,
+): Promise<NormalizedAddress[]> {
+  if (isIP(host)) return [normalizeAddress({ address: host }, 'host', 'WSAConnect')];
+  const found = await lookup(host, family === 'ipv4' ? 4 : family === 'ipv6' ? 6 : 0);
+  if (!Array.isArray(found)) {
+    throw new SecureSocketError(
+      'ERR_WSASEC_INVALID_ARGUMENT',
+      'lookup must resolve to [{ address, family }]',
+      {
+        syscall: 'connect',
+      },
+    );
+  }
+  return found.map((entry) => normalizeAddress({ address: entry?.address }, 'lookup result', 'WSAConnect'));
+}
+
 const contexts = new WeakMap<SecureSocketBackend, NativeContext>();
 
-const OPTION_KEYS = ['library', 'targetNameLengthUnit', 'verifyAcceptedConnections', 'maxQueryInfoSize'];
+const OPTION_KEYS = [
+  'library',
+  'targetNameLengthUnit',
+  'verifyAcceptedConnections',
+  'maxQueryInfoSize',
+  'lookup',
+];
 
 function checkOptions(opts: unknown): NativeBackendOptions {
   if (opts === undefined) return {};
@@ -74,6 +111,7 @@ function checkOptions(opts: unknown): NativeBackendOptions {
   if (o.verifyAcceptedConnections !== undefined && typeof o.verifyAcceptedConnections !== 'boolean') {
     fail('verifyAcceptedConnections must be a boolean');
   }
+  if (o.lookup !== undefined && typeof o.lookup !== 'function') fail('lookup must be a function');
   const max = o.maxQueryInfoSize;
   if (max !== undefined && (typeof max !== 'number' || !Number.isInteger(max) || max < 64 || max > 1 << 20)) {
     fail('maxQueryInfoSize must be an integer from 64 to 1048576');
@@ -106,8 +144,12 @@ export function createNativeBackend(opts?: NativeBackendOptions): SecureSocketBa
     verifyAccepted: options.verifyAcceptedConnections ?? true,
     live: new Set(),
   };
+  const lookup = options.lookup;
   const driver: BackendDriver = {
     name: 'native-win',
+    ...(lookup
+      ? { resolve: (host: string, family: 'ipv4' | 'ipv6' | undefined) => resolveWith(lookup, host, family) }
+      : {}),
     createSocket({ family, type }): SocketDriver {
       return type === 'stream'
         ? NativeStreamDriver.client(ctx, family)

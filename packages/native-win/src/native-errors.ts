@@ -22,8 +22,9 @@ const WIN32_CODES: Record<number, SecureSocketErrorCode> = {
  */
 export function windowsError(errno: number, syscall: SecureSocketSyscall, what?: string): SecureSocketError {
   const code = wsaCodeName(errno) ?? WIN32_CODES[errno] ?? 'ERR_WSASEC_INTERNAL';
-  const name = wsaCodeName(errno) ?? `Windows error ${errno}`;
-  return new SecureSocketError(code, `${syscall} failed with ${name} (${errno})${what ? `: ${what}` : ''}`, {
+  const name = wsaCodeName(errno);
+  const failed = name ? `${name} (${errno})` : `Windows error ${errno}`;
+  return new SecureSocketError(code, `${syscall} failed with ${failed}${what ? `: ${what}` : ''}`, {
     syscall,
     errno,
   });

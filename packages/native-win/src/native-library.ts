@@ -168,5 +168,6 @@ export const SDDL_REVISION_1 = 1;
 export const ERROR_INSUFFICIENT_BUFFER = 122;
 export const ERROR_NO_TOKEN = 1008;
 export const ERROR_NONE_MAPPED = 1332;
+export const ERROR_NO_IMPERSONATION_TOKEN = 1309;
 /** `SE_GROUP_ENABLED`. */
 export const SE_GROUP_ENABLED = 0x4;

@@ -126,6 +126,15 @@ export class NativeStreamDriver implements SocketDriver {
     const syscall = 'WSAConnect';
     const s = this.#beforeConnect(syscall);
     const stream = this.stream;
+    if (signal?.aborted) {
+      stream.destroy();
+      return Promise.reject(
+        new SecureSocketError('ERR_WSASEC_ABORTED', `${syscall} was aborted`, {
+          syscall,
+          cause: signal.reason,
+        }),
+      );
+    }
     const rc = this.#handle.open(s);
     if (rc !== 0) {
       this.#ctx.lib.closesocket(s);
@@ -179,7 +188,9 @@ export class NativeStreamDriver implements SocketDriver {
             cause: signal?.reason,
           }),
         );
-      stream.once('connect', onConnect);
+      // First in line: writes queued before connect are flushed by a later 'connect' listener, and
+      // must never reach a handle other than the secured one.
+      stream.prependOnceListener('connect', onConnect);
       stream.once('error', onError);
       signal?.addEventListener('abort', onAbort, { once: true });
       if (target.timeout) {

@@ -1,0 +1,553 @@
+// A NativeLibrary for Linux tests. Sockets are real: libc through koffi, so the backend's whole
+// hand-over to Node's TCP handle runs (only the family value AF_INET6 is translated, 23 <-> 10).
+// The secure socket functions, tokens and security descriptors are JavaScript with Windows
+// semantics: every call is recorded with its bytes, errors can be injected, the query size probe is
+// emulated (WSAEMSGSIZE or WSAEFAULT), and every handle and LocalAlloc'd pointer is tracked.
+import koffi from 'koffi';
+import { decodeSecuritySettings, decodeSockaddr, encodeQueryInfo, type QueryInfo } from '../../src/abi.js';
+import { decodeQueryTemplate } from '../../src/native-abi-query.js';
+import { decodePeerTargetName } from '../../src/native-abi-target-name.js';
+import type { NativeLibrary, NativePollHandle } from '../../src/native-library.js';
+import {
+  bytesToSid,
+  evaluateDacl,
+  type FakeIdentity,
+  IDENTITIES,
+  parseSddl,
+  sidToBytes,
+} from './fake-tokens.js';
+
+const libc = koffi.load('libc.so.6');
+const c = {
+  socket: libc.func('int socket(int, int, int)'),
+  bind: libc.func('int bind(int, const void *, uint32_t)'),
+  listen: libc.func('int listen(int, int)'),
+  accept4: libc.func('int accept4(int, void *, _Inout_ uint32_t *, int)'),
+  getsockname: libc.func('int getsockname(int, void *, _Inout_ uint32_t *)'),
+  getpeername: libc.func('int getpeername(int, void *, _Inout_ uint32_t *)'),
+  close: libc.func('int close(int)'),
+};
+
+const LINUX_AF_INET6 = 10;
+const SOCK_CLOEXEC = 0x80000;
+const ERRNO_TO_WSA: Record<number, number> = {
+  9: 10038, // EBADF
+  11: 10035, // EAGAIN
+  13: 10013, // EACCES
+  22: 10022, // EINVAL
+  88: 10038, // ENOTSOCK
+  97: 10047, // EAFNOSUPPORT
+  98: 10048, // EADDRINUSE
+  99: 10049, // EADDRNOTAVAIL
+  103: 10053, // ECONNABORTED
+  104: 10054, // ECONNRESET
+};
+
+export const WSAEFAULT = 10014;
+export const WSAEINVAL = 10022;
+export const WSAEMSGSIZE = 10040;
+export const WSAENOTSOCK = 10038;
+
+/** One recorded call. `bytes` is a copy of the buffer argument as it was during the call. */
+export interface FakeCall {
+  fn: string;
+  socket?: number;
+  bytes?: Buffer | null;
+  len?: number;
+  /** For security calls: whether the SOCKET was bound / connected at the time of the call. */
+  bound?: boolean;
+  connected?: boolean;
+  value?: unknown;
+}
+
+interface FakeSocket {
+  fd: number;
+  family: 'ipv4' | 'ipv6';
+  type: number;
+  accepted: boolean;
+  securitySet: boolean;
+}
+
+interface FakeHandle {
+  identity: FakeIdentity;
+  access: number;
+  type: 'primary' | 'impersonation';
+}
+
+/** What the fake's WSAQuerySocketSecurity answers. */
+export interface FakeQueryScript {
+  flags: number;
+  /** Error for the size probe: WSAEMSGSIZE (reference page) or WSAEFAULT (Microsoft's sample). */
+  probeError: number;
+  /** Peer identities behind the token handles (undefined: no token of that kind). */
+  application?: FakeIdentity;
+  machine?: FakeIdentity;
+  /** Return the 64-byte IPSEC2 result even for a v1 template. */
+  alwaysIpsec2?: boolean;
+  ipsec2: NonNullable<QueryInfo['ipsec2']>;
+}
+
+function translateFamily(bytes: Uint8Array, from: number, to: number): Buffer {
+  const copy = Buffer.from(bytes);
+  if (copy.length >= 2 && copy.readUInt16LE(0) === from) copy.writeUInt16LE(to, 0);
+  return copy;
+}
+
+export class FakeLibrary implements NativeLibrary {
+  readonly calls: FakeCall[] = [];
+  /** Protocol errors the fake detected in how it was called (double close, use after close…). */
+  readonly violations: string[] = [];
+  readonly sockets = new Map<number, FakeSocket>();
+  readonly handles = new Map<number, FakeHandle>();
+  readonly pointers = new Map<bigint, { kind: 'string' | 'sd'; value: unknown }>();
+  query: FakeQueryScript = {
+    flags: 0x3,
+    probeError: WSAEMSGSIZE,
+    application: IDENTITIES.alice,
+    machine: IDENTITIES.clientMachine,
+    ipsec2: {
+      mmSaId: 0x1122334455667788n,
+      qmSaId: 42n,
+      negotiationError: 0,
+      saLookupContext: '6b29fc40-ca47-1067-b31d-00dd010662da',
+    },
+  };
+  processIdentity: FakeIdentity = IDENTITIES.service;
+  #threadIdentity: FakeIdentity | undefined;
+  #failures = new Map<string, { errno: number; times: number }>();
+  #lastError = 0;
+  #nextHandle = 0x1000;
+  #nextPointer = 0x7f00_0000_0000n;
+  #bases = new WeakMap<ArrayBufferLike, bigint>();
+  #nextBase = 0x5500_0000_0000n;
+
+  /** Makes the next `times` calls of `fn` fail with `errno`. */
+  fail(fn: string, errno: number, times = 1): void {
+    this.#failures.set(fn, { errno, times });
+  }
+
+  /** Calls of one function. */
+  callsOf(fn: string): FakeCall[] {
+    return this.calls.filter((call) => call.fn === fn);
+  }
+
+  /** Open token handles and LocalAlloc'd pointers (both must be zero after a clean test). */
+  get leaks(): { handles: number; pointers: number } {
+    return { handles: this.handles.size, pointers: this.pointers.size };
+  }
+
+  /** Who the calling thread acts as (the fake's thread token). */
+  get threadIdentity(): FakeIdentity | undefined {
+    return this.#threadIdentity;
+  }
+
+  #injected(fn: string): number | undefined {
+    const f = this.#failures.get(fn);
+    if (!f) return undefined;
+    if (--f.times <= 0) this.#failures.delete(fn);
+    return f.errno;
+  }
+
+  #error(errno: number, rc = -1): number {
+    this.#lastError = errno;
+    return rc;
+  }
+
+  #libcError(rc = -1): number {
+    return this.#error(ERRNO_TO_WSA[koffi.errno()] ?? 10022, rc);
+  }
+
+  #state(fd: number): { bound: boolean; connected: boolean } {
+    const name = Buffer.alloc(128);
+    c.getsockname(fd, name, [128]);
+    const port = name.readUInt16BE(2);
+    return { bound: port !== 0, connected: c.getpeername(fd, Buffer.alloc(128), [128]) === 0 };
+  }
+
+  #socket(fn: string, s: number): FakeSocket | undefined {
+    const sock = this.sockets.get(s);
+    if (!sock) this.violations.push(`${fn} on ${s}, which is not a SOCKET the library created`);
+    return sock;
+  }
+
+  // ws2_32.dll
+  WSASocketW(af: number, type: number, protocol: number, _info: null, _g: number, flags: number): number {
+    this.calls.push({ fn: 'WSASocketW', value: { af, type, protocol, flags } });
+    const injected = this.#injected('WSASocketW');
+    if (injected) return this.#error(injected);
+    const fd = c.socket(af === 23 ? LINUX_AF_INET6 : af, type | SOCK_CLOEXEC, protocol) as number;
+    if (fd < 0) return this.#libcError();
+    this.sockets.set(fd, {
+      fd,
+      family: af === 2 ? 'ipv4' : 'ipv6',
+      type,
+      accepted: false,
+      securitySet: false,
+    });
+    return fd;
+  }
+
+  closesocket(s: number): number {
+    this.calls.push({ fn: 'closesocket', socket: s });
+    if (!this.sockets.has(s)) {
+      this.violations.push(`closesocket(${s}) of a SOCKET the library does not own`);
+      return this.#error(WSAENOTSOCK);
+    }
+    this.sockets.delete(s);
+    return c.close(s) === 0 ? 0 : this.#libcError();
+  }
+
+  bind(s: number, name: Uint8Array, namelen: number): number {
+    this.calls.push({ fn: 'bind', socket: s, bytes: Buffer.from(name), len: namelen });
+    const injected = this.#injected('bind');
+    if (injected) return this.#error(injected);
+    const addr = translateFamily(name, 23, LINUX_AF_INET6);
+    return c.bind(s, addr, namelen) === 0 ? 0 : this.#libcError();
+  }
+
+  listen(s: number, backlog: number): number {
+    this.calls.push({ fn: 'listen', socket: s, value: backlog });
+    return c.listen(s, backlog) === 0 ? 0 : this.#libcError();
+  }
+
+  accept(s: number, addr: Uint8Array | null, addrlen: [number] | null): number {
+    const injected = this.#injected('accept');
+    if (injected) return this.#error(injected);
+    const fd = c.accept4(s, addr, addrlen, SOCK_CLOEXEC) as number;
+    if (fd < 0) return this.#libcError();
+    if (addr) addr.set(translateFamily(addr, LINUX_AF_INET6, 23));
+    const listener = this.sockets.get(s);
+    this.calls.push({ fn: 'accept', socket: s, value: fd });
+    this.sockets.set(fd, {
+      fd,
+      family: listener?.family ?? 'ipv4',
+      type: 1,
+      accepted: true,
+      securitySet: listener?.securitySet ?? false,
+    });
+    return fd;
+  }
+
+  getsockname(s: number, name: Uint8Array, namelen: [number]): number {
+    if (c.getsockname(s, name, namelen) !== 0) return this.#libcError();
+    name.set(translateFamily(name, LINUX_AF_INET6, 23));
+    return 0;
+  }
+
+  setsockopt(s: number, level: number, optname: number, optval: Uint8Array, optlen: number): number {
+    this.calls.push({
+      fn: 'setsockopt',
+      socket: s,
+      bytes: Buffer.from(optval),
+      len: optlen,
+      value: { level, optname },
+    });
+    return 0;
+  }
+
+  WSAGetLastError(): number {
+    return this.#lastError;
+  }
+
+  // fwpuclnt.dll
+  #secureCall(fn: string, s: number, bytes: Uint8Array | null, len: number): FakeSocket | number {
+    const sock = this.#socket(fn, s);
+    this.calls.push({
+      fn,
+      socket: s,
+      bytes: bytes && Buffer.from(bytes),
+      len,
+      ...(sock ? this.#state(s) : {}),
+    });
+    if (!sock) return this.#error(WSAENOTSOCK);
+    const injected = this.#injected(fn);
+    if (injected) return this.#error(injected);
+    return sock;
+  }
+
+  WSASetSocketSecurity(s: number, settings: Uint8Array | null, len: number): number {
+    const sock = this.#secureCall('WSASetSocketSecurity', s, settings, len);
+    if (typeof sock === 'number') return sock;
+    if (sock.securitySet) return this.#error(WSAEINVAL);
+    try {
+      decodeSecuritySettings(settings, len);
+    } catch (error) {
+      return this.#error((error as { errno?: number }).errno ?? WSAEINVAL);
+    }
+    sock.securitySet = true;
+    return 0;
+  }
+
+  WSASetSocketPeerTargetName(s: number, name: Uint8Array, len: number): number {
+    const sock = this.#secureCall('WSASetSocketPeerTargetName', s, name, len);
+    if (typeof sock === 'number') return sock;
+    try {
+      decodePeerTargetName(name, len);
+    } catch (error) {
+      return this.#error((error as { errno?: number }).errno ?? WSAEINVAL);
+    }
+    return 0;
+  }
+
+  WSADeleteSocketPeerTargetName(s: number, addr: Uint8Array, len: number): number {
+    const sock = this.#secureCall('WSADeleteSocketPeerTargetName', s, addr, len);
+    if (typeof sock === 'number') return sock;
+    if (len !== 16 && len !== 28) return this.#error(WSAEMSGSIZE);
+    return decodeSockaddr(addr) ? 0 : this.#error(10047);
+  }
+
+  WSAQuerySocketSecurity(
+    s: number,
+    template: Uint8Array | null,
+    templateLen: number,
+    info: Uint8Array | null,
+    infoLen: [number],
+  ): number {
+    const sock = this.#secureCall('WSAQuerySocketSecurity', s, template, templateLen);
+    if (typeof sock === 'number') return sock;
+    const last = this.calls[this.calls.length - 1] as FakeCall;
+    last.value = { infoNull: info === null, infoLen: infoLen[0] };
+    let tpl: ReturnType<typeof decodeQueryTemplate>;
+    try {
+      tpl = decodeQueryTemplate(template, templateLen);
+    } catch (error) {
+      return this.#error((error as { errno?: number }).errno ?? WSAEINVAL);
+    }
+    const v2 = this.query.alwaysIpsec2 || tpl.protocol === 2 || templateLen >= 152;
+    const needed = v2 ? 64 : 24;
+    if (info === null || infoLen[0] < needed) {
+      infoLen[0] = needed;
+      return this.#error(this.query.probeError);
+    }
+    const secured = (this.query.flags & 1) !== 0;
+    const open = (identity: FakeIdentity | undefined) => {
+      if (!identity || tpl.tokenAccess === 0 || !secured) return 0n;
+      return BigInt(this.#open(identity, tpl.tokenAccess));
+    };
+    const out: QueryInfo = {
+      protocol: tpl.protocol,
+      flags: this.query.flags,
+      applicationToken: open(this.query.application),
+      machineToken: open(this.query.machine),
+      ...(v2 ? { ipsec2: this.query.ipsec2 } : {}),
+    };
+    info.set(encodeQueryInfo(out));
+    infoLen[0] = needed;
+    return 0;
+  }
+
+  WSAImpersonateSocketPeer(s: number, addr: Uint8Array | null, len: number): number {
+    const sock = this.#secureCall('WSAImpersonateSocketPeer', s, addr, len);
+    if (typeof sock === 'number') return sock;
+    this.#threadIdentity = this.query.application ?? this.query.machine;
+    return 0;
+  }
+
+  WSARevertImpersonation(): number {
+    this.calls.push({ fn: 'WSARevertImpersonation' });
+    const injected = this.#injected('WSARevertImpersonation');
+    if (injected) return this.#error(injected);
+    this.#threadIdentity = undefined;
+    return 0;
+  }
+
+  // advapi32.dll / kernel32.dll
+  #open(identity: FakeIdentity, access: number, type: FakeHandle['type'] = 'impersonation'): number {
+    const h = this.#nextHandle;
+    this.#nextHandle += 4;
+    this.handles.set(h, { identity, access, type });
+    return h;
+  }
+
+  #token(fn: string, h: number): FakeHandle | undefined {
+    const token = this.handles.get(h);
+    if (!token) this.violations.push(`${fn}(${h}) on a handle that is not open`);
+    return token;
+  }
+
+  GetLastError(): number {
+    return this.#lastError;
+  }
+
+  GetTokenInformation(
+    token: number,
+    infoClass: number,
+    info: Uint8Array | null,
+    len: number,
+    retLen: [number],
+  ): number {
+    this.calls.push({ fn: 'GetTokenInformation', value: { token, infoClass } });
+    const injected = this.#injected('GetTokenInformation');
+    if (injected) return this.#error(injected, 0);
+    const t = this.#token('GetTokenInformation', token);
+    if (!t) return this.#error(6, 0);
+    if ((t.access & 0x8) === 0) return this.#error(5, 0);
+    const entries = infoClass === 1 ? [{ sid: t.identity.sid, attributes: 0 }] : t.identity.groups;
+    const header = infoClass === 1 ? 16 : 8 + 16 * entries.length;
+    const sids = entries.map((e) => sidToBytes(e.sid));
+    const size = header + sids.reduce((n, b) => n + b.length, 0);
+    retLen[0] = size;
+    if (info === null || len < size) return this.#error(122, 0);
+    const buf = Buffer.from(info.buffer, info.byteOffset, info.byteLength);
+    const base = this.addressOf(info);
+    let at = header;
+    const first = infoClass === 1 ? 0 : 8;
+    if (infoClass !== 1) buf.writeUInt32LE(entries.length, 0);
+    entries.forEach((entry, i) => {
+      buf.writeBigUInt64LE(base + BigInt(at), first + 16 * i);
+      buf.writeUInt32LE(entry.attributes, first + 16 * i + 8);
+      (sids[i] as Buffer).copy(buf, at);
+      at += (sids[i] as Buffer).length;
+    });
+    return 1;
+  }
+
+  LookupAccountSidW(
+    _system: null,
+    sid: Uint8Array,
+    name: Uint8Array | null,
+    cchName: [number],
+    domain: Uint8Array | null,
+    cchDomain: [number],
+    use: [number],
+  ): number {
+    const text = bytesToSid(sid);
+    const who = Object.values(IDENTITIES).find((i) => i.sid === text);
+    if (!who) return this.#error(1332, 0);
+    if (cchName[0] < who.name.length + 1 || cchDomain[0] < who.domain.length + 1 || !name || !domain) {
+      cchName[0] = who.name.length + 1;
+      cchDomain[0] = who.domain.length + 1;
+      return this.#error(122, 0);
+    }
+    name.set(Buffer.from(`${who.name}\0`, 'utf16le'));
+    domain.set(Buffer.from(`${who.domain}\0`, 'utf16le'));
+    cchName[0] = who.name.length;
+    cchDomain[0] = who.domain.length;
+    use[0] = 1;
+    return 1;
+  }
+
+  ConvertSidToStringSidW(sid: Uint8Array, out: [unknown]): number {
+    const text = bytesToSid(sid);
+    if (!text) return this.#error(1337, 0);
+    out[0] = this.#alloc('string', text);
+    return 1;
+  }
+
+  #alloc(kind: 'string' | 'sd', value: unknown): bigint {
+    const p = this.#nextPointer;
+    this.#nextPointer += 0x100n;
+    this.pointers.set(p, { kind, value });
+    return p;
+  }
+
+  ImpersonateLoggedOnUser(token: number): number {
+    this.calls.push({ fn: 'ImpersonateLoggedOnUser', value: token });
+    const t = this.#token('ImpersonateLoggedOnUser', token);
+    if (!t) return this.#error(6, 0);
+    if ((t.access & 0x4) === 0) return this.#error(5, 0);
+    this.#threadIdentity = t.identity;
+    return 1;
+  }
+
+  RevertToSelf(): number {
+    this.calls.push({ fn: 'RevertToSelf' });
+    this.#threadIdentity = undefined;
+    return 1;
+  }
+
+  DuplicateToken(token: number, _level: number, out: [number]): number {
+    const t = this.#token('DuplicateToken', token);
+    if (!t) return this.#error(6, 0);
+    if ((t.access & 0x2) === 0) return this.#error(5, 0);
+    out[0] = this.#open(t.identity, 0xf01ff);
+    return 1;
+  }
+
+  OpenProcessToken(_process: number, access: number, out: [number]): number {
+    out[0] = this.#open(this.processIdentity, access, 'primary');
+    return 1;
+  }
+
+  OpenThreadToken(_thread: number, access: number, _asSelf: number, out: [number]): number {
+    if (!this.#threadIdentity) return this.#error(1008, 0);
+    out[0] = this.#open(this.#threadIdentity, access);
+    return 1;
+  }
+
+  AccessCheck(
+    sd: unknown,
+    token: number,
+    desired: number,
+    mapping: Uint8Array,
+    _privileges: Uint8Array,
+    _privilegesLen: [number],
+    granted: [number],
+    status: [number],
+  ): number {
+    this.calls.push({ fn: 'AccessCheck', value: { desired } });
+    const descriptor = this.pointers.get(sd as bigint);
+    const t = this.#token('AccessCheck', token);
+    if (!descriptor || descriptor.kind !== 'sd' || !t) return this.#error(87, 0);
+    if (t.type !== 'impersonation') return this.#error(1309, 0); // ERROR_NO_IMPERSONATION_TOKEN
+    const parsed = descriptor.value as NonNullable<ReturnType<typeof parseSddl>>;
+    if (!parsed.owner || !parsed.group) return this.#error(1338, 0);
+    if (desired & 0xf000_0000) return this.#error(1798, 0); // ERROR_GENERIC_NOT_MAPPED
+    const m = Buffer.from(mapping.buffer, mapping.byteOffset, 16);
+    const r = evaluateDacl(parsed.dacl, t.identity, desired, [
+      m.readUInt32LE(0),
+      m.readUInt32LE(4),
+      m.readUInt32LE(8),
+      m.readUInt32LE(12),
+    ]);
+    granted[0] = r.granted;
+    status[0] = r.ok ? 1 : 0;
+    return 1;
+  }
+
+  ConvertStringSecurityDescriptorToSecurityDescriptorW(sddl: string, _rev: number, out: [unknown]): number {
+    this.calls.push({ fn: 'ConvertStringSecurityDescriptorToSecurityDescriptorW', value: sddl });
+    const parsed = parseSddl(sddl);
+    if (!parsed) return this.#error(1336, 0);
+    out[0] = this.#alloc('sd', parsed);
+    return 1;
+  }
+
+  CloseHandle(handle: number): number {
+    this.calls.push({ fn: 'CloseHandle', value: handle });
+    if (!this.handles.delete(handle)) {
+      this.violations.push(`CloseHandle(${handle}) of a handle that is not open`);
+      return this.#error(6, 0);
+    }
+    return 1;
+  }
+
+  LocalFree(mem: unknown): void {
+    if (!this.pointers.delete(mem as bigint))
+      this.violations.push(`LocalFree(${String(mem)}) of an unknown pointer`);
+  }
+
+  addressOf(buf: Uint8Array): bigint {
+    let base = this.#bases.get(buf.buffer);
+    if (base === undefined) {
+      base = this.#nextBase;
+      this.#nextBase += 0x100_0000n;
+      this.#bases.set(buf.buffer, base);
+    }
+    return base + BigInt(buf.byteOffset);
+  }
+
+  readWideString(ptr: unknown): string {
+    const p = this.pointers.get(ptr as bigint);
+    if (!p || p.kind !== 'string') {
+      this.violations.push(`readWideString(${String(ptr)}) of an unknown pointer`);
+      return '';
+    }
+    return p.value as string;
+  }
+
+  poll(s: number, onReadable: (status: number) => void): NativePollHandle {
+    const handle = koffi.node.poll(s, { readable: true }, ((status: number) => onReadable(status)) as never);
+    return handle;
+  }
+}
