@@ -488,7 +488,7 @@ export class FakeLibrary implements NativeLibrary {
     this.calls.push({ fn: 'AccessCheck', value: { desired } });
     const descriptor = this.pointers.get(sd as bigint);
     const t = this.#token('AccessCheck', token);
-    if (!descriptor || descriptor.kind !== 'sd' || !t) return this.#error(87, 0);
+    if (descriptor?.kind !== 'sd' || !t) return this.#error(87, 0);
     if (t.type !== 'impersonation') return this.#error(1309, 0); // ERROR_NO_IMPERSONATION_TOKEN
     const parsed = descriptor.value as NonNullable<ReturnType<typeof parseSddl>>;
     if (!parsed.owner || !parsed.group) return this.#error(1338, 0);
@@ -539,7 +539,7 @@ export class FakeLibrary implements NativeLibrary {
 
   readWideString(ptr: unknown): string {
     const p = this.pointers.get(ptr as bigint);
-    if (!p || p.kind !== 'string') {
+    if (p?.kind !== 'string') {
       this.violations.push(`readWideString(${String(ptr)}) of an unknown pointer`);
       return '';
     }

@@ -53,7 +53,9 @@ export function sidToBytes(sid: string): Buffer {
   buf[0] = 1;
   buf[1] = subs.length;
   for (let i = 0; i < 6; i++) buf[2 + i] = Number((authority >> BigInt(8 * (5 - i))) & 0xffn);
-  subs.forEach((s, i) => buf.writeUInt32LE(s >>> 0, 8 + 4 * i));
+  subs.forEach((s, i) => {
+    buf.writeUInt32LE(s >>> 0, 8 + 4 * i);
+  });
   return buf;
 }
 
