@@ -141,7 +141,10 @@ export class SecureAgent extends http.Agent {
     return `${name}|wsasec|${policy.key}|${this.#targetKeyFor(options as RequestOptions, policy)}`;
   }
 
-  /** Node's internal entry point; remembered so the connect can follow its request. */
+  /**
+   * Node's internal entry point; remembered so the connect can follow its request.
+   * @internal
+   */
   createSocket(req: http.ClientRequest, options: RequestOptions, cb: Callback): void {
     this.#creatingFor = req;
     try {
@@ -151,7 +154,10 @@ export class SecureAgent extends http.Agent {
     }
   }
 
-  /** Node's internal entry point; drops dead idle sockets before the pool picks one. */
+  /**
+   * Node's internal entry point; drops dead idle sockets before the pool picks one.
+   * @internal
+   */
   addRequest(req: http.ClientRequest, options: RequestOptions): void {
     this.#pruneFreeSockets();
     this.#queued.set(req, options);
@@ -163,7 +169,10 @@ export class SecureAgent extends http.Agent {
    * Always asynchronous: returns `undefined`.
    * @throws SecureSocketError `ERR_WSASEC_INVALID_ARGUMENT` without a callback.
    */
-  override createConnection(options: http.ClientRequestArgs, callback?: Callback): undefined {
+  override createConnection(
+    options: http.ClientRequestArgs,
+    callback?: (error: Error | null, socket: Duplex) => void,
+  ): undefined {
     if (typeof callback !== 'function') {
       throw invalidArgument(
         'SecureAgent.createConnection secures the socket asynchronously and needs a callback',
