@@ -1,0 +1,84 @@
+/**
+ * secure-tcp-client — the flow of Microsoft's `stcpclient` sample (Windows-classic-samples,
+ * netds/winsock/securesocket), on wsasec: the SecureTcpConnect function of "Using Secure Socket
+ * Extensions", one call per C function.
+ *
+ * Shows: WSASocketW, WSASetSocketSecurity (basic settings — default protocol, guaranteed
+ * encryption — or, with --adv, IPsec settings naming a custom quick-mode policy key),
+ * WSASetSocketPeerTargetName with the SPN host/<server fqdn> (DsMakeSpn(L"host", fqdn)), WSAConnect,
+ * WSAQuerySocketSecurity with the IPSEC2 fields (the SA ids MatchIPsecSAsForConnectedSocket looks
+ * up), then send "12345678" and receive the reply.
+ *
+ * The backend comes from the environment (`loadBackend()`): native-win on Windows, or the sim with
+ *   WSASEC_BACKEND=sim WSASEC_SIM_REALM=contoso.json WSASEC_SIM_MACHINE=client.contoso.com
+ * Run: node dist/examples/secure-tcp-client.js [--adv] [--v6] [--port 27015] [--address IP] <server fqdn>
+ * (--address connects to that IP instead of resolving the name; the name is still what the server
+ * must prove to be.)
+ */
+import { parseArgs } from 'node:util';
+import { loadBackend, SecureSocketError, type SecuritySettings, TOKEN_QUERY } from '@wsasec/core';
+
+const SAMPLE_QM_POLICY_KEY = 'b5d5c6a4-1c0e-4a8e-9d55-270150c0de01';
+const REQUEST = '12345678';
+
+const { values, positionals } = parseArgs({
+  options: {
+    adv: { type: 'boolean', default: false },
+    v6: { type: 'boolean', default: false },
+    port: { type: 'string', default: '27015' },
+    address: { type: 'string' },
+    'qm-policy': { type: 'string', default: SAMPLE_QM_POLICY_KEY },
+  },
+  allowPositionals: true,
+});
+const fqdn = positionals[0];
+
+const security: SecuritySettings = values.adv
+  ? { protocol: 'ipsec', guaranteeEncryption: true, ipsec: { quickModePolicyKey: values['qm-policy'] } }
+  : { protocol: 'default', guaranteeEncryption: true };
+
+async function main() {
+  if (!fqdn) {
+    console.error('usage: secure-tcp-client [--adv] [--v6] [--port 27015] [--address IP] <server fqdn>');
+    process.exitCode = 2;
+    return;
+  }
+  const backend = await loadBackend();
+  try {
+    const socket = backend.createSocket({ family: values.v6 ? 'ipv6' : 'ipv4' }); // WSASocketW
+    socket.setSecurity(security); // WSASetSocketSecurity
+    socket.setPeerTargetName(`host/${fqdn}`); // WSASetSocketPeerTargetName
+    await socket.connect({ host: values.address ?? fqdn, port: Number(values.port), timeout: 10_000 }); // WSAConnect
+    console.log(
+      `connected to ${fqdn} (${socket.remoteAddress} port ${socket.remotePort}) with the ${backend.name} backend`,
+    );
+
+    {
+      using info = socket.querySecurity({ tokenAccess: TOKEN_QUERY, ipsec2: {} }); // WSAQuerySocketSecurity
+      console.log(`  secured ${info.secured}, encrypted ${info.encrypted}, protocol ${info.protocol}`);
+      console.log(`  main mode SA ${info.mmSaId}, quick mode SA ${info.qmSaId}`);
+      console.log(`  server proved to be ${info.peerMachineToken?.user.name ?? '(unknown)'}`);
+    }
+
+    const reply = new Promise<Buffer>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+      socket.once('end', () => resolve(Buffer.concat(chunks)));
+      socket.once('error', reject);
+    });
+    socket.write(REQUEST);
+    const answer = await reply;
+    console.log(`  sent "${REQUEST}", received "${answer.toString('latin1')}"`);
+    socket.destroy();
+    if (answer.toString('latin1') !== REQUEST) process.exitCode = 1;
+  } finally {
+    await backend.close();
+  }
+}
+
+main().catch((error: unknown) => {
+  if (!SecureSocketError.isInstance(error)) throw error;
+  const ike = error.negotiationError !== undefined ? ` (negotiationError ${error.negotiationError})` : '';
+  console.error(`error: ${error.code}: ${error.message}${ike}`);
+  process.exitCode = 1;
+});

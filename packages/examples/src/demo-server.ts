@@ -1,0 +1,50 @@
+import type * as http from 'node:http';
+import { FILE_GENERIC_READ, type SecureSocketBackend } from '@wsasec/core';
+import {
+  createSecureServer,
+  getPeerSecurity,
+  impersonateRequestPeer,
+  requirePeerAccess,
+} from '@wsasec/http-adapter';
+
+/** The demo's HTTP server and how many requests reached its handler. */
+export interface DemoServer {
+  server: http.Server;
+  /** Requests that reached the handler (a refused connection never counts). */
+  handled(): number;
+}
+
+/**
+ * The server of the demo: requires encryption (`guaranteeEncryption`), answers `/whoami` with the
+ * peer identity it saw (the peer's user and machine tokens, and who it acts as while impersonating
+ * the peer), and `/payroll` only to peers the `payrollSddl` grants `FILE_GENERIC_READ`.
+ */
+export function createDemoServer(payrollSddl: string, backend: SecureSocketBackend): DemoServer {
+  let handled = 0;
+  const payroll = requirePeerAccess({ sddl: payrollSddl, access: FILE_GENERIC_READ });
+  const server = createSecureServer({ backend, security: { guaranteeEncryption: true } }, (req, res) => {
+    handled++;
+    const path = new URL(req.url ?? '/', 'http://server').pathname;
+    if (path === '/whoami') {
+      const info = getPeerSecurity(req);
+      const actingAs = impersonateRequestPeer(req, () => backend.currentIdentity());
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          user: info.peerApplicationToken?.user,
+          machine: info.peerMachineToken?.user,
+          encrypted: info.encrypted,
+          actingAs,
+        }),
+      );
+    } else if (path === '/payroll') {
+      if (!payroll(req, res)) return;
+      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end('payroll report: 3 employees, paid on the 25th\n');
+    } else {
+      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end('Not Found\n');
+    }
+  });
+  return { server, handled: () => handled };
+}

@@ -1,0 +1,93 @@
+import * as http from 'node:http';
+import type { Duplex } from 'node:stream';
+import { type SecureSocket, SecureSocketError, TOKEN_QUERY } from '@wsasec/core';
+import { type SecuritySnapshot, snapshotSecurity } from './security-format.js';
+
+/** Options of {@link secureRequest}. */
+export interface SecureRequestOptions {
+  /** The agent that secures the connection (a `SecureAgent`). */
+  agent: http.Agent;
+  /** HTTP method (default `GET`). */
+  method?: string;
+  /** Request headers. */
+  headers?: http.OutgoingHttpHeaders;
+  /** Request body. */
+  body?: string;
+  /** Whole-request timeout in milliseconds (connect and negotiation included). */
+  timeout: number;
+}
+
+/** A response read to the end, with what the client saw of the connection's security. */
+export interface SecureResponse {
+  status: number;
+  statusMessage: string;
+  httpVersion: string;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+  /** `WSAQuerySocketSecurity` of the connection the request went out on (peer tokens and SA ids). */
+  security: SecuritySnapshot | undefined;
+}
+
+function isSecureSocket(socket: Duplex): socket is SecureSocket {
+  return typeof (socket as Partial<SecureSocket>).querySecurity === 'function';
+}
+
+/**
+ * One HTTP request through a `SecureAgent`, read to the end. When the agent hands the request its
+ * (already negotiated) socket, the socket is queried — `WSAQuerySocketSecurity` with `TOKEN_QUERY`
+ * and the IPSEC2 fields — so the caller can show what was negotiated and who the server proved to be.
+ * Rejects with the agent's `SecureSocketError` when the connection could not be secured, and with
+ * `ERR_WSASEC_ABORTED` when `timeout` passes first.
+ */
+export function secureRequest(url: URL, options: SecureRequestOptions): Promise<SecureResponse> {
+  return new Promise((resolve, reject) => {
+    let security: SecuritySnapshot | undefined;
+    const req = http.request(url, {
+      agent: options.agent,
+      method: options.method ?? 'GET',
+      headers: options.headers,
+    });
+    const timer = setTimeout(() => {
+      req.destroy(
+        new SecureSocketError(
+          'ERR_WSASEC_ABORTED',
+          `no complete answer from ${url.host} within ${options.timeout} ms`,
+          {
+            syscall: 'connect',
+          },
+        ),
+      );
+    }, options.timeout);
+    const fail = (error: Error) => {
+      clearTimeout(timer);
+      reject(error);
+    };
+    req.once('error', fail);
+    req.on('socket', (socket: Duplex) => {
+      if (!isSecureSocket(socket) || socket.destroyed) return;
+      const info = socket.querySecurity({ tokenAccess: TOKEN_QUERY, ipsec2: {} });
+      try {
+        security = snapshotSecurity(info);
+      } finally {
+        info.close();
+      }
+    });
+    req.once('response', (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.once('error', fail);
+      res.once('end', () => {
+        clearTimeout(timer);
+        resolve({
+          status: res.statusCode ?? 0,
+          statusMessage: res.statusMessage ?? '',
+          httpVersion: res.httpVersion,
+          headers: res.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+          security,
+        });
+      });
+    });
+    req.end(options.body);
+  });
+}

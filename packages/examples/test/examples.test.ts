@@ -1,0 +1,124 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createContosoRealm } from '../examples/contoso-realm.js';
+import { built, cleanEnv, runNode, startNode } from './run-node.js';
+
+const SAMPLE_QM_POLICY_KEY = 'b5d5c6a4-1c0e-4a8e-9d55-270150c0de01';
+let dir: string;
+let realmFile: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'wsasec-examples-'));
+  realmFile = join(dir, 'contoso.json');
+  const { realm } = createContosoRealm();
+  realm.addPolicy({ key: SAMPLE_QM_POLICY_KEY, mode: 'quick', protection: 'encryption' });
+  await realm.save(realmFile);
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const simEnv = (machine: string, user?: string) =>
+  cleanEnv({
+    WSASEC_BACKEND: 'sim',
+    WSASEC_SIM_REALM: realmFile,
+    WSASEC_SIM_MACHINE: machine,
+    ...(user ? { WSASEC_SIM_USER: user } : {}),
+  });
+
+describe('secure-tcp-server and secure-tcp-client (the stcpserver/stcpclient flow)', () => {
+  it.each([[[]], [['--adv']]])(
+    'exchange "12345678" over an encrypted connection with settings %j',
+    async (flags) => {
+      const server = await startNode(
+        built('examples/secure-tcp-server.js'),
+        [...flags, '--port', '0', '--once'],
+        /listening on 127\.0\.0\.1 port (\d+)/,
+        { env: simEnv('server.contoso.com') },
+      );
+      try {
+        const client = await runNode(
+          built('examples/secure-tcp-client.js'),
+          [...flags, '--port', server.match[1] as string, '--address', '127.0.0.1', 'server.contoso.com'],
+          { env: simEnv('client.contoso.com', 'alice') },
+        );
+        expect(client.stderr).toBe('');
+        expect(client.code).toBe(0);
+        expect(client.stdout).toContain('secured true, encrypted true');
+        expect(client.stdout).toMatch(/main mode SA [1-9]\d*, quick mode SA [1-9]\d*/);
+        expect(client.stdout).toContain('sent "12345678", received "12345678"');
+      } finally {
+        expect(await server.ended()).toBe(0); // --once: the server closes after its client
+      }
+      const { stdout } = server.output();
+      expect(stdout).toContain(flags.length ? '(advanced settings)' : '(basic settings)');
+      expect(stdout).toContain('secured true, encrypted true');
+      expect(stdout).toMatch(/received "12345678"; while impersonating, acted as alice/);
+    },
+  );
+
+  it('the client refuses a server that is not the one it named, before sending anything', async () => {
+    const server = await startNode(
+      built('examples/secure-tcp-server.js'),
+      ['--port', '0'],
+      /listening on 127\.0\.0\.1 port (\d+)/,
+      { env: simEnv('rogue.contoso.com') },
+    );
+    try {
+      const client = await runNode(
+        built('examples/secure-tcp-client.js'),
+        ['--port', server.match[1] as string, '--address', '127.0.0.1', 'server.contoso.com'],
+        { env: simEnv('client.contoso.com', 'alice') },
+      );
+      expect(client.code).toBe(1);
+      expect(client.stderr).toMatch(/^error: ERR_WSASEC_PEER_NAME_MISMATCH: /);
+      expect(client.stdout).not.toContain('sent');
+    } finally {
+      await server.stop();
+    }
+    expect(server.output().stdout).not.toContain('received');
+  });
+
+  it.skipIf(process.platform === 'win32')(
+    'with WSASEC_BACKEND=native-win off Windows: a clean ERR_WSASEC_UNSUPPORTED_PLATFORM, exit 1',
+    async () => {
+      const client = await runNode(
+        built('examples/secure-tcp-client.js'),
+        ['--address', '127.0.0.1', 'server.contoso.com'],
+        {
+          env: cleanEnv({ WSASEC_BACKEND: 'native-win' }),
+        },
+      );
+      expect(client.code).toBe(1);
+      expect(client.stderr).toMatch(/^error: ERR_WSASEC_UNSUPPORTED_PLATFORM: /);
+      expect(client.stderr).not.toMatch(/\n\s+at /); // a message, not a stack trace
+    },
+  );
+});
+
+describe('in-process examples', () => {
+  it('http-client-server: two requests over one negotiated connection, peer identity and impersonation', async () => {
+    const { code, stdout, stderr } = await runNode(built('examples/http-client-server.js'), []);
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    expect(stdout).toMatch(
+      /GET \/first → 200 \(new secured connection\): hello alice on \S*client\S*; encrypted: true; while impersonating I was alice/i,
+    );
+    expect(stdout).toMatch(/GET \/second → 200 \(reused the secured connection\)/);
+  });
+
+  it('fetch: answered with the right target name, refused with a wrong one', async () => {
+    const { code, stdout, stderr } = await runNode(built('examples/fetch.js'), []);
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    expect(stdout).toContain('fetch → 200: {"user":"alice","encrypted":true}');
+    expect(stdout).toContain('fetch with the wrong target name → refused: ERR_WSASEC_PEER_NAME_MISMATCH');
+  });
+
+  it('express-access-check: alice (in Payroll) gets the report, bob gets 403', async () => {
+    const { code, stdout, stderr } = await runNode(built('examples/express-access-check.js'), []);
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    expect(stdout).toContain('alice: GET /payroll → 200 payroll report for alice');
+    expect(stdout).toContain('bob: GET /payroll → 403 Forbidden');
+  });
+
+  it.todo('udp-peer-names: datagram sockets are not implemented yet (neither backend supports type "dgram")');
+});
