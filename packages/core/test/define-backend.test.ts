@@ -1,0 +1,270 @@
+import { isIP } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import {
+  type NormalizedAddress,
+  type PeerToken,
+  type SecureSocket,
+  SecureSocketError,
+  socketState,
+} from '../src/index.js';
+import { createMemoryBackend, createMemoryRealm } from './memory-backend.js';
+import { createRecordingBackend } from './recording-driver.js';
+
+const v4 = (address: string): NormalizedAddress => ({ address, port: 0, family: 'ipv4' });
+/** A resolver that names `addresses` for any host name and passes IP literals through, as drivers must. */
+const resolver =
+  (...addresses: NormalizedAddress[]) =>
+  async (host: string) =>
+    isIP(host)
+      ? [{ address: host, port: 0, family: isIP(host) === 4 ? 'ipv4' : 'ipv6' } as NormalizedAddress]
+      : addresses;
+const v6 = (address: string): NormalizedAddress => ({ address, port: 0, family: 'ipv6' });
+const turn = () => new Promise((resolve) => setImmediate(resolve));
+
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!SecureSocketError.isInstance(error))
+    throw new Error(`expected a SecureSocketError, got ${String(error)}`);
+  return error.code;
+}
+
+describe('defineBackend', () => {
+  it('returns a frozen v1 backend named by the driver', () => {
+    const { backend } = createRecordingBackend();
+    expect(Object.isFrozen(backend)).toBe(true);
+    expect(backend.specificationVersion).toBe('v1');
+    expect(backend.name).toBe('recording');
+  });
+
+  it('connect tries each resolved address with a fresh socket until one connects', async () => {
+    const rec = createRecordingBackend({ resolve: resolver(v4('10.0.0.1'), v4('10.0.0.2')) });
+    const connecting = rec.backend.connect({
+      host: 'server.contoso.com',
+      port: 27015,
+      peerTargetName: 'host/s',
+    });
+    while (rec.connects.length === 0) await turn();
+    const first = rec.connects.shift();
+    expect(first?.address.address).toBe('10.0.0.1');
+    first?.reject(Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }));
+    while (rec.connects.length === 0) await turn();
+    const second = rec.connects.shift();
+    expect(second?.address.address).toBe('10.0.0.2');
+    second?.resolve();
+    const socket = await connecting;
+    expect(socketState(socket)?.phase).toBe('connected');
+    expect(rec.calls.filter((c) => c === 'createSocket')).toHaveLength(2);
+    expect(rec.calls.filter((c) => c === 'socket.setPeerTargetName')).toHaveLength(2);
+  });
+
+  it('connect stops at an authentication answer instead of trying the next address', async () => {
+    const rec = createRecordingBackend({ resolve: resolver(v4('10.0.0.1'), v4('10.0.0.2')) });
+    const connecting = rec.backend.connect({ host: 'server.contoso.com', port: 27015 });
+    while (rec.connects.length === 0) await turn();
+    rec.connects.shift()?.reject(new SecureSocketError('ERR_WSASEC_PEER_NAME_MISMATCH', 'not the server'));
+    expect(await codeOf(connecting)).toBe('ERR_WSASEC_PEER_NAME_MISMATCH');
+    expect(rec.calls.filter((c) => c === 'socket.connect')).toHaveLength(1);
+  });
+
+  it('connect reports the last failure when every address fails', async () => {
+    const rec = createRecordingBackend({ resolve: resolver(v4('10.0.0.1'), v4('10.0.0.2')) });
+    const connecting = rec.backend.connect({ host: 'server.contoso.com', port: 27015 });
+    for (const code of ['ECONNREFUSED', 'ETIMEDOUT']) {
+      while (rec.connects.length === 0) await turn();
+      rec.connects.shift()?.reject(Object.assign(new Error(code), { code }));
+    }
+    expect(await codeOf(connecting)).toBe('WSAETIMEDOUT');
+  });
+
+  it('resolution failures become WSAHOST_NOT_FOUND; the family option filters addresses', async () => {
+    const failing = createRecordingBackend({
+      resolve: async () => {
+        throw Object.assign(new Error('getaddrinfo ENOTFOUND'), { code: 'ENOTFOUND' });
+      },
+    });
+    expect(await codeOf(failing.backend.connect({ host: 'nowhere.invalid', port: 1 }))).toBe(
+      'WSAHOST_NOT_FOUND',
+    );
+    const onlyV6 = createRecordingBackend({ resolve: async () => [v6('::1')] });
+    expect(await codeOf(onlyV6.backend.connect({ host: 'h', port: 1, family: 'ipv4' }))).toBe(
+      'WSAHOST_NOT_FOUND',
+    );
+    expect(
+      await codeOf(
+        createRecordingBackend({ resolve: async () => [] }).backend.connect({ host: 'h', port: 1 }),
+      ),
+    ).toBe('WSAHOST_NOT_FOUND');
+  });
+
+  it('connect validates everything before resolving or creating a socket', async () => {
+    let resolved = 0;
+    const rec = createRecordingBackend({
+      resolve: async () => {
+        resolved++;
+        return [v4('10.0.0.1')];
+      },
+    });
+    const bad = [
+      { host: 'h', port: 1, security: { protocol: 'x' } },
+      { host: 'h', port: 1, peerTargetName: '' },
+      { host: 'h', port: 1, timeout: -1 },
+      { host: 'h', port: 1, family: 'ipv5' },
+      { host: 'h', port: 1, signal: AbortSignal.abort() },
+    ];
+    for (const opts of bad) await codeOf(rec.backend.connect(opts as never));
+    expect(resolved).toBe(0);
+    expect(rec.calls).toEqual([]);
+  });
+
+  it('accessCheck validates before the driver and refuses closed tokens', () => {
+    const rec = createRecordingBackend();
+    let closed = false;
+    const token = {
+      kind: 'machine',
+      user: { sid: 'S-1-5-18' },
+      groups: [],
+      access: 8,
+      get closed() {
+        return closed;
+      },
+      close() {
+        closed = true;
+      },
+      [Symbol.dispose]() {},
+    } as PeerToken;
+    expect(rec.backend.accessCheck(token, 'D:(A;;GA;;;WD)', 1)).toEqual({ granted: true, grantedAccess: 1 });
+    const codes = [
+      () => rec.backend.accessCheck({} as never, 'D:', 1),
+      () => rec.backend.accessCheck(token, '', 1),
+      () => rec.backend.accessCheck(token, 'D:', 0),
+    ].map((fn) => {
+      try {
+        fn();
+      } catch (error) {
+        return (error as SecureSocketError).code;
+      }
+      return 'no error';
+    });
+    expect(codes).toEqual(['ERR_WSASEC_INVALID_ARGUMENT', 'WSAEINVAL', 'WSAEINVAL']);
+    token.close();
+    expect(() => rec.backend.accessCheck(token, 'D:', 1)).toThrow(/token was closed/);
+    expect(rec.calls.filter((c) => c === 'accessCheck')).toHaveLength(1);
+  });
+});
+
+describe('SecureServer', () => {
+  it('maps a driver listen failure and can listen again afterwards', async () => {
+    let fail = true;
+    const rec = createRecordingBackend({
+      listen: async (host, port) => {
+        if (fail) throw Object.assign(new Error('bind EADDRINUSE'), { code: 'EADDRINUSE' });
+        return { address: host, port: port || 40_000, family: 'ipv4' };
+      },
+    });
+    const server = rec.backend.createServer();
+    expect(await codeOf(server.listen({ port: 80 }))).toBe('WSAEADDRINUSE');
+    expect(server.listening).toBe(false);
+    fail = false;
+    expect(await server.listen({ port: 80 })).toEqual({ address: '127.0.0.1', port: 80, family: 'ipv4' });
+    await server.close();
+  });
+
+  it('infers ipv6 from the host and defaults the host by family', async () => {
+    const rec = createRecordingBackend({
+      listen: async (host, port) => ({ address: host, port, family: 'ipv6' }),
+    });
+    const byHost = rec.backend.createServer();
+    expect((await byHost.listen({ host: '[::1]', port: 1 })).address).toBe('::1');
+    const byFamily = rec.backend.createServer({ family: 'ipv6' });
+    expect((await byFamily.listen({ port: 2 })).address).toBe('::1');
+    await Promise.all([byHost.close(), byFamily.close()]);
+  });
+
+  it('emits negotiationError only to listeners, and driver errors as error', async () => {
+    const rec = createRecordingBackend();
+    const server = rec.backend.createServer();
+    await server.listen();
+    const failure = new SecureSocketError('ERR_WSASEC_NEGOTIATION_FAILED', 'x');
+    expect(() => rec.serverEvents()?.negotiationError(failure)).not.toThrow();
+    const seen: unknown[] = [];
+    server.on('negotiationError', (e) => seen.push(e));
+    server.on('error', (e) => seen.push(e));
+    rec.serverEvents()?.negotiationError(failure);
+    const listenFailure = new Error('listener failed');
+    rec.serverEvents()?.error(listenFailure);
+    expect(seen).toEqual([failure, listenFailure]);
+    await server.close();
+  });
+
+  it('destroys a connection that arrives while it is closing', async () => {
+    const rec = createRecordingBackend();
+    const server = rec.backend.createServer();
+    const delivered: SecureSocket[] = [];
+    server.on('connection', (s: SecureSocket) => delivered.push(s));
+    await server.listen();
+    const closing = server.close();
+    const late = rec.accept();
+    expect(late.stream.destroyed).toBe(true);
+    expect(delivered).toEqual([]);
+    await closing;
+  });
+
+  it('close waits for accepted connections and closeAllConnections ends them', async () => {
+    const rec = createRecordingBackend();
+    const server = rec.backend.createServer();
+    await server.listen();
+    rec.accept();
+    rec.accept();
+    expect(server.connections).toBe(2);
+    let closed = false;
+    const closing = server.close().then(() => {
+      closed = true;
+    });
+    for (let i = 0; i < 3; i++) await turn();
+    expect(closed).toBe(false);
+    server.closeAllConnections();
+    await closing;
+    expect(server.connections).toBe(0);
+    expect(server.address()).toBeNull();
+  });
+});
+
+describe('backend.close', () => {
+  it('closes its servers', async () => {
+    const rec = createRecordingBackend();
+    const server = rec.backend.createServer();
+    await server.listen();
+    await rec.backend.close();
+    expect(server.listening).toBe(false);
+    expect(rec.calls.slice(-2)).toEqual(['server.close', 'close']);
+  });
+
+  // Defect in define-backend.ts: close() awaits every server.close(), which waits for accepted
+  // connections to end, but nothing ends them (driver.close() only runs afterwards), so it never
+  // resolves while a connection is open. Fix: call server.closeAllConnections() for each server
+  // (after starting server.close()) before awaiting, then driver.close().
+  it.fails('resolves while an accepted connection is open [core defect]', async () => {
+    const realm = createMemoryRealm();
+    const client = createMemoryBackend({ realm, machine: 'C' });
+    const backend = createMemoryBackend({ realm, machine: 'S' });
+    const server = backend.createServer();
+    server.on('connection', (s: SecureSocket) => s.resume());
+    const { port } = await server.listen();
+    const socket = await client.connect({ host: '127.0.0.1', port });
+    socket.resume();
+    let closed = false;
+    const closing = backend.close().then(() => {
+      closed = true;
+    });
+    // Everything here is in-process: a few turns of the event loop are all a close needs.
+    for (let i = 0; i < 20; i++) await turn();
+    const closedWhileOpen = closed;
+    socket.destroy();
+    await client.close();
+    await closing;
+    expect(closedWhileOpen).toBe(true);
+  });
+});
