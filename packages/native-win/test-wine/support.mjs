@@ -24,7 +24,9 @@ const FN_NAME = Object.fromEntries(Object.entries(FN).map(([k, v]) => [v, k]));
 const c = {
   reset: fw.func('int __stdcall wsasec_double_reset()'),
   fail: fw.func('int __stdcall wsasec_double_fail(int fn, int err, int times)'),
-  script: fw.func('int __stdcall wsasec_double_script_query(uint32_t flags, int probe, int tokens, int ipsec2)'),
+  script: fw.func(
+    'int __stdcall wsasec_double_script_query(uint32_t flags, int probe, int tokens, int ipsec2)',
+  ),
   count: fw.func('int __stdcall wsasec_double_count()'),
   record: fw.func(
     'int __stdcall wsasec_double_record(int index, _Out_ int *fn, _Out_ int64_t *sock, _Out_ uint32_t *len, _Out_ int *flags, _Out_ uint32_t *infoLen, void *data, uint32_t cap)',

@@ -42,7 +42,10 @@ describe('secured client on Windows Node', () => {
     assert.equal(setTarget.fn, 'WSASetSocketPeerTargetName');
     assert.equal(setSecurity.socket, setTarget.socket);
     // Set while the library owned the SOCKET: neither bound nor connected yet.
-    assert.deepEqual([setSecurity.bound, setSecurity.connected, setTarget.bound, setTarget.connected], [false, false, false, false]);
+    assert.deepEqual(
+      [setSecurity.bound, setSecurity.connected, setTarget.bound, setTarget.connected],
+      [false, false, false, false],
+    );
     assert.equal(setSecurity.len, 8);
     assert.equal(setSecurity.bytes.toString('hex'), '0000000001000000');
     const name = 'host/linux.example.test';
@@ -169,7 +172,12 @@ describe('the two traps, on Windows', () => {
       ],
     });
     try {
-      const socket = await dual.connect({ host: 'dual.test', port: peer.echoPort, security: {}, peerTargetName: 'h/d' });
+      const socket = await dual.connect({
+        host: 'dual.test',
+        port: peer.echoPort,
+        security: {},
+        peerTargetName: 'h/d',
+      });
       opened.add(socket);
       const secured = socketsOf(double.records(), 'WSASetSocketSecurity');
       assert.equal(secured.length, 2);
@@ -186,14 +194,22 @@ describe('error injection, one per function', () => {
   const cases = [
     ['WSASetSocketSecurity', 10022, 'WSAEINVAL', (s) => s.setSecurity({})],
     ['WSASetSocketPeerTargetName', 10040, 'WSAEMSGSIZE', (s) => s.setPeerTargetName('host/x')],
-    ['WSADeleteSocketPeerTargetName', 10047, 'WSAEAFNOSUPPORT', (s) => s.deletePeerTargetName({ address: '127.0.0.1', port: 1 })],
+    [
+      'WSADeleteSocketPeerTargetName',
+      10047,
+      'WSAEAFNOSUPPORT',
+      (s) => s.deletePeerTargetName({ address: '127.0.0.1', port: 1 }),
+    ],
   ];
   for (const [fn, errno, code, call] of cases) {
     it(`${fn} → ${code} with errno and syscall`, () => {
       const socket = backend.createSocket();
       opened.add(socket);
       double.fail(fn, errno);
-      assert.throws(() => call(socket), (e) => e.code === code && e.errno === errno && e.syscall === fn);
+      assert.throws(
+        () => call(socket),
+        (e) => e.code === code && e.errno === errno && e.syscall === fn,
+      );
     });
   }
 
@@ -220,6 +236,9 @@ describe('error injection, one per function', () => {
     await once(server, 'listening');
     const { port } = server.address();
     await new Promise((resolve) => server.close(resolve));
-    await assert.rejects(backend.connect({ host: '127.0.0.1', port, security: {} }), (e) => e.code === 'WSAECONNREFUSED');
+    await assert.rejects(
+      backend.connect({ host: '127.0.0.1', port, security: {} }),
+      (e) => e.code === 'WSAECONNREFUSED',
+    );
   });
 });
