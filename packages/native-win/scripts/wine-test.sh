@@ -55,7 +55,7 @@ if [ -n "${WSASEC_TEST_SUMMARY:-}" ]; then
 fi
 
 if [ "${WSASEC_SKIP_OVERHEAD:-}" != "1" ]; then
-  timeout 240 "$wine64" "$node_exe" test-wine/overhead.mjs > "$work/overhead.txt" 2>&1 < /dev/null
+  timeout 240 "$wine64" "$node_exe" bench/wine-overhead.mjs > "$work/overhead.txt" 2>&1 < /dev/null
   overhead_status=$?
   cat "$work/overhead.txt"
   [ "$overhead_status" -ne 0 ] && echo "overhead measurement failed (exit $overhead_status)"
