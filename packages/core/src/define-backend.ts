@@ -210,7 +210,10 @@ export function defineBackend(driver: BackendDriver): SecureSocketBackend {
     },
 
     async close() {
-      await Promise.all([...servers].map((s) => s.close()));
+      // Start every server's close (stops accepting), then end their connections so it can finish.
+      const closing = [...servers].map((s) => s.close());
+      for (const s of servers) s.closeAllConnections();
+      await Promise.all(closing);
       await driver.close();
     },
   };

@@ -25,7 +25,8 @@ export const CREDENTIAL_LIMITS = { user: 256, domain: 255, password: 256 } as co
 export const MAX_TARGET_NAME_LENGTH = 1024;
 
 const ZERO_GUID = '00000000-0000-0000-0000-000000000000';
-const GUID_RE = /^\{?([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\}?$/;
+const GUID_BODY = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}';
+const GUID_RE = new RegExp(`^(?:(${GUID_BODY})|\\{(${GUID_BODY})\\})$`);
 
 function fail(code: SecureSocketErrorCode, syscall: SecureSocketSyscall, message: string): never {
   throw new SecureSocketError(code, message, { syscall });
@@ -114,14 +115,15 @@ export function normalizeGuid(
 ): string | undefined {
   if (value === undefined) return undefined;
   const match = typeof value === 'string' ? GUID_RE.exec(value) : null;
-  if (!match?.[1]) {
+  const body = match?.[1] ?? match?.[2];
+  if (!body) {
     fail(
       'WSAEINVAL',
       syscall,
       `${field} must be a GUID string like 8c2d4144-f8e0-42c0-94ce-7ccfc63b2f9b, got ${describe(value)}`,
     );
   }
-  const guid = match[1].toLowerCase();
+  const guid = body.toLowerCase();
   return guid === ZERO_GUID ? undefined : guid;
 }
 
@@ -156,7 +158,8 @@ function normalizeCredentials(
     fail(
       'WSAEINVAL',
       syscall,
-      `ipsec.credentials must be an object { user, domain?, password }, got ${describe(value)}`,
+      // Only the type: a string here is often "user:password", which must never be echoed.
+      `ipsec.credentials must be an object { user, domain?, password }, got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`}`,
     );
   }
   checkKeys(value, ['user', 'domain', 'password'], 'ipsec.credentials', syscall);

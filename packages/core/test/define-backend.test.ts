@@ -242,11 +242,7 @@ describe('backend.close', () => {
     expect(rec.calls.slice(-2)).toEqual(['server.close', 'close']);
   });
 
-  // Defect in define-backend.ts: close() awaits every server.close(), which waits for accepted
-  // connections to end, but nothing ends them (driver.close() only runs afterwards), so it never
-  // resolves while a connection is open. Fix: call server.closeAllConnections() for each server
-  // (after starting server.close()) before awaiting, then driver.close().
-  it.fails('resolves while an accepted connection is open [core defect]', async () => {
+  it('resolves while an accepted connection is open', async () => {
     const realm = createMemoryRealm();
     const client = createMemoryBackend({ realm, machine: 'C' });
     const backend = createMemoryBackend({ realm, machine: 'S' });

@@ -75,8 +75,7 @@ describe('normalizeGuid', () => {
     },
   );
 
-  // Defect: GUID_RE makes each brace optional on its own, so one unbalanced brace passes.
-  it.fails('refuses a GUID with one unbalanced brace [core defect]', () => {
+  it('refuses a GUID with one unbalanced brace', () => {
     refuses(() => normalizeGuid(`{${GUID}`, 'key', 'x'), 'WSAEINVAL', /GUID/);
   });
 });
