@@ -41,7 +41,8 @@ export class SecureSocketError extends Error {
   constructor(code: SecureSocketErrorCode, message: string, options: SecureSocketErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
-    this.errno = options.errno ?? (Object.hasOwn(WSA_ERRORS, code) ? WSA_ERRORS[code as WsaErrorCode] : undefined);
+    this.errno =
+      options.errno ?? (Object.hasOwn(WSA_ERRORS, code) ? WSA_ERRORS[code as WsaErrorCode] : undefined);
     this.syscall = options.syscall;
     this.negotiationError = options.negotiationError;
   }
@@ -80,6 +81,7 @@ export function ikeErrorName(value: number): string | undefined {
 /** True when `code` is one of the documented `SecureSocketError` codes. */
 export function isDocumentedErrorCode(code: unknown): code is SecureSocketErrorCode {
   return (
-    typeof code === 'string' && (Object.hasOwn(WSA_ERRORS, code) || (LIBRARY_ERRORS as readonly string[]).includes(code))
+    typeof code === 'string' &&
+    (Object.hasOwn(WSA_ERRORS, code) || (LIBRARY_ERRORS as readonly string[]).includes(code))
   );
 }

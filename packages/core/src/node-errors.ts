@@ -29,7 +29,8 @@ export function toSecureSocketError(error: unknown, syscall: SecureSocketSyscall
   if (err?.name === 'AbortError' || err?.code === 'ABORT_ERR') {
     return new SecureSocketError('ERR_WSASEC_ABORTED', `${syscall} was aborted`, { syscall, cause: error });
   }
-  const code = typeof err?.code === 'string' && Object.hasOwn(NODE_TO_WSA, err.code) ? NODE_TO_WSA[err.code] : undefined;
+  const code =
+    typeof err?.code === 'string' && Object.hasOwn(NODE_TO_WSA, err.code) ? NODE_TO_WSA[err.code] : undefined;
   const message = typeof err?.message === 'string' ? err.message : String(error);
   if (code) return new SecureSocketError(code, `${syscall} failed: ${message}`, { syscall, cause: error });
   return new SecureSocketError('ERR_WSASEC_INTERNAL', `${syscall} failed: ${message}`, {
