@@ -31,11 +31,4 @@ describeBackend({
     ipsec2: true,
     allowInsecure: true,
   },
-  skip: {
-    // Both are defects of @wsasec/core itself, shown by failing-on-purpose tests in packages/core/test.
-    'credentials given as a string are refused without echoing it (it may hold a password)':
-      'core validate.ts echoes a non-object ipsec.credentials value in its message (core/test/validate-secrets.test.ts)',
-    'backend.close resolves while an accepted connection is open':
-      'core define-backend.ts close() awaits server.close() before anything destroys accepted connections (core/test/define-backend.test.ts)',
-  },
 });
