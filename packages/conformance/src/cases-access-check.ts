@@ -122,4 +122,5 @@ add('a closed token is refused with ERR_WSASEC_TOKEN_CLOSED', NEEDS, async (ctx)
   );
 });
 
+/** `accessCheck` of peer tokens against SDDL: grants, denials, mapping, malformed input. */
 export const ACCESS_CHECK_CASES = list;

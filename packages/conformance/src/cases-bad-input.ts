@@ -10,7 +10,7 @@ const { list, add } = group('bad input');
 const PASSWORD = 'Pa55-w0rd-MARKER';
 const EINVAL = 'WSAEINVAL';
 
-export const BAD_SETTINGS: readonly Row[] = [
+const BAD_SETTINGS: readonly Row[] = [
   ['a string', 'ipsec', EINVAL],
   ['a number', 1, EINVAL],
   ['an array', [], EINVAL],
@@ -59,7 +59,7 @@ export const BAD_SETTINGS: readonly Row[] = [
   ],
 ];
 
-export const BAD_TARGET_NAMES: readonly Row[] = [
+const BAD_TARGET_NAMES: readonly Row[] = [
   ['undefined', undefined, 'WSAEFAULT'],
   ['null', null, 'WSAEFAULT'],
   ['an empty string', '', EINVAL],
@@ -86,7 +86,7 @@ export const BAD_TARGET_NAMES: readonly Row[] = [
   ],
 ];
 
-export const BAD_ADDRESSES: readonly Row[] = [
+const BAD_ADDRESSES: readonly Row[] = [
   ['undefined', undefined, 'WSAEFAULT'],
   ['null', null, 'WSAEFAULT'],
   ['a string', '127.0.0.1', EINVAL],
@@ -98,7 +98,7 @@ export const BAD_ADDRESSES: readonly Row[] = [
   ['a family that does not match', { address: '127.0.0.1', family: 'ipv6' }, 'WSAEAFNOSUPPORT'],
 ];
 
-export const BAD_CONNECT_TARGETS: readonly Row[] = [
+const BAD_CONNECT_TARGETS: readonly Row[] = [
   ['undefined', undefined, 'WSAEFAULT'],
   ['a string', '127.0.0.1:80', 'WSAEFAULT'],
   ['an empty host', { host: '', port: 80 }, EINVAL],
@@ -117,7 +117,7 @@ export const BAD_CONNECT_TARGETS: readonly Row[] = [
   ],
 ];
 
-export const BAD_QUERIES: readonly Row[] = [
+const BAD_QUERIES: readonly Row[] = [
   ['a string', 'tokens', EINVAL],
   ['tokenAccess -1', { tokenAccess: -1 }, EINVAL],
   ['tokenAccess 2^32', { tokenAccess: 2 ** 32 }, EINVAL],
@@ -304,4 +304,5 @@ add('no error ever shows the password of explicit credentials', [], async (ctx) 
   }
 });
 
+/** Malformed input of every kind on every method, and passwords kept out of every error. */
 export const BAD_INPUT_CASES = list;

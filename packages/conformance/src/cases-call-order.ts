@@ -236,4 +236,5 @@ add(
   },
 );
 
+/** Core's call-order rules as a backend's sockets must show them, each with its error code. */
 export const CALL_ORDER_CASES = list;

@@ -105,4 +105,5 @@ add('twenty connections at once each carry their own data', ['network'], async (
   expect(listening.server.connections).toBe(0);
 });
 
+/** Data both ways, half-close, destroy, and the `net.Socket` surface. */
 export const DATA_CASES = list;

@@ -180,4 +180,5 @@ add('impersonatePeer on a clear-text connection runs nothing', ['network', 'allo
   expect(ctx.client.currentIdentity()).toEqual(self);
 });
 
+/** Who the code acts as inside, after and around `impersonatePeer`. */
 export const IMPERSONATION_CASES = list;

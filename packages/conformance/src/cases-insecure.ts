@@ -110,4 +110,5 @@ function readUntil(done: () => boolean) {
   );
 }
 
+/** Clear-text fallback where allowed, and fail-closed behaviour everywhere else. */
 export const INSECURE_CASES = list;

@@ -181,4 +181,5 @@ add('the backend names its contract version and itself', [], (ctx) => {
   }
 });
 
+/** Server listen/close and backend close. */
 export const LIFECYCLE_CASES = list;

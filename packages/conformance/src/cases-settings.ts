@@ -11,7 +11,7 @@ import { readBytes, within } from './conformance-helpers.js';
 const ZERO_GUID = '00000000-0000-0000-0000-000000000000';
 
 /** Every shape `setSecurity` accepts, by label. */
-export const SETTINGS_VARIANTS: readonly (readonly [string, SecuritySettings | undefined])[] = [
+const SETTINGS_VARIANTS: readonly (readonly [string, SecuritySettings | undefined])[] = [
   ['no settings (the default policy)', undefined],
   ['{}', {}],
   ["protocol 'default'", { protocol: 'default' }],
@@ -156,4 +156,5 @@ for (const variant of NEGOTIATED) {
   );
 }
 
+/** Every settings variant accepted, and the protection each negotiates. */
 export const SETTINGS_CASES = list;

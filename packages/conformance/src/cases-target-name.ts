@@ -116,4 +116,5 @@ add('a deleted target name is no longer checked', ['network', 'peerNameVerificat
   expectSecured(socket);
 });
 
+/** Peer target names: the right one connects, a wrong one never does unless optional. */
 export const TARGET_NAME_CASES = list;

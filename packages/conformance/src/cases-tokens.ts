@@ -175,4 +175,5 @@ add('an IPSEC2 query with abortOnFieldChange is accepted', ['network', 'ipsec2']
   expect(typeof info.qmSaId).toBe('bigint');
 });
 
+/** `querySecurity` results, peer tokens and their lifetime, IPSEC2 fields. */
 export const TOKEN_CASES = list;

@@ -21,8 +21,6 @@ export interface Listening {
   readonly port: number;
   /** Every socket the server emitted as 'connection', in order. */
   readonly accepted: SecureSocket[];
-  /** Every 'negotiationError' the server emitted. */
-  readonly negotiationErrors: Error[];
   /** The next accepted socket not yet returned by this method. */
   nextConnection(): Promise<SecureSocket>;
 }
@@ -42,13 +40,18 @@ export interface PlainServer {
   readonly port: number;
   /** Everything every connection has sent so far. */
   received(): Buffer;
-  /** Connections accepted so far. */
-  readonly connections: number;
   /** Resolves once every connection accepted so far has closed. */
   settled(): Promise<void>;
   /** Sends `data` to every connection (for clear-text replies). */
   broadcast(data: Buffer | string): void;
 }
+
+/** The end of a clear-text connection, whichever kind of socket it is. */
+type PlainSocket = NodeJS.EventEmitter & {
+  closed?: boolean;
+  write(data: Buffer | string): unknown;
+  destroy(): unknown;
+};
 
 /** The per-case context handed to every case. */
 export class CaseContext {
@@ -108,7 +111,6 @@ export class CaseContext {
   async listen(security?: SecuritySettings, backend = this.server): Promise<Listening> {
     const server = backend.createServer(security === undefined ? {} : { security });
     const accepted: SecureSocket[] = [];
-    const negotiationErrors: Error[] = [];
     const waiting: ((s: SecureSocket) => void)[] = [];
     let taken = 0;
     server.on('connection', (socket: SecureSocket) => {
@@ -116,7 +118,6 @@ export class CaseContext {
       accepted.push(socket);
       waiting.shift()?.(socket);
     });
-    server.on('negotiationError', (error: Error) => negotiationErrors.push(error));
     server.on('error', () => {});
     this.defer(async () => {
       server.closeAllConnections();
@@ -128,7 +129,6 @@ export class CaseContext {
       host: address.address,
       port: address.port,
       accepted,
-      negotiationErrors,
       nextConnection: () => {
         const ready = accepted[taken];
         if (ready) {
@@ -182,12 +182,8 @@ export class CaseContext {
   /** A server without security: the fixture's insecure peer, else Node's `net`. */
   async plainServer(): Promise<PlainServer> {
     const chunks: Buffer[] = [];
-    const open = new Set<NodeJS.EventEmitter & { closed?: boolean; write(d: Buffer | string): unknown }>();
-    let count = 0;
-    const adopt = (
-      socket: NodeJS.EventEmitter & { closed?: boolean; write(d: Buffer | string): unknown },
-    ) => {
-      count++;
+    const open = new Set<PlainSocket>();
+    const adopt = (socket: PlainSocket) => {
       open.add(socket);
       socket.on('data', (chunk: Buffer) => chunks.push(Buffer.from(chunk)));
       socket.on('error', () => {});
@@ -204,7 +200,7 @@ export class CaseContext {
       this.defer(
         () =>
           new Promise<void>((resolve) => {
-            for (const socket of open) (socket as net.Socket).destroy();
+            for (const socket of open) socket.destroy();
             server.close(() => resolve());
           }),
       );
@@ -214,9 +210,6 @@ export class CaseContext {
     return {
       port,
       received: () => Buffer.concat(chunks),
-      get connections() {
-        return count;
-      },
       settled: () =>
         within(
           Promise.all([...open].map((s) => closed(s))).then(() => {}),
