@@ -1,6 +1,7 @@
 import type { SecureSocket } from '@wsasec/core';
 import { expect } from 'vitest';
 import { expectSecured, freePort, group } from './cases-shared.js';
+import type { CaseContext } from './conformance-context.js';
 import { closed, expectRejects, once, readBytes, tick, within } from './conformance-helpers.js';
 
 const { list, add } = group('lifecycle');
@@ -132,7 +133,8 @@ add('backend.close closes its servers', ['network'], async (ctx) => {
   expect(server.listening).toBe(false);
 });
 
-add('backend.close destroys its open connections', ['network'], async (ctx) => {
+/** A fresh fixture with one connection from its client to a server of its server backend. */
+async function freshConnection(ctx: CaseContext) {
   const fixture = await ctx.freshFixture();
   const server = fixture.server.createServer();
   server.on('connection', (s: SecureSocket) => {
@@ -146,6 +148,11 @@ add('backend.close destroys its open connections', ['network'], async (ctx) => {
   );
   client.on('error', () => {});
   client.resume();
+  return { fixture, server, client };
+}
+
+add('backend.close destroys its open connections', ['network'], async (ctx) => {
+  const { fixture, server, client } = await freshConnection(ctx);
   await within(fixture.client.close(), 'the client backend.close()');
   await closed(client, 'the client socket closed by its backend');
   await within(fixture.server.close(), 'the server backend.close() with its connection ended');
@@ -153,16 +160,7 @@ add('backend.close destroys its open connections', ['network'], async (ctx) => {
 });
 
 add('backend.close resolves while an accepted connection is open', ['network'], async (ctx) => {
-  const fixture = await ctx.freshFixture();
-  const server = fixture.server.createServer();
-  server.on('connection', (s: SecureSocket) => s.on('error', () => {}));
-  const { port } = await within(server.listen({ host: '127.0.0.1' }), 'listen()');
-  const client = await within(
-    fixture.client.connect({ host: '127.0.0.1', port, peerTargetName: fixture.serverTargetName }),
-    'connect()',
-  );
-  client.on('error', () => {});
-  client.resume();
+  const { fixture, client } = await freshConnection(ctx);
   await within(fixture.server.close(), 'the server backend.close() with a connection open');
   await closed(client, 'the client to see its connection closed');
 });
