@@ -53,7 +53,11 @@ export function defineBackend(driver: BackendDriver): SecureSocketBackend {
   ): Promise<NormalizedAddress[]> => {
     let addresses: NormalizedAddress[];
     try {
-      addresses = await (driver.resolve ?? defaultResolve)(host, family);
+      // IP literals never go through a driver's resolver: the address tried is the one given.
+      addresses =
+        isIP(host) !== 0
+          ? await defaultResolve(host, family)
+          : await (driver.resolve ?? defaultResolve)(host, family);
     } catch (error) {
       throw toSecureSocketError(error, 'connect');
     }
