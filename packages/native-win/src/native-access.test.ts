@@ -73,8 +73,8 @@ describe('accessCheck', () => {
       thrown = error;
     }
     expect(SecureSocketError.isInstance(thrown)).toBe(true);
-    expect(thrown).toMatchObject({ code: 'WSAEINVAL', errno: 1336 });
-    expect((thrown as Error).message).toMatch(/malformed.*D:\(A;;GA;;;AU\)/);
+    expect(thrown).toMatchObject({ code: 'WSAEINVAL', errno: 10022 });
+    expect((thrown as Error).message).toMatch(/malformed \(Windows error 1336\).*D:\(A;;GA;;;AU\)/);
   });
 
   it('closes the duplicate token and frees the security descriptor', () => {

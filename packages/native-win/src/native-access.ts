@@ -11,6 +11,7 @@ import {
   GENERIC_WRITE,
   runImpersonated,
   SecureSocketError,
+  TOKEN_IMPERSONATE,
   TOKEN_QUERY,
 } from '@wsasec/core';
 import { checkBool, windowsError } from './native-errors.js';
@@ -44,18 +45,41 @@ export function currentIdentity(lib: NativeLibrary): Principal {
 }
 
 /**
+ * The calling thread's impersonation token, opened so it can be put back (`OpenThreadToken` with
+ * TOKEN_IMPERSONATE | TOKEN_QUERY, as self); 0 when the thread is not impersonating.
+ */
+function savedThreadToken(lib: NativeLibrary): number {
+  const out: [number] = [0];
+  if (lib.OpenThreadToken(CURRENT_THREAD, TOKEN_IMPERSONATE | TOKEN_QUERY, 1, out)) return out[0];
+  const errno = lib.GetLastError();
+  if (errno === ERROR_NO_TOKEN) return 0;
+  throw windowsError(errno, 'OpenThreadToken', 'cannot save the current impersonation before nesting');
+}
+
+/**
  * Runs `fn` synchronously with the calling thread impersonating `token` (`ImpersonateLoggedOnUser`
- * … `RevertToSelf`), through core's `runImpersonated` (always reverts; a promise is an error).
+ * … `RevertToSelf`), through core's `runImpersonated` (always reverts; a promise is an error). An
+ * impersonation already active (a nested scope) is saved first and restored afterwards, since
+ * `RevertToSelf` alone would drop it.
  */
 export function impersonateWithToken<T>(lib: NativeLibrary, token: number, fn: () => T): T {
   return runImpersonated(() => {
-    checkBool(lib, lib.ImpersonateLoggedOnUser(token), 'ImpersonateLoggedOnUser');
-    return () => {
-      if (lib.RevertToSelf()) return;
+    const outer = savedThreadToken(lib);
+    if (!lib.ImpersonateLoggedOnUser(token)) {
       const errno = lib.GetLastError();
+      if (outer) lib.CloseHandle(outer);
+      throw windowsError(errno, 'ImpersonateLoggedOnUser');
+    }
+    return () => {
+      const restored = outer ? lib.ImpersonateLoggedOnUser(outer) : lib.RevertToSelf();
+      const errno = restored ? 0 : lib.GetLastError();
+      if (outer) lib.CloseHandle(outer);
+      if (restored) return;
+      // Never leave the thread acting as the peer: fall back to the process identity.
+      lib.RevertToSelf();
       throw new SecureSocketError(
         'WSASYSCALLFAILURE',
-        `RevertToSelf failed (${errno}): this thread may still act as the peer; stop the process`,
+        `${outer ? 'restoring the outer impersonation' : 'RevertToSelf'} failed (${errno}): stop the process if this thread may still act as the peer`,
         { syscall: 'RevertToSelf', errno },
       );
     };
@@ -147,7 +171,7 @@ export function accessCheck(
     throw new SecureSocketError(
       'WSAEINVAL',
       `accessCheck: the SDDL string is malformed (Windows error ${errno}); expected e.g. "D:(A;;GA;;;AU)"`,
-      { syscall: 'ConvertStringSecurityDescriptorToSecurityDescriptorW', errno },
+      { syscall: 'ConvertStringSecurityDescriptorToSecurityDescriptorW' },
     );
   }
   try {

@@ -37,11 +37,12 @@ export interface NativeBackendOptions {
    */
   targetNameLengthUnit?: TargetNameLengthUnit;
   /**
-   * Query every accepted connection before Node sees it and close it when it is not secured (or not
-   * encrypted under `guaranteeEncryption`) although the listener does not allow insecure
-   * connections. Default true.
+   * Query every connection right after accept (before Node sees it) or connect (before the promise
+   * resolves) and close it when it is not secured although its settings do not allow insecure
+   * connections, or not encrypted although they guarantee encryption. Default true. (The Windows
+   * stack should never let such a connection through; this keeps a mistake from going unnoticed.)
    */
-  verifyAcceptedConnections?: boolean;
+  verifyConnections?: boolean;
   /** Largest `WSAQuerySocketSecurity` result accepted from the size probe (default 4096 bytes). */
   maxQueryInfoSize?: number;
   /**
@@ -80,13 +81,7 @@ async function resolveWith(
 
 const contexts = new WeakMap<SecureSocketBackend, NativeContext>();
 
-const OPTION_KEYS = [
-  'library',
-  'targetNameLengthUnit',
-  'verifyAcceptedConnections',
-  'maxQueryInfoSize',
-  'lookup',
-];
+const OPTION_KEYS = ['library', 'targetNameLengthUnit', 'verifyConnections', 'maxQueryInfoSize', 'lookup'];
 
 function checkOptions(opts: unknown): NativeBackendOptions {
   if (opts === undefined) return {};
@@ -108,8 +103,8 @@ function checkOptions(opts: unknown): NativeBackendOptions {
   if (unit !== undefined && unit !== 'auto' && unit !== 'chars' && unit !== 'bytes') {
     fail(`targetNameLengthUnit must be 'auto', 'chars' or 'bytes', got ${JSON.stringify(unit)}`);
   }
-  if (o.verifyAcceptedConnections !== undefined && typeof o.verifyAcceptedConnections !== 'boolean') {
-    fail('verifyAcceptedConnections must be a boolean');
+  if (o.verifyConnections !== undefined && typeof o.verifyConnections !== 'boolean') {
+    fail('verifyConnections must be a boolean');
   }
   if (o.lookup !== undefined && typeof o.lookup !== 'function') fail('lookup must be a function');
   const max = o.maxQueryInfoSize;
@@ -141,7 +136,7 @@ export function createNativeBackend(opts?: NativeBackendOptions): SecureSocketBa
     unit: options.targetNameLengthUnit ?? 'auto',
     tokens: new TokenHandleTracker(),
     maxQueryInfoSize: options.maxQueryInfoSize ?? MAX_QUERY_INFO_SIZE,
-    verifyAccepted: options.verifyAcceptedConnections ?? true,
+    verifyConnections: options.verifyConnections ?? true,
     live: new Set(),
   };
   const lookup = options.lookup;

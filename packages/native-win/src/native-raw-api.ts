@@ -90,7 +90,7 @@ export function createWinsockSecureApi(opts: WinsockSecureApiOptions = {}): Wins
     unit: opts.targetNameLengthUnit ?? 'auto',
     tokens: new TokenHandleTracker(),
     maxQueryInfoSize: MAX_QUERY_INFO_SIZE,
-    verifyAccepted: true,
+    verifyConnections: true,
     live: new Set(),
   };
   return {

@@ -16,10 +16,6 @@ import type {
 import {
   SecureSocketError,
   SO_EXCLUSIVEADDRUSE,
-  SOCKET_INFO_CONNECTION_ENCRYPTED,
-  SOCKET_INFO_CONNECTION_SECURED,
-  SOCKET_SETTINGS_ALLOW_INSECURE,
-  SOCKET_SETTINGS_GUARANTEE_ENCRYPTION,
   SOL_SOCKET,
   WSAECONNABORTED,
   WSAECONNRESET,
@@ -31,31 +27,12 @@ import { checkWsa, windowsError } from './native-errors.js';
 import type { NativePollHandle } from './native-library.js';
 import { newTcpHandle, socketOnConnectedHandle } from './native-node-internals.js';
 import { NativeStreamDriver } from './native-socket.js';
-import { createSocketHandle, type NativeContext } from './native-socket-ops.js';
+import { admissionFailure, createSocketHandle, type NativeContext } from './native-socket-ops.js';
 
 const debug = debuglog('wsasec:native');
 
 /** Connections taken per readiness callback, so one busy listener cannot starve the event loop. */
 const ACCEPTS_PER_WAKEUP = 64;
-
-/**
- * Why an accepted connection must not reach the application, from the listener's settings and the
- * connection's query flags; undefined when it may. Without ALLOW_INSECURE the stack never lets a
- * clear-text connection through, so seeing one means something is wrong: fail closed.
- */
-export function admissionFailure(settings: NormalizedSecuritySettings, flags: number): string | undefined {
-  if (settings.securityFlags & SOCKET_SETTINGS_ALLOW_INSECURE) return undefined;
-  if ((flags & SOCKET_INFO_CONNECTION_SECURED) === 0) {
-    return 'the accepted connection is not secured although the listener does not allow insecure connections';
-  }
-  if (
-    settings.securityFlags & SOCKET_SETTINGS_GUARANTEE_ENCRYPTION &&
-    (flags & SOCKET_INFO_CONNECTION_ENCRYPTED) === 0
-  ) {
-    return 'the accepted connection is not encrypted although the listener guarantees encryption';
-  }
-  return undefined;
-}
 
 /** One listening SOCKET. */
 export class NativeServerDriver implements ServerDriver {
@@ -144,7 +121,7 @@ export class NativeServerDriver implements ServerDriver {
 
   #admit(c: number): void {
     const { lib } = this.#ctx;
-    if (this.#ctx.verifyAccepted) {
+    if (this.#ctx.verifyConnections) {
       let reason: string | undefined;
       let cause: unknown;
       try {

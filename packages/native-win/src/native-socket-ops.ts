@@ -3,10 +3,20 @@
  * `SecurityInfo` owning its tokens, and impersonation through the peer token.
  * @module
  */
-import type { NormalizedAddress, NormalizedQuery, PeerToken, SecurityInfo } from '@wsasec/core';
+import type {
+  NormalizedAddress,
+  NormalizedQuery,
+  NormalizedSecuritySettings,
+  PeerToken,
+  SecurityInfo,
+} from '@wsasec/core';
 import {
   createSecurityInfo,
   SecureSocketError,
+  SOCKET_INFO_CONNECTION_ENCRYPTED,
+  SOCKET_INFO_CONNECTION_SECURED,
+  SOCKET_SETTINGS_ALLOW_INSECURE,
+  SOCKET_SETTINGS_GUARANTEE_ENCRYPTION,
   TOKEN_DUPLICATE,
   TOKEN_IMPERSONATE,
   TOKEN_QUERY,
@@ -27,7 +37,8 @@ export interface NativeContext {
   readonly unit: TargetNameLengthUnit;
   readonly tokens: TokenHandleTracker;
   readonly maxQueryInfoSize: number;
-  readonly verifyAccepted: boolean;
+  /** Query each connection after accept/connect and fail closed when its flags break the settings. */
+  readonly verifyConnections: boolean;
   /** Sockets not yet closed, destroyed by `backend.close()`. */
   readonly live: Set<{ destroy(): void }>;
 }
@@ -56,6 +67,26 @@ export function createSocketHandle(
   );
   if (typeof s !== 'number' || s < 0) throw windowsError(lib.WSAGetLastError(), 'WSASocketW');
   return s;
+}
+
+/**
+ * Why a connection must not reach the application, from the settings of its side and the flags its
+ * query returns; undefined when it may. GUARANTEE_ENCRYPTION wins over ALLOW_INSECURE ("if it cannot
+ * be encrypted, nothing is sent"); without ALLOW_INSECURE the stack never lets a clear-text
+ * connection through, so seeing one means something is wrong: fail closed.
+ */
+export function admissionFailure(settings: NormalizedSecuritySettings, flags: number): string | undefined {
+  if (
+    settings.securityFlags & SOCKET_SETTINGS_GUARANTEE_ENCRYPTION &&
+    (flags & SOCKET_INFO_CONNECTION_ENCRYPTED) === 0
+  ) {
+    return 'the connection is not encrypted although the settings guarantee encryption';
+  }
+  if (settings.securityFlags & SOCKET_SETTINGS_ALLOW_INSECURE) return undefined;
+  if ((flags & SOCKET_INFO_CONNECTION_SECURED) === 0) {
+    return 'the connection is not secured although the settings do not allow insecure connections';
+  }
+  return undefined;
 }
 
 function handleNumber(value: bigint): number {

@@ -17,7 +17,12 @@ import type {
   SocketDriver,
 } from '@wsasec/core';
 import { SecureSocketError, toSecureSocketError } from '@wsasec/core';
-import { deleteSocketPeerTargetName, setSocketPeerTargetName, setSocketSecurity } from './native-calls.js';
+import {
+  deleteSocketPeerTargetName,
+  querySocketSecurity,
+  setSocketPeerTargetName,
+  setSocketSecurity,
+} from './native-calls.js';
 import {
   connectOnHandle,
   handleOf,
@@ -26,6 +31,7 @@ import {
   type TcpHandle,
 } from './native-node-internals.js';
 import {
+  admissionFailure,
   createSocketHandle,
   impersonatePeerOn,
   type NativeContext,
@@ -41,7 +47,7 @@ export class NativeStreamDriver implements SocketDriver {
   readonly #handle: TcpHandle;
   #socket: number;
   #adopted: boolean;
-  #secured = false;
+  #settings: NormalizedSecuritySettings | undefined;
 
   private constructor(
     ctx: NativeContext,
@@ -72,6 +78,8 @@ export class NativeStreamDriver implements SocketDriver {
     try {
       handle = newTcpHandle('socket');
       stream = socketOnUnconnectedHandle(handle);
+      // Writes made before the connection is established and verified wait in the stream.
+      stream.cork();
     } catch (error) {
       ctx.lib.closesocket(socket);
       throw toSecureSocketError(error, 'WSASocketW');
@@ -106,7 +114,7 @@ export class NativeStreamDriver implements SocketDriver {
 
   setSecurity(settings: NormalizedSecuritySettings): void {
     setSocketSecurity(this.#ctx.lib, this.#beforeConnect('WSASetSocketSecurity'), settings);
-    this.#secured = true;
+    this.#settings = settings;
   }
 
   setPeerTargetName(target: NormalizedPeerTargetName): void {
@@ -177,7 +185,13 @@ export class NativeStreamDriver implements SocketDriver {
           );
           return;
         }
+        const refused = this.#verify(s);
+        if (refused) {
+          fail(refused);
+          return;
+        }
         cleanup();
+        stream.uncork();
         resolve();
       };
       const onError = (error: Error) => fail(this.#connectError(error, syscall));
@@ -208,9 +222,38 @@ export class NativeStreamDriver implements SocketDriver {
     });
   }
 
+  /** Fail closed when the connection's query contradicts the settings (see `admissionFailure`). */
+  #verify(s: number): SecureSocketError | undefined {
+    if (!this.#ctx.verifyConnections || !this.#settings) return undefined;
+    let reason: string | undefined;
+    let cause: unknown;
+    try {
+      const info = querySocketSecurity(
+        this.#ctx.lib,
+        s,
+        { protocol: 0, tokenAccess: 0 },
+        this.#ctx.maxQueryInfoSize,
+      );
+      reason = admissionFailure(this.#settings, info.flags);
+    } catch (error) {
+      reason = 'querying the new connection failed';
+      cause = error;
+    }
+    if (!reason) return undefined;
+    debug('refused connected SOCKET %d: %s', s, reason);
+    return new SecureSocketError(
+      'ERR_WSASEC_NEGOTIATION_FAILED',
+      `${reason}; it was closed before any data was sent`,
+      {
+        syscall: 'WSAConnect',
+        cause,
+      },
+    );
+  }
+
   #connectError(error: Error, syscall: string): SecureSocketError {
     const code = (error as { code?: unknown }).code;
-    if (this.#secured && code === 'UNKNOWN') {
+    if (this.#settings && code === 'UNKNOWN') {
       // libuv has no name for ERROR_IPSEC_IKE_* errors: on a secured socket that is what they are.
       return new SecureSocketError(
         'ERR_WSASEC_NEGOTIATION_FAILED',

@@ -18,7 +18,7 @@ beforeEach(() => {
     unit: 'auto',
     tokens: new TokenHandleTracker(),
     maxQueryInfoSize: 4096,
-    verifyAccepted: true,
+    verifyConnections: true,
     live: new Set(),
   };
   s = lib.WSASocketW(2, 1, 6, null, 0, 0);

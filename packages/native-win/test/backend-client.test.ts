@@ -48,11 +48,17 @@ describe('secured client connect', () => {
     const [create] = lib.callsOf('WSASocketW');
     expect(create?.value).toEqual({ af: 2, type: 1, protocol: 6, flags: 0x81 });
     const fd = lib.calls.find((c) => c.fn === 'WSASetSocketSecurity')?.socket as number;
-    const order = lib.calls.filter((c) => c.socket === fd).map((c) => c.fn);
-    expect(order).toEqual(['WSASetSocketSecurity', 'WSASetSocketPeerTargetName']);
-    for (const call of lib.calls.filter((c) => c.socket === fd)) {
-      expect(call).toMatchObject({ bound: false, connected: false });
-    }
+    const calls = lib.calls.filter((c) => c.socket === fd);
+    // Security and target name before bind/connect; then the query that verifies the connection
+    // (size probe, then the buffer) before connect resolves.
+    expect(calls.map((c) => c.fn)).toEqual([
+      'WSASetSocketSecurity',
+      'WSASetSocketPeerTargetName',
+      'WSAQuerySocketSecurity',
+      'WSAQuerySocketSecurity',
+    ]);
+    for (const call of calls.slice(0, 2)) expect(call).toMatchObject({ bound: false, connected: false });
+    for (const call of calls.slice(2)) expect(call).toMatchObject({ bound: true, connected: true });
     // The connection runs on the SOCKET that carries the settings.
     expect(fdOf(socket)).toBe(fd);
     const payload = Buffer.from('ping over the secured SOCKET');

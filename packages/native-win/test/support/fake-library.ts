@@ -3,6 +3,8 @@
 // The secure socket functions, tokens and security descriptors are JavaScript with Windows
 // semantics: every call is recorded with its bytes, errors can be injected, the query size probe is
 // emulated (WSAEMSGSIZE or WSAEFAULT), and every handle and LocalAlloc'd pointer is tracked.
+import { fstatSync } from 'node:fs';
+import type { NormalizedSecuritySettings } from '@wsasec/core';
 import koffi from 'koffi';
 import { decodeSecuritySettings, decodeSockaddr, encodeQueryInfo, type QueryInfo } from '../../src/abi.js';
 import { decodeQueryTemplate } from '../../src/native-abi-query.js';
@@ -74,8 +76,46 @@ interface FakeHandle {
   type: 'primary' | 'impersonation';
 }
 
+/**
+ * Secured SOCKETs of every FakeLibrary in this process, by descriptor, with their settings (an
+ * accepted SOCKET carries its listener's). The 'network' query mode reads the peer's entry.
+ */
+const SECURED = new Map<number, { ino: number; settings: NormalizedSecuritySettings }>();
+
+// Node closes the SOCKETs it was handed without telling the library, and the descriptor number
+// is reused at once: an entry only counts while the descriptor is still the same socket (inode).
+function inode(fd: number): number | undefined {
+  try {
+    return fstatSync(fd).ino;
+  } catch {
+    return undefined;
+  }
+}
+
+function secured(fd: number): NormalizedSecuritySettings | undefined {
+  const entry = SECURED.get(fd);
+  if (!entry) return undefined;
+  if (inode(fd) === entry.ino) return entry.settings;
+  SECURED.delete(fd);
+  return undefined;
+}
+
+function endpoint(fn: 'getsockname' | 'getpeername', fd: number): string | undefined {
+  const name = Buffer.alloc(128);
+  if (c[fn](fd, name, [128]) !== 0) return undefined;
+  return name.subarray(0, 2).readUInt16LE(0) === 2
+    ? `${name.subarray(4, 8).join('.')}:${name.readUInt16BE(2)}`
+    : `${name.subarray(8, 24).toString('hex')}:${name.readUInt16BE(2)}`;
+}
+
 /** What the fake's WSAQuerySocketSecurity answers. */
 export interface FakeQueryScript {
+  /**
+   * 'scripted': `flags` as given. 'network': derived from both ends inside this process — SECURED
+   * when both SOCKETs were secured through a FakeLibrary, plus ENCRYPTED when either end guarantees
+   * encryption; 0 when the peer applied no security (e.g. a plain Node socket). No negotiation.
+   */
+  mode?: 'scripted' | 'network';
   flags: number;
   /** Error for the size probe: WSAEMSGSIZE (reference page) or WSAEFAULT (Microsoft's sample). */
   probeError: number;
@@ -194,6 +234,7 @@ export class FakeLibrary implements NativeLibrary {
       return this.#error(WSAENOTSOCK);
     }
     this.sockets.delete(s);
+    SECURED.delete(s);
     return c.close(s) === 0 ? 0 : this.#libcError();
   }
 
@@ -218,6 +259,9 @@ export class FakeLibrary implements NativeLibrary {
     if (addr) addr.set(translateFamily(addr, LINUX_AF_INET6, 23));
     const listener = this.sockets.get(s);
     this.calls.push({ fn: 'accept', socket: s, value: fd });
+    const inherited = secured(s);
+    if (inherited) SECURED.set(fd, { ino: inode(fd) ?? -1, settings: inherited });
+    else SECURED.delete(fd);
     this.sockets.set(fd, {
       fd,
       family: listener?.family ?? 'ipv4',
@@ -270,7 +314,7 @@ export class FakeLibrary implements NativeLibrary {
     if (typeof sock === 'number') return sock;
     if (sock.securitySet) return this.#error(WSAEINVAL);
     try {
-      decodeSecuritySettings(settings, len);
+      SECURED.set(s, { ino: inode(s) ?? -1, settings: decodeSecuritySettings(settings, len) });
     } catch (error) {
       return this.#error((error as { errno?: number }).errno ?? WSAEINVAL);
     }
@@ -319,20 +363,36 @@ export class FakeLibrary implements NativeLibrary {
       infoLen[0] = needed;
       return this.#error(this.query.probeError);
     }
-    const secured = (this.query.flags & 1) !== 0;
+    const flags = this.query.mode === 'network' ? this.#networkFlags(s) : this.query.flags;
+    const secured = (flags & 1) !== 0;
     const open = (identity: FakeIdentity | undefined) => {
       if (!identity || tpl.tokenAccess === 0 || !secured) return 0n;
       return BigInt(this.#open(identity, tpl.tokenAccess));
     };
     const out: QueryInfo = {
       protocol: tpl.protocol,
-      flags: this.query.flags,
+      flags,
       applicationToken: open(this.query.application),
       machineToken: open(this.query.machine),
       ...(v2 ? { ipsec2: this.query.ipsec2 } : {}),
     };
     info.set(encodeQueryInfo(out));
     infoLen[0] = needed;
+    return 0;
+  }
+
+  #networkFlags(s: number): number {
+    const local = secured(s);
+    const here = endpoint('getsockname', s);
+    const there = endpoint('getpeername', s);
+    if (!local || !here || !there) return 0;
+    for (const fd of [...SECURED.keys()]) {
+      const settings = secured(fd);
+      if (!settings || fd === s) continue;
+      if (endpoint('getsockname', fd) !== there || endpoint('getpeername', fd) !== here) continue;
+      const guarantee = (local.securityFlags | settings.securityFlags) & 0x1;
+      return 0x1 | (guarantee ? 0x2 : 0);
+    }
     return 0;
   }
 

@@ -100,7 +100,7 @@ export interface FakeAce {
 export function parseSddl(sddl: string): { owner?: string; group?: string; dacl: FakeAce[] } | undefined {
   const m = /^(?:O:([A-Z]{2}|S-[\d-]+))?(?:G:([A-Z]{2}|S-[\d-]+))?D:((?:\([^()]*\))*)$/.exec(sddl);
   if (!m) return undefined;
-  const resolve = (t: string) => (t.startsWith('S-') ? t : ALIASES[t]);
+  const resolve = (t: string) => (/^S-1-\d+(-\d+)+$/.test(t) ? t : ALIASES[t]);
   const aces: FakeAce[] = [];
   for (const ace of (m[3] ?? '').match(/\([^()]*\)/g) ?? []) {
     const f = ace.slice(1, -1).split(';');
