@@ -325,12 +325,17 @@ export class FakeLibrary implements NativeLibrary {
   WSASetSocketPeerTargetName(s: number, name: Uint8Array, len: number): number {
     const sock = this.#secureCall('WSASetSocketPeerTargetName', s, name, len);
     if (typeof sock === 'number') return sock;
-    try {
-      decodePeerTargetName(name, len);
-    } catch (error) {
-      return this.#error((error as { errno?: number }).errno ?? WSAEINVAL);
+    // The length unit is an open question (spec §6.1): accept the name if either reading fits.
+    let failure: unknown;
+    for (const unit of ['chars', 'bytes'] as const) {
+      try {
+        decodePeerTargetName(name, len, unit);
+        return 0;
+      } catch (error) {
+        failure ??= error;
+      }
     }
-    return 0;
+    return this.#error((failure as { errno?: number }).errno ?? WSAEINVAL);
   }
 
   WSADeleteSocketPeerTargetName(s: number, addr: Uint8Array, len: number): number {
