@@ -120,6 +120,46 @@ describe('secured client on Windows Node', () => {
   });
 });
 
+describe('fail closed on Windows', () => {
+  it('destroys a connection the query says is not secured, before anything written reaches the peer', async () => {
+    const received = [];
+    const server = net.createServer((s) => s.on('data', (d) => received.push(d)));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      double.scriptQuery({ flags: 0 });
+      const socket = backend.createSocket();
+      opened.add(socket);
+      socket.setSecurity({});
+      socket.write('SECRET written before connect');
+      await assert.rejects(
+        socket.connect({ host: '127.0.0.1', port: server.address().port }),
+        (e) => e.code === 'ERR_WSASEC_NEGOTIATION_FAILED',
+      );
+      assert.equal(socket.destroyed, true);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.equal(Buffer.concat(received).length, 0);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('creates and secures a UDP SOCKET (datagram sockets carry no data through the stream)', () => {
+    const socket = backend.createSocket({ type: 'dgram' });
+    opened.add(socket);
+    socket.setSecurity({ protocol: 'ipsec', ipsec: { skipFilterInstantiation: true } });
+    socket.setPeerTargetName({ name: 'host/udp', peerAddress: { address: '127.0.0.1', port: 500 } });
+    const [set, target] = double.records();
+    assert.equal(set.fn, 'WSASetSocketSecurity');
+    assert.equal(set.len, 88);
+    assert.equal(target.bytes.readUInt16LE(8), 2);
+    assert.equal(target.bytes.readUInt16BE(10), 500);
+    const info = socket.querySecurity({ peerAddress: { address: '127.0.0.1', port: 500 } });
+    info.close();
+    assert.equal(info.secured, true);
+  });
+});
+
 describe('the two traps, on Windows', () => {
   it('trap 1 is real on Windows: without manualStart the adopted, unconnected SOCKET is destroyed (ENOTCONN)', async () => {
     const { newTcpHandleForTest } = await import('./internals.mjs');
