@@ -1,0 +1,488 @@
+/**
+ * The socket users receive: the sim's own Duplex that owns a `net.Socket` underneath and carries
+ * the application's bytes in protected frames (or in clear, when the connection fell back). It has
+ * the `net.Socket` surface Node's http client and server and undici use.
+ * @module
+ */
+import type { AddressInfo, Socket } from 'node:net';
+import { Duplex } from 'node:stream';
+import { SecureSocketError, toSecureSocketError } from '@wsasec/core';
+import type { SecureChannel } from './sim-channel.js';
+import { debug, publish } from './sim-diagnostics.js';
+import type { FrameFailure } from './sim-frames.js';
+import type { Account } from './sim-realm.js';
+
+/** What `querySecurity` reports about a connection. */
+export interface ConnectionSecurity {
+  /** SOCKET_SECURITY_PROTOCOL of the socket's settings. */
+  protocol: 0 | 1 | 2;
+  secured: boolean;
+  encrypted: boolean;
+  impersonated: boolean;
+  peerMachine?: Account | undefined;
+  peerUser?: Account | undefined;
+  /** ERROR_IPSEC_IKE_* of the negotiation (0 on success; the failure that caused a clear fallback). */
+  negotiationError: number;
+}
+
+/** @internal Symbols of the package-internal socket methods. */
+export const kAttach = Symbol('wsasec.sim.attach');
+/** @internal */
+export const kConnecting = Symbol('wsasec.sim.connecting');
+/** @internal */
+export const kSecurity = Symbol('wsasec.sim.security');
+/** @internal */
+export const kChannel = Symbol('wsasec.sim.channel');
+/** @internal */
+export const kWatch = Symbol('wsasec.sim.watch');
+
+/** Largest number of frames opened off-thread before the socket stops reading. */
+const MAX_PENDING_OFFLOADS = 8;
+
+let nextSocketId = 1;
+
+type WriteCallback = (error?: Error | null) => void;
+
+/**
+ * A connection of the sim backend. Created by the backend (`createSocket`, `connect`, or a server's
+ * accept), never directly.
+ */
+export class SimSocket extends Duplex {
+  /** Process-unique id, used in diagnostics. */
+  readonly id = nextSocketId++;
+  #tcp: Socket | undefined;
+  #channel: SecureChannel | undefined;
+  #security: ConnectionSecurity = {
+    protocol: 0,
+    secured: false,
+    encrypted: false,
+    impersonated: false,
+    negotiationError: 0,
+  };
+  #connecting = false;
+  #pendingWrite: { parts: Buffer[]; cb: WriteCallback } | undefined;
+  #pendingFinal: WriteCallback | undefined;
+  #drainCb: WriteCallback | undefined;
+  #wantRead = true;
+  #readEnded = false;
+  #bytesRead = 0;
+  #bytesWritten = 0;
+  #timeoutMs = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #noDelay = true;
+  #keepAlive: [boolean, number] | undefined;
+  #unref = false;
+  #watch: { qmSaId: bigint } | undefined;
+
+  /** @internal */
+  constructor() {
+    super({ allowHalfOpen: true, readableHighWaterMark: 65_536, writableHighWaterMark: 65_536 });
+  }
+
+  // --- package-internal ---------------------------------------------------------------------------
+
+  /** @internal Marks the socket as connecting (or not). */
+  [kConnecting](value: boolean): void {
+    this.#connecting = value;
+  }
+
+  /** @internal The negotiated state of the connection. */
+  get [kSecurity](): ConnectionSecurity {
+    return this.#security;
+  }
+
+  /** @internal The protected channel, when the connection is secured. */
+  get [kChannel](): SecureChannel | undefined {
+    return this.#channel;
+  }
+
+  /** @internal Aborts the connection when the QM SA id changes (abortOnFieldChange). */
+  [kWatch](qmSaId: bigint): void {
+    this.#watch = { qmSaId };
+  }
+
+  /**
+   * @internal Takes over a connected TCP socket: `channel` protects the traffic (undefined: clear
+   * text); `leftover` are bytes already received after the negotiation.
+   */
+  [kAttach](
+    tcp: Socket,
+    security: ConnectionSecurity,
+    channel: SecureChannel | undefined,
+    leftover: Buffer,
+  ): void {
+    this.#tcp = tcp;
+    this.#security = security;
+    this.#channel = channel;
+    this.#connecting = false;
+    tcp.setNoDelay(this.#noDelay);
+    if (this.#keepAlive) tcp.setKeepAlive(...this.#keepAlive);
+    if (this.#unref) tcp.unref();
+    tcp.on('error', (error) => this.destroy(toSecureSocketError(error, 'recv')));
+    tcp.on('drain', () => {
+      const cb = this.#drainCb;
+      this.#drainCb = undefined;
+      cb?.();
+    });
+    tcp.on('end', () => this.#onTcpEnd());
+    tcp.on('close', () => this.#onTcpClose());
+    tcp.on(
+      'data',
+      channel ? (chunk: Buffer) => this.#onSecureData(chunk) : (chunk: Buffer) => this.#onClearData(chunk),
+    );
+    if (leftover.length > 0) {
+      if (channel) this.#onSecureData(leftover);
+      else this.#onClearData(leftover);
+    }
+    const pending = this.#pendingWrite;
+    this.#pendingWrite = undefined;
+    if (pending) this.#send(pending.parts, pending.cb);
+    const final = this.#pendingFinal;
+    this.#pendingFinal = undefined;
+    if (final) this._final(final);
+    if (this.#wantRead && !this.destroyed) tcp.resume();
+  }
+
+  /** @internal The channel's events are routed here by the driver that builds the channel. */
+  channelData(parts: Buffer[]): void {
+    for (const part of parts) {
+      this.#bytesRead += part.length;
+      if (!this.push(part)) this.#wantRead = false;
+    }
+    this.#touch();
+    this.#throttle();
+  }
+
+  /** @internal */
+  channelEnd(): void {
+    this.#readEnded = true;
+    this.push(null);
+  }
+
+  /** @internal */
+  channelFailure(failure: FrameFailure): void {
+    publish('frameRejected', () => ({ socketId: this.id, reason: failure.reason }));
+    debug('socket %d: frame rejected: %s', this.id, failure.reason);
+    this.destroy(
+      new SecureSocketError(
+        'ERR_WSASEC_INTEGRITY',
+        `protected stream refused: ${failure.reason}; the connection was closed and nothing of that frame was delivered`,
+        {
+          syscall: 'recv',
+        },
+      ),
+    );
+  }
+
+  /** @internal */
+  channelRekeyed(direction: 'outbound' | 'inbound', qmSaId: bigint): void {
+    publish('rekey', () => ({ socketId: this.id, direction, qmSaId }));
+    debug('socket %d: %s SA rekeyed, QM SA id %s', this.id, direction, qmSaId);
+    if (this.#watch && this.#watch.qmSaId !== qmSaId) {
+      this.destroy(
+        new SecureSocketError(
+          'WSAECONNABORTED',
+          'the quick-mode SA changed on rekey and the query asked to abort the connection on a change of that field (SOCKET_QUERY_IPSEC2_ABORT_CONNECTION_ON_FIELD_CHANGE)',
+          { syscall: 'recv' },
+        ),
+      );
+    }
+  }
+
+  #throttle(): void {
+    const tcp = this.#tcp;
+    if (!tcp) return;
+    const busy = (this.#channel?.pendingOffloads ?? 0) >= MAX_PENDING_OFFLOADS;
+    if (!this.#wantRead || busy) tcp.pause();
+    else if (tcp.isPaused()) tcp.resume();
+  }
+
+  #onSecureData(chunk: Buffer): void {
+    (this.#channel as SecureChannel).feed(chunk);
+    this.#throttle();
+  }
+
+  #onClearData(chunk: Buffer): void {
+    this.#bytesRead += chunk.length;
+    this.#touch();
+    if (!this.push(chunk)) {
+      this.#wantRead = false;
+      this.#tcp?.pause();
+    }
+  }
+
+  #onTcpEnd(): void {
+    const channel = this.#channel;
+    if (!channel) {
+      this.#readEnded = true;
+      this.push(null);
+      return;
+    }
+    if (channel.stopped) return;
+    if (!channel.atBoundary) {
+      this.channelFailure({
+        kind: 'integrity',
+        reason: 'the stream ended in the middle of a frame (truncated)',
+      });
+      return;
+    }
+    this.destroy(
+      new SecureSocketError(
+        'WSAECONNRESET',
+        'the connection closed without the protected end of stream (the peer aborted, or the stream was truncated); everything delivered before was authentic',
+        { syscall: 'recv' },
+      ),
+    );
+  }
+
+  #onTcpClose(): void {
+    if (this.destroyed) return;
+    if (this.#readEnded) {
+      // The peer ended cleanly; this stream closes once its reader has consumed everything.
+      if (this.writableFinished || !this.writable) this.destroy();
+      return;
+    }
+    this.destroy(
+      new SecureSocketError('WSAECONNRESET', 'the connection was reset by the peer', { syscall: 'recv' }),
+    );
+  }
+
+  // --- Duplex ------------------------------------------------------------------------------------
+
+  override _read(): void {
+    this.#wantRead = true;
+    this.#throttle();
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, cb: WriteCallback): void {
+    this.#send([chunk], cb);
+  }
+
+  override _writev(chunks: { chunk: Buffer }[], cb: WriteCallback): void {
+    this.#send(
+      chunks.map((c) => c.chunk),
+      cb,
+    );
+  }
+
+  #send(parts: Buffer[], cb: WriteCallback): void {
+    const tcp = this.#tcp;
+    if (!tcp) {
+      this.#pendingWrite = { parts, cb };
+      return;
+    }
+    for (const part of parts) this.#bytesWritten += part.length;
+    this.#touch();
+    const channel = this.#channel;
+    if (!channel) {
+      this.#writeAll(tcp, parts, false, cb);
+      return;
+    }
+    let frames: Buffer[];
+    try {
+      frames = channel.protect(parts);
+    } catch (error) {
+      cb(toSecureSocketError(error, 'send'));
+      return;
+    }
+    // Ciphertext is ours, so the caller may reuse its buffers at once; with integrity only the
+    // frames point into the caller's buffers, so completion waits for the kernel.
+    this.#writeAll(tcp, frames, channel.transform === 'encryption', cb);
+  }
+
+  #writeAll(tcp: Socket, buffers: Buffer[], owned: boolean, cb: WriteCallback): void {
+    if (buffers.length === 0) {
+      cb();
+      return;
+    }
+    tcp.cork();
+    const last = buffers.length - 1;
+    for (let i = 0; i < last; i++) tcp.write(buffers[i] as Buffer);
+    let ok = true;
+    if (owned) ok = tcp.write(buffers[last] as Buffer);
+    else
+      tcp.write(buffers[last] as Buffer, (error) =>
+        cb(error ? toSecureSocketError(error, 'send') : undefined),
+      );
+    tcp.uncork();
+    if (owned) {
+      if (ok) cb();
+      else this.#drainCb = cb;
+    }
+  }
+
+  override _final(cb: WriteCallback): void {
+    const tcp = this.#tcp;
+    if (!tcp) {
+      if (this.#connecting) this.#pendingFinal = cb;
+      else cb();
+      return;
+    }
+    const end = this.#channel?.protectEnd() ?? [];
+    if (end.length > 0) {
+      tcp.cork();
+      for (const b of end) tcp.write(b);
+      tcp.uncork();
+    }
+    tcp.end();
+    cb();
+  }
+
+  override _destroy(error: Error | null, cb: (error?: Error | null) => void): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const tcp = this.#tcp;
+    if (tcp && !tcp.destroyed) {
+      // Like a net.Socket, destroy() without an error ends the stream for the peer (a protected END).
+      if (!error && this.#channel && !this.#channel.stopped && tcp.writable) {
+        for (const b of this.#channel.protectEnd()) tcp.write(b);
+      }
+      tcp.destroy();
+    }
+    const pending = this.#pendingWrite;
+    this.#pendingWrite = undefined;
+    pending?.cb(
+      new SecureSocketError('ERR_WSASEC_SOCKET_CLOSED', 'the socket was destroyed before it connected', {
+        syscall: 'send',
+      }),
+    );
+    const drain = this.#drainCb;
+    this.#drainCb = undefined;
+    drain?.(
+      new SecureSocketError('ERR_WSASEC_SOCKET_CLOSED', 'the socket was destroyed', { syscall: 'send' }),
+    );
+    cb(error);
+  }
+
+  // --- net.Socket surface ------------------------------------------------------------------------
+
+  /** Peer IP address (as `net.Socket.remoteAddress`). */
+  get remoteAddress(): string | undefined {
+    return this.#tcp?.remoteAddress;
+  }
+
+  /** Peer port. */
+  get remotePort(): number | undefined {
+    return this.#tcp?.remotePort;
+  }
+
+  /** `'IPv4'` or `'IPv6'`. */
+  get remoteFamily(): string | undefined {
+    return this.#tcp?.remoteFamily;
+  }
+
+  /** Local IP address. */
+  get localAddress(): string | undefined {
+    return this.#tcp?.localAddress;
+  }
+
+  /** Local port. */
+  get localPort(): number | undefined {
+    return this.#tcp?.localPort;
+  }
+
+  /** Local family. */
+  get localFamily(): string | undefined {
+    return this.#tcp?.localFamily;
+  }
+
+  /** Application bytes received (plaintext, as delivered). */
+  get bytesRead(): number {
+    return this.#bytesRead;
+  }
+
+  /** Application bytes written (plaintext, as given to `write`). */
+  get bytesWritten(): number {
+    return this.#bytesWritten;
+  }
+
+  /** True while connect (including the negotiation) is in progress. */
+  get connecting(): boolean {
+    return this.#connecting;
+  }
+
+  /** True until the socket is connected (as `net.Socket.pending`). */
+  get pending(): boolean {
+    return this.#tcp === undefined;
+  }
+
+  /** `'opening'`, `'open'`, `'readOnly'`, `'writeOnly'` or `'closed'` (as `net.Socket.readyState`). */
+  get readyState(): 'opening' | 'open' | 'readOnly' | 'writeOnly' | 'closed' {
+    if (this.#connecting) return 'opening';
+    if (!this.#tcp || this.destroyed) return 'closed';
+    if (this.readable && this.writable) return 'open';
+    if (this.readable) return 'readOnly';
+    if (this.writable) return 'writeOnly';
+    return 'closed';
+  }
+
+  /** Mirrors `net.Socket.setNoDelay` (on by default: frames are written whole, Nagle only delays them). */
+  setNoDelay(noDelay = true): this {
+    this.#noDelay = noDelay;
+    this.#tcp?.setNoDelay(noDelay);
+    return this;
+  }
+
+  /** Mirrors `net.Socket.setKeepAlive`. */
+  setKeepAlive(enable = false, initialDelay = 0): this {
+    this.#keepAlive = [enable, initialDelay];
+    this.#tcp?.setKeepAlive(enable, initialDelay);
+    return this;
+  }
+
+  /**
+   * Mirrors `net.Socket.setTimeout`: emits `'timeout'` after `timeout` ms without reads or writes
+   * (0 disables). The socket is not closed; the listener decides.
+   */
+  setTimeout(timeout: number, callback?: () => void): this {
+    if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout < 0) {
+      throw new SecureSocketError(
+        'ERR_WSASEC_INVALID_ARGUMENT',
+        `setTimeout needs a number of milliseconds ≥ 0, got ${String(timeout)}`,
+      );
+    }
+    if (callback) {
+      if (timeout === 0) this.off('timeout', callback);
+      else this.once('timeout', callback);
+    }
+    this.#timeoutMs = timeout;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (timeout > 0 && !this.destroyed) {
+      this.#timer = setTimeout(() => this.emit('timeout'), timeout);
+      this.#timer.unref();
+    }
+    return this;
+  }
+
+  #touch(): void {
+    if (this.#timer && this.#timeoutMs > 0) this.#timer.refresh();
+  }
+
+  /** Mirrors `net.Socket.ref`. */
+  ref(): this {
+    this.#unref = false;
+    this.#tcp?.ref();
+    return this;
+  }
+
+  /** Mirrors `net.Socket.unref`. */
+  unref(): this {
+    this.#unref = true;
+    this.#tcp?.unref();
+    return this;
+  }
+
+  /** Mirrors `net.Socket.address()`: the local address, or `{}` before connect. */
+  address(): AddressInfo | Record<string, never> {
+    const info = this.#tcp?.address();
+    return info && 'port' in info ? info : {};
+  }
+
+  /** Mirrors `net.Socket.destroySoon`: ends the writable side, then destroys once it finished. */
+  destroySoon(): void {
+    if (this.writable) this.end();
+    if (this.writableFinished) this.destroy();
+    else this.once('finish', () => this.destroy());
+  }
+}
