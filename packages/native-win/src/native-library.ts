@@ -157,17 +157,21 @@ export interface NativeLibrary {
 export const CURRENT_PROCESS = -1;
 /** `GetCurrentThread()` pseudo handle. */
 export const CURRENT_THREAD = -2;
-/** `TOKEN_INFORMATION_CLASS` values used. */
+/** `TOKEN_INFORMATION_CLASS.TokenUser`. */
 export const TokenUser = 1;
+/** `TOKEN_INFORMATION_CLASS.TokenGroups`. */
 export const TokenGroups = 2;
 /** `SECURITY_IMPERSONATION_LEVEL.SecurityImpersonation`. */
 export const SecurityImpersonation = 2;
 /** `SDDL_REVISION_1`. */
 export const SDDL_REVISION_1 = 1;
-/** Win32 errors the backend tells apart. */
+/** Win32 error: the buffer is too small (a size probe's answer). */
 export const ERROR_INSUFFICIENT_BUFFER = 122;
+/** Win32 error: the thread is not impersonating (`OpenThreadToken`). */
 export const ERROR_NO_TOKEN = 1008;
+/** Win32 error: the SID maps to no account name (`LookupAccountSidW`). */
 export const ERROR_NONE_MAPPED = 1332;
+/** Win32 error: `AccessCheck` was given a primary token. */
 export const ERROR_NO_IMPERSONATION_TOKEN = 1309;
 /** `SE_GROUP_ENABLED`. */
 export const SE_GROUP_ENABLED = 0x4;
