@@ -10,14 +10,10 @@ import { decodeSecuritySettings, decodeSockaddr, encodeQueryInfo, type QueryInfo
 import { decodeQueryTemplate } from '../../src/native-abi-query.js';
 import { decodePeerTargetName } from '../../src/native-abi-target-name.js';
 import type { NativeLibrary, NativePollHandle } from '../../src/native-library.js';
-import {
-  bytesToSid,
-  evaluateDacl,
-  type FakeIdentity,
-  IDENTITIES,
-  parseSddl,
-  sidToBytes,
-} from './fake-tokens.js';
+import { FakeAdvapi, type FakeCall } from './fake-advapi.js';
+import { type FakeIdentity, IDENTITIES } from './fake-tokens.js';
+
+export type { FakeCall } from './fake-advapi.js';
 
 const libc = koffi.load('libc.so.6');
 const c = {
@@ -50,30 +46,12 @@ export const WSAEINVAL = 10022;
 export const WSAEMSGSIZE = 10040;
 export const WSAENOTSOCK = 10038;
 
-/** One recorded call. `bytes` is a copy of the buffer argument as it was during the call. */
-export interface FakeCall {
-  fn: string;
-  socket?: number;
-  bytes?: Buffer | null;
-  len?: number;
-  /** For security calls: whether the SOCKET was bound / connected at the time of the call. */
-  bound?: boolean;
-  connected?: boolean;
-  value?: unknown;
-}
-
 interface FakeSocket {
   fd: number;
   family: 'ipv4' | 'ipv6';
   type: number;
   accepted: boolean;
   securitySet: boolean;
-}
-
-interface FakeHandle {
-  identity: FakeIdentity;
-  access: number;
-  type: 'primary' | 'impersonation';
 }
 
 /**
@@ -133,13 +111,8 @@ function translateFamily(bytes: Uint8Array, from: number, to: number): Buffer {
   return copy;
 }
 
-export class FakeLibrary implements NativeLibrary {
-  readonly calls: FakeCall[] = [];
-  /** Protocol errors the fake detected in how it was called (double close, use after close…). */
-  readonly violations: string[] = [];
+export class FakeLibrary extends FakeAdvapi implements NativeLibrary {
   readonly sockets = new Map<number, FakeSocket>();
-  readonly handles = new Map<number, FakeHandle>();
-  readonly pointers = new Map<bigint, { kind: 'string' | 'sd'; value: unknown }>();
   query: FakeQueryScript = {
     flags: 0x3,
     probeError: WSAEMSGSIZE,
@@ -152,49 +125,9 @@ export class FakeLibrary implements NativeLibrary {
       saLookupContext: '6b29fc40-ca47-1067-b31d-00dd010662da',
     },
   };
-  processIdentity: FakeIdentity = IDENTITIES.service;
-  #threadIdentity: FakeIdentity | undefined;
-  #failures = new Map<string, { errno: number; times: number }>();
-  #lastError = 0;
-  #nextHandle = 0x1000;
-  #nextPointer = 0x7f00_0000_0000n;
-  #bases = new WeakMap<ArrayBufferLike, bigint>();
-  #nextBase = 0x5500_0000_0000n;
-
-  /** Makes the next `times` calls of `fn` fail with `errno`. */
-  fail(fn: string, errno: number, times = 1): void {
-    this.#failures.set(fn, { errno, times });
-  }
-
-  /** Calls of one function. */
-  callsOf(fn: string): FakeCall[] {
-    return this.calls.filter((call) => call.fn === fn);
-  }
-
-  /** Open token handles and LocalAlloc'd pointers (both must be zero after a clean test). */
-  get leaks(): { handles: number; pointers: number } {
-    return { handles: this.handles.size, pointers: this.pointers.size };
-  }
-
-  /** Who the calling thread acts as (the fake's thread token). */
-  get threadIdentity(): FakeIdentity | undefined {
-    return this.#threadIdentity;
-  }
-
-  #injected(fn: string): number | undefined {
-    const f = this.#failures.get(fn);
-    if (!f) return undefined;
-    if (--f.times <= 0) this.#failures.delete(fn);
-    return f.errno;
-  }
-
-  #error(errno: number, rc = -1): number {
-    this.#lastError = errno;
-    return rc;
-  }
 
   #libcError(rc = -1): number {
-    return this.#error(ERRNO_TO_WSA[koffi.errno()] ?? 10022, rc);
+    return this.error(ERRNO_TO_WSA[koffi.errno()] ?? 10022, rc);
   }
 
   #state(fd: number): { bound: boolean; connected: boolean } {
@@ -213,8 +146,8 @@ export class FakeLibrary implements NativeLibrary {
   // ws2_32.dll
   WSASocketW(af: number, type: number, protocol: number, _info: null, _g: number, flags: number): number {
     this.calls.push({ fn: 'WSASocketW', value: { af, type, protocol, flags } });
-    const injected = this.#injected('WSASocketW');
-    if (injected) return this.#error(injected);
+    const injected = this.injected('WSASocketW');
+    if (injected) return this.error(injected);
     const fd = c.socket(af === 23 ? LINUX_AF_INET6 : af, type | SOCK_CLOEXEC, protocol) as number;
     if (fd < 0) return this.#libcError();
     this.sockets.set(fd, {
@@ -231,7 +164,7 @@ export class FakeLibrary implements NativeLibrary {
     this.calls.push({ fn: 'closesocket', socket: s });
     if (!this.sockets.has(s)) {
       this.violations.push(`closesocket(${s}) of a SOCKET the library does not own`);
-      return this.#error(WSAENOTSOCK);
+      return this.error(WSAENOTSOCK);
     }
     this.sockets.delete(s);
     SECURED.delete(s);
@@ -240,8 +173,8 @@ export class FakeLibrary implements NativeLibrary {
 
   bind(s: number, name: Uint8Array, namelen: number): number {
     this.calls.push({ fn: 'bind', socket: s, bytes: Buffer.from(name), len: namelen });
-    const injected = this.#injected('bind');
-    if (injected) return this.#error(injected);
+    const injected = this.injected('bind');
+    if (injected) return this.error(injected);
     const addr = translateFamily(name, 23, LINUX_AF_INET6);
     return c.bind(s, addr, namelen) === 0 ? 0 : this.#libcError();
   }
@@ -252,8 +185,8 @@ export class FakeLibrary implements NativeLibrary {
   }
 
   accept(s: number, addr: Uint8Array | null, addrlen: [number] | null): number {
-    const injected = this.#injected('accept');
-    if (injected) return this.#error(injected);
+    const injected = this.injected('accept');
+    if (injected) return this.error(injected);
     const fd = c.accept4(s, addr, addrlen, SOCK_CLOEXEC) as number;
     if (fd < 0) return this.#libcError();
     if (addr) addr.set(translateFamily(addr, LINUX_AF_INET6, 23));
@@ -290,7 +223,7 @@ export class FakeLibrary implements NativeLibrary {
   }
 
   WSAGetLastError(): number {
-    return this.#lastError;
+    return this.lastError;
   }
 
   // fwpuclnt.dll
@@ -303,20 +236,20 @@ export class FakeLibrary implements NativeLibrary {
       len,
       ...(sock ? this.#state(s) : {}),
     });
-    if (!sock) return this.#error(WSAENOTSOCK);
-    const injected = this.#injected(fn);
-    if (injected) return this.#error(injected);
+    if (!sock) return this.error(WSAENOTSOCK);
+    const injected = this.injected(fn);
+    if (injected) return this.error(injected);
     return sock;
   }
 
   WSASetSocketSecurity(s: number, settings: Uint8Array | null, len: number): number {
     const sock = this.#secureCall('WSASetSocketSecurity', s, settings, len);
     if (typeof sock === 'number') return sock;
-    if (sock.securitySet) return this.#error(WSAEINVAL);
+    if (sock.securitySet) return this.error(WSAEINVAL);
     try {
       SECURED.set(s, { ino: inode(s) ?? -1, settings: decodeSecuritySettings(settings, len) });
     } catch (error) {
-      return this.#error((error as { errno?: number }).errno ?? WSAEINVAL);
+      return this.error((error as { errno?: number }).errno ?? WSAEINVAL);
     }
     sock.securitySet = true;
     return 0;
@@ -335,14 +268,14 @@ export class FakeLibrary implements NativeLibrary {
         failure ??= error;
       }
     }
-    return this.#error((failure as { errno?: number }).errno ?? WSAEINVAL);
+    return this.error((failure as { errno?: number }).errno ?? WSAEINVAL);
   }
 
   WSADeleteSocketPeerTargetName(s: number, addr: Uint8Array, len: number): number {
     const sock = this.#secureCall('WSADeleteSocketPeerTargetName', s, addr, len);
     if (typeof sock === 'number') return sock;
-    if (len !== 16 && len !== 28) return this.#error(WSAEMSGSIZE);
-    return decodeSockaddr(addr) ? 0 : this.#error(10047);
+    if (len !== 16 && len !== 28) return this.error(WSAEMSGSIZE);
+    return decodeSockaddr(addr) ? 0 : this.error(10047);
   }
 
   WSAQuerySocketSecurity(
@@ -360,19 +293,19 @@ export class FakeLibrary implements NativeLibrary {
     try {
       tpl = decodeQueryTemplate(template, templateLen);
     } catch (error) {
-      return this.#error((error as { errno?: number }).errno ?? WSAEINVAL);
+      return this.error((error as { errno?: number }).errno ?? WSAEINVAL);
     }
     const v2 = this.query.alwaysIpsec2 || tpl.protocol === 2 || templateLen >= 152;
     const needed = v2 ? 64 : 24;
     if (info === null || infoLen[0] < needed) {
       infoLen[0] = needed;
-      return this.#error(this.query.probeError);
+      return this.error(this.query.probeError);
     }
     const flags = this.query.mode === 'network' ? this.#networkFlags(s) : this.query.flags;
     const secured = (flags & 1) !== 0;
     const open = (identity: FakeIdentity | undefined) => {
       if (!identity || tpl.tokenAccess === 0 || !secured) return 0n;
-      return BigInt(this.#open(identity, tpl.tokenAccess));
+      return BigInt(this.openToken(identity, tpl.tokenAccess));
     };
     const out: QueryInfo = {
       protocol: tpl.protocol,
@@ -404,211 +337,16 @@ export class FakeLibrary implements NativeLibrary {
   WSAImpersonateSocketPeer(s: number, addr: Uint8Array | null, len: number): number {
     const sock = this.#secureCall('WSAImpersonateSocketPeer', s, addr, len);
     if (typeof sock === 'number') return sock;
-    this.#threadIdentity = this.query.application ?? this.query.machine;
+    this.threadIdentityValue = this.query.application ?? this.query.machine;
     return 0;
   }
 
   WSARevertImpersonation(): number {
     this.calls.push({ fn: 'WSARevertImpersonation' });
-    const injected = this.#injected('WSARevertImpersonation');
-    if (injected) return this.#error(injected);
-    this.#threadIdentity = undefined;
+    const injected = this.injected('WSARevertImpersonation');
+    if (injected) return this.error(injected);
+    this.threadIdentityValue = undefined;
     return 0;
-  }
-
-  // advapi32.dll / kernel32.dll
-  #open(identity: FakeIdentity, access: number, type: FakeHandle['type'] = 'impersonation'): number {
-    const h = this.#nextHandle;
-    this.#nextHandle += 4;
-    this.handles.set(h, { identity, access, type });
-    return h;
-  }
-
-  #token(fn: string, h: number): FakeHandle | undefined {
-    const token = this.handles.get(h);
-    if (!token) this.violations.push(`${fn}(${h}) on a handle that is not open`);
-    return token;
-  }
-
-  GetLastError(): number {
-    return this.#lastError;
-  }
-
-  GetTokenInformation(
-    token: number,
-    infoClass: number,
-    info: Uint8Array | null,
-    len: number,
-    retLen: [number],
-  ): number {
-    this.calls.push({ fn: 'GetTokenInformation', value: { token, infoClass } });
-    const injected = this.#injected('GetTokenInformation');
-    if (injected) return this.#error(injected, 0);
-    const t = this.#token('GetTokenInformation', token);
-    if (!t) return this.#error(6, 0);
-    if ((t.access & 0x8) === 0) return this.#error(5, 0);
-    const entries = infoClass === 1 ? [{ sid: t.identity.sid, attributes: 0 }] : t.identity.groups;
-    const header = infoClass === 1 ? 16 : 8 + 16 * entries.length;
-    const sids = entries.map((e) => sidToBytes(e.sid));
-    const size = header + sids.reduce((n, b) => n + b.length, 0);
-    retLen[0] = size;
-    if (info === null || len < size) return this.#error(122, 0);
-    const buf = Buffer.from(info.buffer, info.byteOffset, info.byteLength);
-    const base = this.addressOf(info);
-    let at = header;
-    const first = infoClass === 1 ? 0 : 8;
-    if (infoClass !== 1) buf.writeUInt32LE(entries.length, 0);
-    entries.forEach((entry, i) => {
-      buf.writeBigUInt64LE(base + BigInt(at), first + 16 * i);
-      buf.writeUInt32LE(entry.attributes, first + 16 * i + 8);
-      (sids[i] as Buffer).copy(buf, at);
-      at += (sids[i] as Buffer).length;
-    });
-    return 1;
-  }
-
-  LookupAccountSidW(
-    _system: null,
-    sid: Uint8Array,
-    name: Uint8Array | null,
-    cchName: [number],
-    domain: Uint8Array | null,
-    cchDomain: [number],
-    use: [number],
-  ): number {
-    const text = bytesToSid(sid);
-    const who = Object.values(IDENTITIES).find((i) => i.sid === text);
-    if (!who) return this.#error(1332, 0);
-    if (cchName[0] < who.name.length + 1 || cchDomain[0] < who.domain.length + 1 || !name || !domain) {
-      cchName[0] = who.name.length + 1;
-      cchDomain[0] = who.domain.length + 1;
-      return this.#error(122, 0);
-    }
-    name.set(Buffer.from(`${who.name}\0`, 'utf16le'));
-    domain.set(Buffer.from(`${who.domain}\0`, 'utf16le'));
-    cchName[0] = who.name.length;
-    cchDomain[0] = who.domain.length;
-    use[0] = 1;
-    return 1;
-  }
-
-  ConvertSidToStringSidW(sid: Uint8Array, out: [unknown]): number {
-    const text = bytesToSid(sid);
-    if (!text) return this.#error(1337, 0);
-    out[0] = this.#alloc('string', text);
-    return 1;
-  }
-
-  #alloc(kind: 'string' | 'sd', value: unknown): bigint {
-    const p = this.#nextPointer;
-    this.#nextPointer += 0x100n;
-    this.pointers.set(p, { kind, value });
-    return p;
-  }
-
-  ImpersonateLoggedOnUser(token: number): number {
-    this.calls.push({ fn: 'ImpersonateLoggedOnUser', value: token });
-    const t = this.#token('ImpersonateLoggedOnUser', token);
-    if (!t) return this.#error(6, 0);
-    if ((t.access & 0x4) === 0) return this.#error(5, 0);
-    this.#threadIdentity = t.identity;
-    return 1;
-  }
-
-  RevertToSelf(): number {
-    this.calls.push({ fn: 'RevertToSelf' });
-    this.#threadIdentity = undefined;
-    return 1;
-  }
-
-  DuplicateToken(token: number, _level: number, out: [number]): number {
-    const t = this.#token('DuplicateToken', token);
-    if (!t) return this.#error(6, 0);
-    if ((t.access & 0x2) === 0) return this.#error(5, 0);
-    out[0] = this.#open(t.identity, 0xf01ff);
-    return 1;
-  }
-
-  OpenProcessToken(_process: number, access: number, out: [number]): number {
-    out[0] = this.#open(this.processIdentity, access, 'primary');
-    return 1;
-  }
-
-  OpenThreadToken(_thread: number, access: number, _asSelf: number, out: [number]): number {
-    if (!this.#threadIdentity) return this.#error(1008, 0);
-    out[0] = this.#open(this.#threadIdentity, access);
-    return 1;
-  }
-
-  AccessCheck(
-    sd: unknown,
-    token: number,
-    desired: number,
-    mapping: Uint8Array,
-    _privileges: Uint8Array,
-    _privilegesLen: [number],
-    granted: [number],
-    status: [number],
-  ): number {
-    this.calls.push({ fn: 'AccessCheck', value: { desired } });
-    const descriptor = this.pointers.get(sd as bigint);
-    const t = this.#token('AccessCheck', token);
-    if (descriptor?.kind !== 'sd' || !t) return this.#error(87, 0);
-    if (t.type !== 'impersonation') return this.#error(1309, 0); // ERROR_NO_IMPERSONATION_TOKEN
-    const parsed = descriptor.value as NonNullable<ReturnType<typeof parseSddl>>;
-    if (!parsed.owner || !parsed.group) return this.#error(1338, 0);
-    if (desired & 0xf000_0000) return this.#error(1798, 0); // ERROR_GENERIC_NOT_MAPPED
-    const m = Buffer.from(mapping.buffer, mapping.byteOffset, 16);
-    const r = evaluateDacl(parsed.dacl, t.identity, desired, [
-      m.readUInt32LE(0),
-      m.readUInt32LE(4),
-      m.readUInt32LE(8),
-      m.readUInt32LE(12),
-    ]);
-    granted[0] = r.granted;
-    status[0] = r.ok ? 1 : 0;
-    return 1;
-  }
-
-  ConvertStringSecurityDescriptorToSecurityDescriptorW(sddl: string, _rev: number, out: [unknown]): number {
-    this.calls.push({ fn: 'ConvertStringSecurityDescriptorToSecurityDescriptorW', value: sddl });
-    const parsed = parseSddl(sddl);
-    if (!parsed) return this.#error(1336, 0);
-    out[0] = this.#alloc('sd', parsed);
-    return 1;
-  }
-
-  CloseHandle(handle: number): number {
-    this.calls.push({ fn: 'CloseHandle', value: handle });
-    if (!this.handles.delete(handle)) {
-      this.violations.push(`CloseHandle(${handle}) of a handle that is not open`);
-      return this.#error(6, 0);
-    }
-    return 1;
-  }
-
-  LocalFree(mem: unknown): void {
-    if (!this.pointers.delete(mem as bigint))
-      this.violations.push(`LocalFree(${String(mem)}) of an unknown pointer`);
-  }
-
-  addressOf(buf: Uint8Array): bigint {
-    let base = this.#bases.get(buf.buffer);
-    if (base === undefined) {
-      base = this.#nextBase;
-      this.#nextBase += 0x100_0000n;
-      this.#bases.set(buf.buffer, base);
-    }
-    return base + BigInt(buf.byteOffset);
-  }
-
-  readWideString(ptr: unknown): string {
-    const p = this.pointers.get(ptr as bigint);
-    if (p?.kind !== 'string') {
-      this.violations.push(`readWideString(${String(ptr)}) of an unknown pointer`);
-      return '';
-    }
-    return p.value as string;
   }
 
   poll(s: number, onReadable: (status: number) => void): NativePollHandle {
