@@ -128,8 +128,14 @@ export function defineBackend(driver: BackendDriver): SecureSocketBackend {
       let lastError: SecureSocketError | undefined;
       for (const address of addresses) {
         const socket = createSocket({ family: address.family });
-        socket.setSecurity(opts.security);
-        if (opts.peerTargetName !== undefined) socket.setPeerTargetName(opts.peerTargetName);
+        try {
+          socket.setSecurity(opts.security);
+          if (opts.peerTargetName !== undefined) socket.setPeerTargetName(opts.peerTargetName);
+        } catch (error) {
+          // A backend may refuse settings core accepted (an unknown policy key): never leak the socket.
+          socket.destroy();
+          throw error;
+        }
         try {
           await socket.connect({
             host: address.address,
