@@ -77,15 +77,34 @@ describe.skipIf(!simReady)('per-request identity against the sim', () => {
     const url = `${server.url}/payroll`;
     const alice = await request(url, { agent: agentFor(sim.alice) });
     const bob = await request(url, { agent: agentFor(sim.bob) });
-    const machine = await request(url, { agent: agentFor(sim.machine) });
     expect([alice.status, alice.body]).toEqual([200, 'the payroll']);
-    for (const denied of [bob, machine]) {
+    // A client with no user cannot even connect under a policy that authenticates users.
+    const machine = await errorOf(request(url, { agent: agentFor(sim.machine) }));
+    expect(machine.code).toBe('ERR_WSASEC_NEGOTIATION_FAILED');
+    for (const denied of [bob]) {
       expect([denied.status, denied.body]).toEqual([403, 'Forbidden']);
       const everything = JSON.stringify(denied);
       for (const secret of [sim.sids.payroll, sim.sids.bob, 'bob', 'Payroll', 'D:(']) {
         expect(everything).not.toContain(secret);
       }
     }
+  });
+
+  it('checks the machine token when no user was authenticated', async () => {
+    const payroll = requirePeerAccess({ sddl: `D:(A;;GR;;;${sim.sids.payroll})`, access: GENERIC_READ });
+    const machines = requirePeerAccess({
+      sddl: `D:(A;;GR;;;${sim.sids.client})`,
+      access: GENERIC_READ,
+      token: 'machine',
+    });
+    const started = await serve((req, res) => {
+      const guard = req.url === '/payroll' ? payroll : machines;
+      if (guard(req, res)) res.end(`${getPeerSecurity(req).peerApplicationToken === undefined}`);
+    }, {});
+    const agent = agentFor(sim.machine, { security: undefined });
+    expect((await request(`${started.url}/payroll`, { agent })).status).toBe(403);
+    const reply = await request(`${started.url}/machines`, { agent });
+    expect([reply.status, reply.body]).toEqual([200, 'true']);
   });
 
   it('checks file rights with the generic mapping, through fetch', async () => {
