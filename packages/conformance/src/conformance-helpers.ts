@@ -85,9 +85,9 @@ export function once(
 
 /** Resolves once `stream` has emitted 'close' (at once if it already has). */
 export function closed(stream: NodeJS.EventEmitter & { closed?: boolean }, what = "the socket's 'close'") {
-  // `closed` turns true before a net.Socket emits 'close'; the readable state says whether it has.
-  const state = (stream as { _readableState?: { closeEmitted?: boolean } })._readableState;
-  if (state ? state.closeEmitted : stream.closed) return Promise.resolve();
+  // A net.Socket marks itself closed before it emits 'close' (its handle closes later): callers that
+  // need the event itself listen before they close.
+  if (stream.closed) return Promise.resolve();
   return within(new Promise<void>((resolve) => stream.once('close', () => resolve())), what);
 }
 

@@ -53,8 +53,7 @@ for (const title of ONE_USER) {
   skip[title] =
     'Wine runs everything as one user, so the peer tokens (duplicates of the process token) carry the same SID as the backend itself: acting as the peer cannot be told apart from acting as self (the Wine suite checks that a thread token is set and removed)';
 }
-skip['closeAllConnections destroys every accepted connection'] =
-  "the suite's closed() helper resolves on stream.closed, which net.Socket sets before its 'close' event; under Wine libuv's close callback comes later, so server.connections is read before core counts the close";
+
 
 describeBackend({
   name: 'native-win in Windows Node under Wine (fwpuclnt.dll double)',
