@@ -2,9 +2,88 @@
 // the adapter itself costs (createSecureServer + SecureAgent over core's guard) apart from any
 // backend's cryptography. Never use it outside this benchmark.
 import * as net from 'node:net';
+import { Duplex } from 'node:stream';
 import { createSecurityInfo, defineBackend, SOCKET_INFO_CONNECTION_SECURED } from '@wsasec/core';
 
-function driverFor(stream) {
+/** A pass-through Duplex with the net.Socket surface http uses: what any stream-based backend pays. */
+class PassThroughSocket extends Duplex {
+  constructor(tcp) {
+    super({ allowHalfOpen: false });
+    this.tcp = tcp;
+    tcp.on('data', (chunk) => {
+      if (!this.push(chunk)) tcp.pause();
+    });
+    tcp.on('end', () => this.push(null));
+    tcp.on('error', (error) => this.destroy(error));
+    tcp.on('close', () => this.destroy());
+  }
+  _read() {
+    this.tcp.resume();
+  }
+  _write(chunk, encoding, cb) {
+    this.tcp.write(chunk, encoding, cb);
+  }
+  _writev(chunks, cb) {
+    this.tcp.cork();
+    for (const { chunk } of chunks) this.tcp.write(chunk);
+    this.tcp.uncork();
+    cb();
+  }
+  _final(cb) {
+    this.tcp.end(cb);
+  }
+  _destroy(error, cb) {
+    this.tcp.destroy();
+    cb(error);
+  }
+  setTimeout(ms, cb) {
+    this.tcp.setTimeout(ms, cb);
+    return this;
+  }
+  setNoDelay(v) {
+    this.tcp.setNoDelay(v);
+    return this;
+  }
+  setKeepAlive(v, d) {
+    this.tcp.setKeepAlive(v, d);
+    return this;
+  }
+  ref() {
+    this.tcp.ref();
+    return this;
+  }
+  unref() {
+    this.tcp.unref();
+    return this;
+  }
+  address() {
+    return this.tcp.address();
+  }
+  destroySoon() {
+    this.end();
+  }
+  get remoteAddress() {
+    return this.tcp.remoteAddress;
+  }
+  get remotePort() {
+    return this.tcp.remotePort;
+  }
+  get localAddress() {
+    return this.tcp.localAddress;
+  }
+  get localPort() {
+    return this.tcp.localPort;
+  }
+  get bytesRead() {
+    return this.tcp.bytesRead;
+  }
+  get bytesWritten() {
+    return this.tcp.bytesWritten;
+  }
+}
+
+function driverFor(tcp, duplex) {
+  const stream = duplex ? new PassThroughSocket(tcp) : tcp;
   return {
     stream,
     setSecurity() {},
@@ -12,9 +91,9 @@ function driverFor(stream) {
     deletePeerTargetName() {},
     connect(address, target) {
       return new Promise((resolve, reject) => {
-        stream.once('error', reject);
-        net.Socket.prototype.connect.call(stream, { host: address.address, port: target.port }, () => {
-          stream.off('error', reject);
+        tcp.once('error', reject);
+        net.Socket.prototype.connect.call(tcp, { host: address.address, port: target.port }, () => {
+          tcp.off('error', reject);
           resolve();
         });
       });
@@ -24,13 +103,14 @@ function driverFor(stream) {
   };
 }
 
-export function createBenchLoopbackBackend() {
+/** `duplex: true` hands out a pass-through Duplex instead of the net.Socket itself. */
+export function createBenchLoopbackBackend({ duplex = false } = {}) {
   const servers = new Set();
   return defineBackend({
     name: 'bench-loopback',
-    createSocket: () => driverFor(new net.Socket()),
+    createSocket: () => driverFor(new net.Socket(), duplex),
     createServer(_opts, events) {
-      const server = net.createServer((socket) => events.connection(driverFor(socket)));
+      const server = net.createServer((socket) => events.connection(driverFor(socket, duplex)));
       servers.add(server);
       return {
         listen: (host, port) =>

@@ -60,7 +60,7 @@ async function loadSim() {
 }
 
 /** The contenders: each builds a server and an agent, and says how to reach them. */
-function contenders(sim, loopback) {
+function contenders(sim, loopback, duplexLoopback) {
   const list = [
     {
       name: 'http (http.Agent)',
@@ -104,6 +104,23 @@ function contenders(sim, loopback) {
         const port = await listen(server);
         const agent = new SecureAgent({ backend: loopback, maxSockets: IN_FLIGHT });
         const freshAgent = () => new SecureAgent({ backend: loopback, keepAlive: false });
+        return {
+          url: `http://127.0.0.1:${port}/`,
+          agent,
+          freshAgent,
+          client: http,
+          stop: () => closeServer(server),
+        };
+      },
+    },
+    {
+      name: 'SecureAgent, no-security backend over a plain Duplex (stream-layer cost)',
+      key: 'duplex',
+      async start() {
+        const server = createSecureServer({ backend: duplexLoopback }, handler);
+        const port = await listen(server);
+        const agent = new SecureAgent({ backend: duplexLoopback, maxSockets: IN_FLIGHT });
+        const freshAgent = () => new SecureAgent({ backend: duplexLoopback, keepAlive: false });
         return {
           url: `http://127.0.0.1:${port}/`,
           agent,
@@ -194,7 +211,8 @@ function median(values) {
 
 const sim = await loadSim();
 const loopback = createBenchLoopbackBackend();
-const list = contenders(sim, loopback);
+const duplexLoopback = createBenchLoopbackBackend({ duplex: true });
+const list = contenders(sim, loopback, duplexLoopback);
 const rates = Object.fromEntries(list.map((c) => [c.key, []]));
 
 for (let round = 0; round < ROUNDS; round++) {
@@ -218,6 +236,7 @@ for (const contender of list.filter((c) => c.key === 'https' || c.key === 'sim')
   console.log(`TTFB ${contender.name}: median ${ttfbResults[contender.key].median.toFixed(2)} ms`);
 }
 await loopback.close();
+await duplexLoopback.close();
 if (sim) await Promise.all([sim.client.close(), sim.server.close()]);
 
 const fmt = (n) => Math.round(n).toLocaleString('en-US');

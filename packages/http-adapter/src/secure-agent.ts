@@ -69,7 +69,7 @@ interface OnSocket {
   onSocket(socket: Duplex | undefined, error?: Error): void;
 }
 const base = http.Agent.prototype as unknown as AgentInternals;
-const MAX_CACHED_TARGETS = 256;
+const MAX_CACHED_NAMES = 256;
 
 /**
  * An `http.Agent` whose connections are secured by a wsasec backend: each new socket is created,
@@ -95,7 +95,7 @@ export class SecureAgent extends http.Agent {
   readonly #connectTimeout: number | undefined;
   readonly #secret: Buffer;
   readonly #policies = new WeakMap<object, ResolvedPolicy>();
-  readonly #targetKeys = new Map<string, string>();
+  readonly #names = new Map<string, string>();
   readonly #queued = new WeakMap<http.ClientRequest, RequestOptions>();
   #creatingFor: http.ClientRequest | undefined;
 
@@ -137,8 +137,23 @@ export class SecureAgent extends http.Agent {
     const name = this.#tls
       ? https.Agent.prototype.getName.call(this, { ...options, ...this.#tls } as https.RequestOptions)
       : super.getName(options);
-    const policy = this.#policyFor(options as RequestOptions);
-    return `${name}|wsasec|${policy.key}|${this.#targetKeyFor(options as RequestOptions, policy)}`;
+    const opts = options as RequestOptions;
+    // Node asks for the key several times per request; with the agent's own settings and a fixed
+    // target name it depends on Node's part of the key alone.
+    const cacheable =
+      opts.security === undefined && opts.peerTargetName === undefined && typeof this.#target !== 'function';
+    let key = cacheable ? this.#names.get(name) : undefined;
+    if (key === undefined) {
+      const policy = this.#policyFor(opts);
+      const host = opts.host || 'localhost';
+      const port = Number(opts.port || (this as unknown as { defaultPort: number }).defaultPort);
+      key = `${name}|wsasec|${policy.key}|${targetKey(this.#targetFor(opts, policy, host, port).normalized)}`;
+      if (cacheable) {
+        if (this.#names.size >= MAX_CACHED_NAMES) this.#names.clear();
+        this.#names.set(name, key);
+      }
+    }
+    return key;
   }
 
   /**
@@ -246,24 +261,6 @@ export class SecureAgent extends http.Agent {
     return resolveTarget(option, host, port, policy.normalized.protocol);
   }
 
-  #targetKeyFor(options: RequestOptions, policy: ResolvedPolicy): string {
-    const host = options.host || 'localhost';
-    const port = Number(options.port || (this as unknown as { defaultPort: number }).defaultPort);
-    if (options.peerTargetName !== undefined || policy !== this.#policy) {
-      return targetKey(this.#targetFor(options, policy, host, port).normalized);
-    }
-    const cacheKey = `${host}\0${port}`;
-    let key = this.#targetKeys.get(cacheKey);
-    if (key === undefined) {
-      key = targetKey(this.#targetFor(options, policy, host, port).normalized);
-      if (typeof this.#target !== 'function') {
-        if (this.#targetKeys.size >= MAX_CACHED_TARGETS) this.#targetKeys.clear();
-        this.#targetKeys.set(cacheKey, key);
-      }
-    }
-    return key;
-  }
-
   #reserve(key: string): PendingConnection {
     const pools = this as unknown as AgentPools;
     const pending = new PendingConnection();
@@ -337,7 +334,7 @@ export class SecureAgent extends http.Agent {
 
   #pruneFreeSockets(): void {
     const pools = this as unknown as AgentPools;
-    for (const name of Object.keys(pools.freeSockets)) {
+    for (const name in pools.freeSockets) {
       const list = pools.freeSockets[name];
       if (!list) continue;
       for (let i = list.length - 1; i >= 0; i--) {
