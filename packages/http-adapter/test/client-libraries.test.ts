@@ -5,7 +5,13 @@ import * as https from 'node:https';
 import axios from 'axios';
 import got from 'got';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createSecureDispatcher, fetch, SecureAgent } from '../src/index.js';
+import {
+  createSecureDispatcher,
+  fetch,
+  getPeerSecurity,
+  impersonateRequestPeer,
+  SecureAgent,
+} from '../src/index.js';
 import { errorOf, request, startSecureServer } from './support/http-helpers.js';
 import { createLoopbackBackend, loopbackMode, STREAM_KINDS } from './support/loopback-backend.js';
 
@@ -181,6 +187,23 @@ describe.each(STREAM_KINDS)('over %s streams', (streams) => {
       cleanups.push(() => dispatcher.close());
       const response = await fetch(`https://127.0.0.1:${started.port}/t`, { dispatcher });
       expect(await response.json()).toMatchObject({ url: '/t' });
+    });
+
+    it('a TLS server still answers getPeerSecurity and impersonation for the connection under TLS', async () => {
+      const started = await startSecureServer(
+        backend,
+        (req, res) => {
+          const info = getPeerSecurity(req);
+          const name = impersonateRequestPeer(req, () => backend.currentIdentity().name);
+          res.end(`${info.secured} ${info.peerApplicationToken?.user.name} ${name} ${req.socket.remotePort}`);
+        },
+        { tls: { cert, key } },
+      );
+      cleanups.push(() => started.close());
+      const agent = new SecureAgent({ backend, peerTargetName: target, tls: { ca: cert } });
+      cleanups.push(() => agent.destroy());
+      const reply = await request(`https://127.0.0.1:${started.port}/`, { agent });
+      expect(reply.body).toMatch(/^true alice alice \d+$/);
     });
   });
 });

@@ -2,6 +2,7 @@
 // valid machine of the same realm posing as the server), no clear-text fallback, allowInsecure,
 // axios/got/fetch, aborts, and 500 requests over 8 sockets with every token closed afterwards.
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import * as net from 'node:net';
 import axios from 'axios';
 import got from 'got';
@@ -179,6 +180,42 @@ describe.skipIf(!simReady)('SecureAgent against the sim', () => {
       cause?: { code?: string };
     };
     expect(error.cause?.code).toBe('ERR_WSASEC_PEER_NAME_MISMATCH');
+  });
+});
+
+describe.skipIf(!simReady)('HTTPS over the sim (TLS on top of IPsec)', () => {
+  beforeAll(() => {
+    sim = createSimFixture();
+  });
+  afterAll(() => sim?.close());
+
+  it('layers TLS on the secured socket on both sides, and IPsec still names the peer', async () => {
+    const cert = readFileSync(new URL('./fixtures/tls-cert.pem', import.meta.url));
+    const key = readFileSync(new URL('./fixtures/tls-key.pem', import.meta.url));
+    const started = await startSecureServer(
+      sim.server,
+      (req, res) => {
+        const info = getPeerSecurity(req);
+        res.end(
+          `${(req.socket as { encrypted?: boolean }).encrypted} ${info.secured} ${info.peerMachineToken?.user.sid}`,
+        );
+      },
+      { tls: { cert, key } },
+    );
+    cleanups.push(() => started.close());
+    const client = new SecureAgent({ backend: sim.alice, peerTargetName: SERVER, tls: { ca: cert } });
+    cleanups.push(() => client.destroy());
+    const reply = await request(`https://127.0.0.1:${started.port}/`, { agent: client });
+    expect(reply.body).toBe(`true true ${sim.sids.client}`);
+    const rogue = new SecureAgent({
+      backend: sim.alice,
+      peerTargetName: 'host/rogue.contoso.com',
+      tls: { ca: cert },
+    });
+    cleanups.push(() => rogue.destroy());
+    expect((await errorOf(request(`https://127.0.0.1:${started.port}/`, { agent: rogue }))).code).toBe(
+      'ERR_WSASEC_PEER_NAME_MISMATCH',
+    );
   });
 });
 
