@@ -11,6 +11,8 @@ export class DuplexSocket extends Duplex {
   #timeout = 0;
   #timer: NodeJS.Timeout | undefined;
   #refed = true;
+  /** While the owner is still connecting, a TCP failure is reported by connect, not as 'error'. */
+  connectingQuietly = false;
 
   constructor(inner: net.Socket = new net.Socket()) {
     super({ allowHalfOpen: false });
@@ -20,7 +22,10 @@ export class DuplexSocket extends Duplex {
       if (!this.push(chunk)) inner.pause();
     });
     inner.on('end', () => this.push(null));
-    inner.on('error', (error) => this.destroy(error));
+    inner.on('error', (error) => {
+      if (this.connectingQuietly) this.destroy();
+      else this.destroy(error);
+    });
     inner.on('close', () => this.destroy());
   }
 

@@ -127,6 +127,7 @@ export function createLoopbackBackend(options: LoopbackBackendOptions = {}): Loo
               { syscall: 'WSAConnect' },
             );
           }
+          if (stream instanceof DuplexSocket) stream.connectingQuietly = true;
           await new Promise<void>((resolve, reject) => {
             const onAbort = () => {
               stream.destroy();
@@ -151,6 +152,7 @@ export function createLoopbackBackend(options: LoopbackBackendOptions = {}): Loo
           });
           stats.connects++;
         } finally {
+          if (stream instanceof DuplexSocket) stream.connectingQuietly = false;
           stats.pendingNow--;
         }
       },
