@@ -11,7 +11,8 @@ export const debug = debuglog('wsasec:http');
  * - `wsasec:http:connect:start` `{ host, port, targetName }` — a secured connect begins.
  * - `wsasec:http:connect:success` `{ host, port, targetName, secured, encrypted }`.
  * - `wsasec:http:connect:failure` `{ host, port, targetName, code }`.
- * - `wsasec:http:access:denied` `{ status, reason, access }` — `requirePeerAccess` refused a request.
+ * - `wsasec:http:access:denied` `{ status, reason, access, sid? }` — `requirePeerAccess` refused a
+ *   request (`sid`: the peer user's SID when a check was made; never sent to the client).
  */
 export const HTTP_CHANNELS = {
   connectStart: 'wsasec:http:connect:start',

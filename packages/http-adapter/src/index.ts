@@ -11,7 +11,7 @@ export { createSecureDispatcher, type SecureDispatcherOptions } from './fetch-di
 export { fetch } from './fetch-export.js';
 export { SecureAgent, type SecureAgentOptions, type SecureRequestOptions } from './secure-agent.js';
 export type { PeerTargetNameOption, SecureClientOptions } from './secure-options.js';
-export { createSecureServer, type SecureListenOptions, type SecureServerOptions } from './secure-server.js';
+export { createSecureServer, type SecureServerOptions } from './secure-server.js';
 export {
   type PeerAccessMiddleware,
   type RequirePeerAccessOptions,

@@ -27,16 +27,6 @@ export interface SecureServerOptions extends http.ServerOptions {
   tls?: tls.TlsOptions;
 }
 
-/** Where {@link createSecureServer}'s `listen` binds. */
-export interface SecureListenOptions {
-  /** IP literal or host name (default `127.0.0.1`, or `::1` with family 'ipv6'). */
-  host?: string;
-  /** Port (0 or absent: any free port). */
-  port?: number | string;
-  /** Listen backlog. */
-  backlog?: number;
-}
-
 interface ServerState {
   readonly backend: SecureSocketBackend;
   readonly security: SecuritySettings | undefined;
