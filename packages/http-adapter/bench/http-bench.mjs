@@ -16,7 +16,7 @@ import { createBenchLoopbackBackend } from './bench-loopback-backend.mjs';
 const { values } = parseArgs({
   options: {
     requests: { type: 'string', default: '20000' },
-    rounds: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '5' },
     ttfb: { type: 'string', default: '200' },
     'no-write': { type: 'boolean', default: false },
   },

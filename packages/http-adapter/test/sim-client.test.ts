@@ -248,6 +248,25 @@ describe.skipIf(!simReady)('aborts and load against the sim', () => {
     expect(client.freeSockets).toEqual({});
   });
 
+  it('drops an idle socket the server closed, then reconnects', async () => {
+    const started = await startSecureServer(sim.server, (req, res) => {
+      res.end('ok');
+      // As a server's idle timer would: end the kept-alive connection shortly after the response.
+      res.on('finish', () => setTimeout(() => req.socket.end(), 50));
+    });
+    cleanups.push(() => started.close());
+    const client = new SecureAgent({ backend: sim.alice, peerTargetName: SERVER });
+    cleanups.push(() => client.destroy());
+    expect((await request(started.url, { agent: client })).status).toBe(200);
+    const [idle] = Object.values(client.freeSockets)[0] ?? [];
+    expect(idle).toBeDefined();
+    await once(idle as NodeJS.EventEmitter, 'close');
+    expect(client.freeSockets).toEqual({});
+    const again = await request(started.url, { agent: client });
+    expect([again.status, again.reusedSocket]).toEqual([200, false]);
+    expect(started.connections).toBe(2);
+  });
+
   it('serves 500 concurrent requests over 8 sockets, and every token is closed afterwards', async () => {
     const users = new Set<string>();
     const started = await startSecureServer(sim.server, (req, res) => {
