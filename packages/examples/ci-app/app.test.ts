@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { loadBackend, type SecureSocketBackend } from '@wsasec/core';
 import { SecureAgent } from '@wsasec/http-adapter';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createContosoRealm } from '../examples/contoso-realm.js';
+import { CONTOSO, createContosoRealm } from '../examples/contoso-realm.js';
 import { built, cleanEnv, type RunningChild, startNode } from '../test/run-node.js';
 
 let dir: string;
@@ -37,7 +37,12 @@ beforeAll(async () => {
     [],
     /listening on 127\.0\.0\.1 port (\d+) with the sim backend/,
     {
-      env: cleanEnv({ ...simEnv('server.contoso.com'), PAYROLL_GROUP_SID: sids.payroll, PORT: '0' }),
+      env: cleanEnv({
+        ...simEnv('server.contoso.com'),
+        PAYROLL_GROUP_SID: sids.payroll,
+        MAIN_MODE_POLICY_KEY: CONTOSO.userAuthPolicyKey,
+        PORT: '0',
+      }),
     },
   );
   port = Number(service.match[1]);
@@ -51,7 +56,10 @@ afterAll(async () => {
 
 async function getReport(user: string): Promise<{ status: number; body: string }> {
   // The client side swaps the same way: loadBackend() reads the environment it is given.
-  const backend = await loadBackend({ env: simEnv('client.contoso.com', user) });
+  const backend = await loadBackend({
+    env: simEnv('client.contoso.com', user),
+    importer: (specifier) => import(specifier),
+  });
   backends.push(backend);
   const agent = new SecureAgent({ backend, peerTargetName: 'host/server.contoso.com' });
   try {
@@ -78,13 +86,13 @@ describe('the payroll service with WSASEC_BACKEND=sim', () => {
     expect(body).not.toContain('payroll report');
   });
 
-  it('gives a plain HTTP client (no IPsec) no answer at all', async () => {
+  it('gives a plain HTTP client (no IPsec) no HTTP answer', async () => {
     const agent = new http.Agent({ keepAlive: false });
     const req = http.get({ host: '127.0.0.1', port, path: '/report', agent });
-    const outcome = await Promise.race([
-      once(req, 'response').then(() => 'answered'),
-      once(req, 'error').then(([error]) => (error as { code?: string }).code ?? 'error'),
-    ]);
+    const outcome = await new Promise<string>((resolve) => {
+      req.once('response', () => resolve('answered'));
+      req.once('error', (error: Error & { code?: string }) => resolve(error.code ?? 'error'));
+    });
     agent.destroy();
     expect(outcome).not.toBe('answered');
   });

@@ -16,6 +16,11 @@ export interface PayrollAppOptions {
   backend: SecureSocketBackend;
   /** SID of the group whose members may read /report (`S-1-5-21-…`). */
   payrollGroupSid: string;
+  /**
+   * Key of the main-mode policy that authenticates the caller's user as well as its machine
+   * (without one, only machines are authenticated and no user can be authorized).
+   */
+  mainModePolicyKey?: string | undefined;
 }
 
 /** The payroll service: an `http.Server` from `createSecureServer`, not yet listening. */
@@ -25,7 +30,16 @@ export function createPayrollApp(options: PayrollAppOptions): http.Server {
     access: FILE_GENERIC_READ,
   });
   return createSecureServer(
-    { backend: options.backend, security: { guaranteeEncryption: true } },
+    {
+      backend: options.backend,
+      security: options.mainModePolicyKey
+        ? {
+            protocol: 'ipsec',
+            guaranteeEncryption: true,
+            ipsec: { mainModePolicyKey: options.mainModePolicyKey },
+          }
+        : { guaranteeEncryption: true },
+    },
     (req, res) => {
       if (req.url !== '/report') {
         res.writeHead(404).end();

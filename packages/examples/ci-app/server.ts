@@ -5,6 +5,8 @@
  *   WSASEC_BACKEND     native-win (default on Windows) or sim (default elsewhere)
  *   WSASEC_SIM_REALM   sim only: the realm file; WSASEC_SIM_MACHINE the machine this runs as
  *   PAYROLL_GROUP_SID  SID of the group allowed to read /report
+ *   MAIN_MODE_POLICY_KEY  main-mode policy that authenticates users (a WFP provider context on
+ *                      Windows, a realm policy with the sim)
  *   PORT               port to listen on (default 8443; 0 for any free port)
  * Prints "listening on 127.0.0.1 port N" when ready; SIGTERM/SIGINT stop it.
  */
@@ -20,8 +22,14 @@ async function main() {
     process.exitCode = 2;
     return;
   }
-  const backend = await loadBackend();
-  const server = createPayrollApp({ backend, payrollGroupSid });
+  // The importer resolves the backend package from this program: @wsasec/core does not depend on
+  // the backends, so under pnpm's strict layout its own import() could not find them.
+  const backend = await loadBackend({ importer: (specifier) => import(specifier) });
+  const server = createPayrollApp({
+    backend,
+    payrollGroupSid,
+    mainModePolicyKey: process.env.MAIN_MODE_POLICY_KEY,
+  });
   server.listen({ host: '127.0.0.1', port: Number(process.env.PORT ?? 8443) });
   await once(server, 'listening');
   console.log(

@@ -19,7 +19,8 @@ import { createSimBackend } from '@wsasec/sim';
 import express from 'express';
 import { createContosoRealm } from './contoso-realm.js';
 
-const { realm, payrollSddl } = createContosoRealm(); // payrollSddl = D:(A;;FR;;;<SID of Payroll>)
+// payrollSddl = D:(A;;FR;;;<SID of Payroll>); serverSecurity: encryption + user authentication
+const { realm, payrollSddl, serverSecurity } = createContosoRealm();
 const serverBackend = createSimBackend({ realm, machine: 'server.contoso.com' });
 
 const app = express();
@@ -28,7 +29,7 @@ app.get('/payroll', requirePeerAccess({ sddl: payrollSddl, access: FILE_GENERIC_
   res.type('text').send(`payroll report for ${user?.name}: 3 employees, paid on the 25th\n`);
 });
 
-const server = createSecureServer({ backend: serverBackend, security: { guaranteeEncryption: true } }, app);
+const server = createSecureServer({ backend: serverBackend, security: serverSecurity }, app);
 server.listen({ host: '127.0.0.1', port: 0 });
 await once(server, 'listening');
 const { port } = server.address() as AddressInfo;

@@ -16,11 +16,11 @@ import { createSecureDispatcher, createSecureServer, fetch, getPeerSecurity } fr
 import { createSimBackend } from '@wsasec/sim';
 import { createContosoRealm } from './contoso-realm.js';
 
-const { realm } = createContosoRealm();
+const { realm, serverSecurity } = createContosoRealm(); // serverSecurity: encryption + user authentication
 const serverBackend = createSimBackend({ realm, machine: 'server.contoso.com' });
 const clientBackend = createSimBackend({ realm, machine: 'client.contoso.com', user: 'alice' });
 
-const server = createSecureServer({ backend: serverBackend }, (req, res) => {
+const server = createSecureServer({ backend: serverBackend, security: serverSecurity }, (req, res) => {
   const info = getPeerSecurity(req);
   res.setHeader('content-type', 'application/json');
   res.end(JSON.stringify({ user: info.peerApplicationToken?.user.name, encrypted: info.encrypted }));

@@ -23,24 +23,21 @@ import {
 import { createSimBackend } from '@wsasec/sim';
 import { createContosoRealm } from './contoso-realm.js';
 
-const { realm } = createContosoRealm();
+const { realm, serverSecurity } = createContosoRealm(); // serverSecurity: encryption + user authentication
 const serverBackend = createSimBackend({ realm, machine: 'server.contoso.com' });
 const clientBackend = createSimBackend({ realm, machine: 'client.contoso.com', user: 'alice' });
 
-const server = createSecureServer(
-  { backend: serverBackend, security: { guaranteeEncryption: true } },
-  (req, res) => {
-    const info = getPeerSecurity(req); // owned by the connection: do not close it
-    const user = info.peerApplicationToken?.user;
-    const machine = info.peerMachineToken?.user;
-    // Runs as the client for this synchronous call only (a promise returned here would be an error).
-    const actingAs = impersonateRequestPeer(req, () => serverBackend.currentIdentity());
-    res.setHeader('content-type', 'text/plain; charset=utf-8');
-    res.end(
-      `hello ${user?.name} on ${machine?.name}; encrypted: ${info.encrypted}; while impersonating I was ${actingAs.name}\n`,
-    );
-  },
-);
+const server = createSecureServer({ backend: serverBackend, security: serverSecurity }, (req, res) => {
+  const info = getPeerSecurity(req); // owned by the connection: do not close it
+  const user = info.peerApplicationToken?.user;
+  const machine = info.peerMachineToken?.user;
+  // Runs as the client for this synchronous call only (a promise returned here would be an error).
+  const actingAs = impersonateRequestPeer(req, () => serverBackend.currentIdentity());
+  res.setHeader('content-type', 'text/plain; charset=utf-8');
+  res.end(
+    `hello ${user?.name} on ${machine?.name}; encrypted: ${info.encrypted}; while impersonating I was ${actingAs.name}\n`,
+  );
+});
 server.listen({ host: '127.0.0.1', port: 0 });
 await once(server, 'listening');
 const { port } = server.address() as AddressInfo;

@@ -11,7 +11,7 @@
  *
  * The backend comes from the environment (`loadBackend()`): native-win on Windows, or the sim with
  *   WSASEC_BACKEND=sim WSASEC_SIM_REALM=contoso.json WSASEC_SIM_MACHINE=client.contoso.com
- * Run: node dist/examples/secure-tcp-client.js [--adv] [--v6] [--port 27015] [--address IP] <server fqdn>
+ * Run: node dist/examples/secure-tcp-client.js [--adv [--qm-policy GUID] [--mm-policy GUID]] [--v6] [--port 27015] [--address IP] <server fqdn>
  * (--address connects to that IP instead of resolving the name; the name is still what the server
  * must prove to be.)
  */
@@ -28,13 +28,23 @@ const { values, positionals } = parseArgs({
     port: { type: 'string', default: '27015' },
     address: { type: 'string' },
     'qm-policy': { type: 'string', default: SAMPLE_QM_POLICY_KEY },
+    'mm-policy': { type: 'string' },
   },
   allowPositionals: true,
 });
 const fqdn = positionals[0];
 
+// --mm-policy adds a main-mode policy key (the sample's extended-mode user authentication; with the
+// sim, a realm policy with authentication ['machine', 'user']).
 const security: SecuritySettings = values.adv
-  ? { protocol: 'ipsec', guaranteeEncryption: true, ipsec: { quickModePolicyKey: values['qm-policy'] } }
+  ? {
+      protocol: 'ipsec',
+      guaranteeEncryption: true,
+      ipsec: {
+        quickModePolicyKey: values['qm-policy'],
+        ...(values['mm-policy'] ? { mainModePolicyKey: values['mm-policy'] } : {}),
+      },
+    }
   : { protocol: 'default', guaranteeEncryption: true };
 
 async function main() {
@@ -43,7 +53,9 @@ async function main() {
     process.exitCode = 2;
     return;
   }
-  const backend = await loadBackend();
+  // The importer resolves the backend package from this program: @wsasec/core does not depend on
+  // the backends, so under pnpm's strict layout its own import() could not find them.
+  const backend = await loadBackend({ importer: (specifier) => import(specifier) });
   try {
     const socket = backend.createSocket({ family: values.v6 ? 'ipv6' : 'ipv4' }); // WSASocketW
     socket.setSecurity(security); // WSASetSocketSecurity

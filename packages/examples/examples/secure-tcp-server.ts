@@ -10,7 +10,7 @@
  *
  * The backend comes from the environment (`loadBackend()`): native-win on Windows, or the sim with
  *   WSASEC_BACKEND=sim WSASEC_SIM_REALM=contoso.json WSASEC_SIM_MACHINE=server.contoso.com
- * Run: node dist/examples/secure-tcp-server.js [--adv] [--v6] [--port 27015] [--once]
+ * Run: node dist/examples/secure-tcp-server.js [--adv [--qm-policy GUID] [--mm-policy GUID]] [--v6] [--port 27015] [--once]
  */
 import type { Duplex } from 'node:stream';
 import { parseArgs } from 'node:util';
@@ -32,14 +32,24 @@ const { values } = parseArgs({
     v6: { type: 'boolean', default: false },
     port: { type: 'string', default: '27015' },
     'qm-policy': { type: 'string', default: SAMPLE_QM_POLICY_KEY },
+    'mm-policy': { type: 'string' },
     once: { type: 'boolean', default: false },
   },
 });
 
 // The two setting variants of the sample: SOCKET_SECURITY_SETTINGS {DEFAULT, GUARANTEE_ENCRYPTION}
 // and SOCKET_SECURITY_SETTINGS_IPSEC {IPSEC, GUARANTEE_ENCRYPTION, AuthipQMPolicyKey}.
+// --mm-policy adds a main-mode policy key (the sample's extended-mode user authentication; with the
+// sim, a realm policy with authentication ['machine', 'user']).
 const security: SecuritySettings = values.adv
-  ? { protocol: 'ipsec', guaranteeEncryption: true, ipsec: { quickModePolicyKey: values['qm-policy'] } }
+  ? {
+      protocol: 'ipsec',
+      guaranteeEncryption: true,
+      ipsec: {
+        quickModePolicyKey: values['qm-policy'],
+        ...(values['mm-policy'] ? { mainModePolicyKey: values['mm-policy'] } : {}),
+      },
+    }
   : { protocol: 'default', guaranteeEncryption: true };
 
 /** Like recv(…, MSG_WAITALL): resolves with exactly `length` bytes, or rejects if the peer leaves first. */
@@ -94,7 +104,9 @@ async function serveClient(socket: SecureSocket, backend: Awaited<ReturnType<typ
 }
 
 async function main() {
-  const backend = await loadBackend();
+  // The importer resolves the backend package from this program: @wsasec/core does not depend on
+  // the backends, so under pnpm's strict layout its own import() could not find them.
+  const backend = await loadBackend({ importer: (specifier) => import(specifier) });
   const server = backend.createServer({ security, family: values.v6 ? 'ipv6' : 'ipv4' });
   server.on('negotiationError', (error: SecureSocketError) => {
     console.log(`refused a client: ${error.code} (negotiationError ${error.negotiationError ?? '-'})`);

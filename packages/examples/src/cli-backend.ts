@@ -1,4 +1,9 @@
-import type { SecureSocketBackend } from '@wsasec/core';
+import {
+  normalizeGuid,
+  type SecureSocketBackend,
+  SecureSocketError,
+  type SecuritySettings,
+} from '@wsasec/core';
 import { createSimBackend, SimRealm } from '@wsasec/sim';
 import { oneOf, required, UsageError } from './cli-args.js';
 
@@ -43,4 +48,41 @@ export async function openBackend(command: string, flags: BackendFlags): Promise
   const machine = required(command, 'machine', flags.machine, 'the realm machine this process runs as');
   const realm = await SimRealm.load(realmFile);
   return createSimBackend({ realm, machine, ...(flags.user !== undefined ? { user: flags.user } : {}) });
+}
+
+/** The security options `serve` and `get` take. */
+export interface SecurityFlags {
+  'require-encryption'?: boolean | undefined;
+  'mm-policy'?: string | undefined;
+  'qm-policy'?: string | undefined;
+}
+
+function policyKey(command: string, name: string, value: string | undefined): string | undefined {
+  try {
+    return normalizeGuid(value, `--${name}`, 'WSASetSocketSecurity');
+  } catch (error) {
+    if (SecureSocketError.isInstance(error)) throw new UsageError(command, error.message);
+    throw error;
+  }
+}
+
+/**
+ * The `WSASetSocketSecurity` settings of a command line: `--require-encryption` →
+ * `guaranteeEncryption`; `--mm-policy`/`--qm-policy` → protocol `'ipsec'` with those policy keys.
+ * `undefined` (the default policy) when none is given.
+ * @throws UsageError for a policy key that is not a GUID.
+ */
+export function securityFromFlags(command: string, flags: SecurityFlags): SecuritySettings | undefined {
+  const mainModePolicyKey = policyKey(command, 'mm-policy', flags['mm-policy']);
+  const quickModePolicyKey = policyKey(command, 'qm-policy', flags['qm-policy']);
+  const ipsec = {
+    ...(mainModePolicyKey ? { mainModePolicyKey } : {}),
+    ...(quickModePolicyKey ? { quickModePolicyKey } : {}),
+  };
+  const encryption = flags['require-encryption'] === true;
+  if (!encryption && Object.keys(ipsec).length === 0) return undefined;
+  return {
+    ...(Object.keys(ipsec).length > 0 ? { protocol: 'ipsec' as const, ipsec } : {}),
+    ...(encryption ? { guaranteeEncryption: true } : {}),
+  };
 }

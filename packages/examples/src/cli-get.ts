@@ -1,6 +1,6 @@
 import { SecureAgent } from '@wsasec/http-adapter';
 import { type CliIo, EXIT, integerOption, parseCommand, UsageError, writeLine } from './cli-args.js';
-import { openBackend } from './cli-backend.js';
+import { openBackend, securityFromFlags } from './cli-backend.js';
 import { HELP } from './cli-help.js';
 import { secureRequest } from './http-request.js';
 import { formatPrincipal, formatProtection, formatSaId } from './security-format.js';
@@ -14,6 +14,8 @@ const OPTIONS = {
   method: { type: 'string', short: 'X' },
   data: { type: 'string', short: 'd' },
   'require-encryption': { type: 'boolean' },
+  'mm-policy': { type: 'string' },
+  'qm-policy': { type: 'string' },
   timeout: { type: 'string' },
   verbose: { type: 'boolean', short: 'v' },
 } as const;
@@ -42,10 +44,11 @@ export async function getCommand(args: readonly string[], io: CliIo): Promise<nu
     throw new UsageError('get', `--method must be an HTTP method such as GET or POST`);
   const target = values.target ?? `host/${url.hostname.replace(/^\[|\]$/g, '')}`;
   const verbose = values.verbose === true;
+  const security = securityFromFlags('get', values);
   const backend = await openBackend('get', values);
   const agent = new SecureAgent({
     backend,
-    ...(values['require-encryption'] ? { security: { guaranteeEncryption: true } } : {}),
+    ...(security ? { security } : {}),
     peerTargetName: target,
     connectTimeout: timeout,
     keepAlive: false,

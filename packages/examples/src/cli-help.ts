@@ -3,6 +3,11 @@ const EXIT_CODES = `Exit codes: 0 ok, 1 the operation failed, 2 usage error.`;
 const BACKEND = `  --backend <name>       sim (default) or native-win (Windows only: the real Winsock API;
                          --realm, --machine and --user apply to the sim only)`;
 
+const POLICIES = `  --mm-policy <guid>     main-mode policy of the realm (ipsec.mainModePolicyKey); one with
+                         authentication machine,user makes the peer authenticate its user too
+  --qm-policy <guid>     quick-mode policy of the realm (ipsec.quickModePolicyKey)
+`;
+
 /** `--help` text of every command, keyed by the command as typed. */
 export const HELP: Readonly<Record<string, string>> = {
   '': `wsasec — secure sockets with IPsec (Winsock Secure Socket Extensions) from the command line
@@ -55,12 +60,14 @@ Options:
 ${EXIT_CODES}
 `,
 
-  'realm add-user': `Usage: wsasec realm add-user <file> <name> --password <password> [--group NAME]…
+  'realm add-user': `Usage: wsasec realm add-user <file> <name> [--password <password>] [--group NAME]…
 
-Adds a user (member of Domain Users, and of each --group, which must exist).
+Adds a user (member of Domain Users, and of each --group, which must exist). A process runs as
+the user with --user NAME (or WSASEC_SIM_USER); the password is only needed for explicit
+credentials (ipsec.credentials in the security settings).
 
 Options:
-  --password <password>  the user's password (for explicit credentials)
+  --password <password>  the user's password (stored as an scrypt verifier)
   --group <name>         a group to join; repeat for several
 
 ${EXIT_CODES}
@@ -106,6 +113,7 @@ ${EXIT_CODES}
 `,
 
   serve: `Usage: wsasec serve --realm FILE --machine FQDN [--port N] [--host IP] [--require-encryption]
+                    [--mm-policy GUID] [--qm-policy GUID]
 
 A secure HTTP echo server: every request is answered with JSON naming the peer user and machine
 the server authenticated, whether the connection is encrypted, and the request (method, path,
@@ -119,12 +127,12 @@ ${BACKEND}
   --host <ip>            address to listen on (default 127.0.0.1)
   --port <n>             port to listen on (default 0: any free port)
   --require-encryption   refuse connections that cannot be encrypted (guaranteeEncryption)
-
+${POLICIES}
 ${EXIT_CODES}
 `,
 
   get: `Usage: wsasec get <url> --realm FILE --machine FQDN [--user NAME] [--target NAME]
-                  [--require-encryption] [-v]
+                  [--require-encryption] [--mm-policy GUID] [--qm-policy GUID] [-v]
 
 Makes one HTTP request over a connection secured with IPsec and prints the response body.
 With -v, prints the negotiated security (protection, SA ids, the server's proven identity) and
@@ -139,7 +147,7 @@ ${BACKEND}
   -X, --method <method>  HTTP method (default GET; POST when --data is given)
   -d, --data <text>      request body
   --require-encryption   refuse a connection that cannot be encrypted (guaranteeEncryption)
-  --timeout <ms>         bound of the whole request (default 10000)
+${POLICIES}  --timeout <ms>         bound of the whole request (default 10000)
   -v, --verbose          print the negotiated security and the response head to stderr
 
 ${EXIT_CODES} (1 also for an HTTP status of 400 or more; the body is still printed)

@@ -74,9 +74,11 @@ const RUN: Record<Subcommand, (args: readonly string[], io: CliIo) => Promise<nu
     });
     if (help) return printHelp(io, command);
     const [file, name] = positionals as [string, string];
-    const password = required(command, 'password', values.password, "the user's password");
     return edit(io, file, (realm) => {
-      const user = realm.addUser(name, { password, groups: values.group ?? [] });
+      const user = realm.addUser(name, {
+        ...(values.password !== undefined ? { password: values.password } : {}),
+        groups: values.group ?? [],
+      });
       return `added user ${name} (${user.sid})`;
     });
   },

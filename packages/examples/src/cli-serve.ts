@@ -3,7 +3,7 @@ import type * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createSecureServer, getPeerSecurity } from '@wsasec/http-adapter';
 import { type CliIo, EXIT, integerOption, parseCommand, writeLine } from './cli-args.js';
-import { openBackend } from './cli-backend.js';
+import { openBackend, securityFromFlags } from './cli-backend.js';
 import { HELP } from './cli-help.js';
 import { errorCode, formatPrincipal } from './security-format.js';
 
@@ -18,6 +18,8 @@ const OPTIONS = {
   host: { type: 'string' },
   port: { type: 'string' },
   'require-encryption': { type: 'boolean' },
+  'mm-policy': { type: 'string' },
+  'qm-policy': { type: 'string' },
 } as const;
 
 /**
@@ -33,11 +35,11 @@ export async function serveCommand(args: readonly string[], io: CliIo): Promise<
   const port = integerOption('serve', 'port', values.port, 0, 65535) ?? 0;
   const host = values.host ?? '127.0.0.1';
   const requireEncryption = values['require-encryption'] === true;
+  const security = securityFromFlags('serve', values);
   const backend = await openBackend('serve', values);
   try {
-    const server = createSecureServer(
-      { backend, ...(requireEncryption ? { security: { guaranteeEncryption: true } } : {}) },
-      (req, res) => echo(req, res, io),
+    const server = createSecureServer({ backend, ...(security ? { security } : {}) }, (req, res) =>
+      echo(req, res, io),
     );
     server.on('negotiationError', (error: Error) => {
       writeLine(io.stderr, `refused a connection: ${errorCode(error)}: ${error.message}`);

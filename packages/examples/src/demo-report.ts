@@ -65,7 +65,7 @@ export function renderStep(step: DemoStep, labelWidth: number, palette: Palette)
 /** The closing line: how many steps behaved, and how long the whole run took. */
 export function renderSummary(steps: readonly DemoStep[], seconds: number, palette: Palette): string {
   const failed = steps.filter((s) => !s.ok).length;
-  const time = `${seconds.toFixed(1)} s`;
+  const time = seconds < 1 ? `${Math.max(1, Math.round(seconds * 1000))} ms` : `${seconds.toFixed(1)} s`;
   return failed === 0
     ? palette.ok(`  all ${steps.length} steps behaved as they should (${time})`)
     : palette.fail(`  ${failed} of ${steps.length} steps did not behave as they should (${time})`);

@@ -96,8 +96,20 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       closers.push(() => made.destroy());
       return made;
     };
-    const server = await start(createDemoServer(contoso.payrollSddl, backend(DEMO_SERVER)), closers);
-    const rogue = await start(createDemoServer(contoso.payrollSddl, backend('rogue.contoso.com')), closers);
+    const server = await start(
+      createDemoServer(
+        { payrollSddl: contoso.payrollSddl, security: contoso.serverSecurity },
+        backend(DEMO_SERVER),
+      ),
+      closers,
+    );
+    const rogue = await start(
+      createDemoServer(
+        { payrollSddl: contoso.payrollSddl, security: contoso.serverSecurity },
+        backend('rogue.contoso.com'),
+      ),
+      closers,
+    );
     const alice = agent('alice');
     const bob = agent('bob');
     const get = (through: http.Agent, base: URL, path: string) =>
@@ -106,7 +118,11 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     print(palette.bold(`wsasec demo · sim backend · realm ${CONTOSO.domain} (${CONTOSO.dnsDomain})`));
     print();
     const settings: DemoSetting[] = [
-      { role: 'server', name: DEMO_SERVER, detail: `http://${server.url.host}, requires encryption` },
+      {
+        role: 'server',
+        name: DEMO_SERVER,
+        detail: `http://${server.url.host}, requires encryption and a user`,
+      },
       {
         role: 'client',
         name: 'client.contoso.com',

@@ -1,5 +1,5 @@
 import type * as http from 'node:http';
-import { FILE_GENERIC_READ, type SecureSocketBackend } from '@wsasec/core';
+import { FILE_GENERIC_READ, type SecureSocketBackend, type SecuritySettings } from '@wsasec/core';
 import {
   createSecureServer,
   getPeerSecurity,
@@ -15,14 +15,18 @@ export interface DemoServer {
 }
 
 /**
- * The server of the demo: requires encryption (`guaranteeEncryption`), answers `/whoami` with the
- * peer identity it saw (the peer's user and machine tokens, and who it acts as while impersonating
- * the peer), and `/payroll` only to peers the `payrollSddl` grants `FILE_GENERIC_READ`.
+ * The server of the demo, secured with `security` (the demo requires encryption and an
+ * authenticated user): answers `/whoami` with the peer identity it saw (the peer's user and machine
+ * tokens, and who it acts as while impersonating the peer), and `/payroll` only to peers the
+ * `payrollSddl` grants `FILE_GENERIC_READ`.
  */
-export function createDemoServer(payrollSddl: string, backend: SecureSocketBackend): DemoServer {
+export function createDemoServer(
+  options: { payrollSddl: string; security: SecuritySettings },
+  backend: SecureSocketBackend,
+): DemoServer {
   let handled = 0;
-  const payroll = requirePeerAccess({ sddl: payrollSddl, access: FILE_GENERIC_READ });
-  const server = createSecureServer({ backend, security: { guaranteeEncryption: true } }, (req, res) => {
+  const payroll = requirePeerAccess({ sddl: options.payrollSddl, access: FILE_GENERIC_READ });
+  const server = createSecureServer({ backend, security: options.security }, (req, res) => {
     handled++;
     const path = new URL(req.url ?? '/', 'http://server').pathname;
     if (path === '/whoami') {

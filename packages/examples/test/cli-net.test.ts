@@ -12,6 +12,7 @@ let realm: string;
 let aliceSid: string;
 let serverSid: string;
 let url: string;
+let userPolicy = '';
 const controller = new AbortController();
 const serverIo = captureIo(controller.signal);
 let serving: Promise<number>;
@@ -40,8 +41,21 @@ beforeAll(async () => {
   serverSid = sid((await run('realm', 'add-machine', realm, 'server.contoso.com')).stdout);
   await run('realm', 'add-machine', realm, 'client.contoso.com');
   await run('realm', 'add-machine', realm, 'rogue.contoso.com');
+  // The built-in main mode authenticates machines only; this policy makes clients prove their user.
+  userPolicy = (
+    await run('realm', 'add-policy', realm, '--mode', 'main', '--authentication', 'machine,user')
+  ).stdout.trim();
   serving = main(
-    ['serve', '--realm', realm, '--machine', 'server.contoso.com', '--require-encryption'],
+    [
+      'serve',
+      '--realm',
+      realm,
+      '--machine',
+      'server.contoso.com',
+      '--require-encryption',
+      '--mm-policy',
+      userPolicy,
+    ],
     serverIo,
   );
   const port = await waitFor(
@@ -167,6 +181,8 @@ describe('wsasec serve and wsasec get', () => {
     [['serve', 'extra'], 'expected no arguments'],
     [['serve', '--port', '70000'], '--port must be a whole number from 0 to 65535'],
     [['serve', '--realm', 'r'], '--machine is required'],
+    [['serve', '--mm-policy', 'payroll'], '--mm-policy must be a GUID string'],
+    [['get', 'http://127.0.0.1/', '--qm-policy', '{nope}'], '--qm-policy must be a GUID string'],
     [['demo', '--colour'], "Unknown option '--colour'"],
   ])('exits 2 with a usage message for %j', async (argv, message) => {
     const result = await run(...argv);
@@ -179,7 +195,17 @@ describe('the wsasec command as processes', () => {
   it('serve and get in two processes sharing one realm file', async () => {
     const server = await startNode(
       built('cli.js'),
-      ['serve', '--realm', realm, '--machine', 'server.contoso.com', '--port', '0'],
+      [
+        'serve',
+        '--realm',
+        realm,
+        '--machine',
+        'server.contoso.com',
+        '--port',
+        '0',
+        '--mm-policy',
+        userPolicy,
+      ],
       /listening on http:\/\/127\.0\.0\.1:(\d+)/,
     );
     try {

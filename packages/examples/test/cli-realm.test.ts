@@ -127,7 +127,6 @@ describe('wsasec realm', () => {
     [['realm'], 'realm <init'],
     [['realm', 'frobnicate', 'x'], 'unknown realm command "frobnicate"'],
     [['realm', 'init'], 'expected <file>'],
-    [['realm', 'add-user', 'f.json', 'bob'], '--password is required'],
     [['realm', 'add-user', 'f.json', 'bob', '--password'], "Option '--password <value>' argument missing"],
     [['realm', 'add-policy', 'f.json'], '--mode is required'],
     [['realm', 'add-policy', 'f.json', '--mode', 'fast'], '--mode must be quick or main'],

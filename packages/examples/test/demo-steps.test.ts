@@ -107,6 +107,8 @@ describe('demo report', () => {
       { label: 'b', ok: false, detail: '' },
     ];
     expect(renderSummary(steps, 1.24, plain)).toBe('  1 of 2 steps did not behave as they should (1.2 s)');
-    expect(renderSummary(steps.slice(0, 1), 0.5, plain)).toBe('  all 1 steps behaved as they should (0.5 s)');
+    expect(renderSummary(steps.slice(0, 1), 0.5, plain)).toBe(
+      '  all 1 steps behaved as they should (500 ms)',
+    );
   });
 });
