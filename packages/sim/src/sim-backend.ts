@@ -45,6 +45,12 @@ export interface SimBackendOptions {
    * as clear, in ms (default 1 000).
    */
   clearFallbackDelay?: number;
+  /**
+   * How long a server that accepts clear connections waits for a client to speak first before it
+   * announces that it speaks the model (HELLO), in ms (default 100). A silent clear client receives
+   * that announcement in its stream: keep it below `clearFallbackDelay`.
+   */
+  announceDelay?: number;
   /** Open large encrypted frames on a worker thread (default true). */
   cryptoWorker?: boolean;
   /** Clock in ms since the epoch (default `Date.now`); drives SA lifetimes and certificate validity. */
@@ -59,6 +65,8 @@ export const DEFAULT_MAX_FRAME_SIZE = 256 * 1024;
 export const DEFAULT_MAX_CONCURRENT_HANDSHAKES = 256;
 /** Default wait for a silent client's first bytes on a server that accepts clear connections (ms). */
 export const DEFAULT_CLEAR_FALLBACK_DELAY = 1_000;
+/** Default wait of a lenient server for a client's first bytes before announcing itself (ms). */
+export const DEFAULT_ANNOUNCE_DELAY = 100;
 
 function integer(value: unknown, name: string, min: number, max: number, fallback: number): number {
   if (value === undefined) return fallback;
@@ -96,6 +104,7 @@ function resolveOptions(opts: SimBackendOptions): SimOptions {
       600_000,
       DEFAULT_CLEAR_FALLBACK_DELAY,
     ),
+    announceDelay: integer(opts.announceDelay, 'announceDelay', 1, 600_000, DEFAULT_ANNOUNCE_DELAY),
     cryptoWorker: opts.cryptoWorker ?? true,
     now: () => {
       const t = clock();
@@ -112,6 +121,7 @@ const OPTION_KEYS = [
   'maxFrameSize',
   'maxConcurrentHandshakes',
   'clearFallbackDelay',
+  'announceDelay',
   'cryptoWorker',
   'clock',
 ];

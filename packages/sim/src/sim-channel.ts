@@ -22,6 +22,8 @@ import { type Direction, deriveSa, quickModeSaId, type SaKeyMaterial } from './s
 export interface ChannelEvents {
   data(parts: Buffer[]): void;
   end(): void;
+  /** The peer closed the connection (ABORT). */
+  abort(): void;
   failure(failure: FrameFailure): void;
   /** A new quick-mode SA took over one direction. */
   rekeyed(direction: 'outbound' | 'inbound', qmSaId: bigint): void;
@@ -50,6 +52,7 @@ export class SecureChannel {
   #inGeneration = 0;
   #qmSaId: bigint;
   #ended = false;
+  #aborted = false;
 
   constructor(negotiated: Negotiated, opts: ChannelOptions, events: ChannelEvents) {
     this.#negotiated = negotiated;
@@ -74,6 +77,7 @@ export class SecureChannel {
       {
         data: (parts) => events.data(parts),
         end: () => events.end(),
+        abort: () => events.abort(),
         failure: (failure) => events.failure(failure),
         rekey: (payload) => this.#inboundRekey(payload),
       },
@@ -192,5 +196,12 @@ export class SecureChannel {
     if (this.#ended) return [];
     this.#ended = true;
     return this.#out.protect(FrameType.End, [], 0);
+  }
+
+  /** The protected ABORT frame: this side closes the connection (once; later calls return nothing). */
+  protectAbort(): Buffer[] {
+    if (this.#aborted) return [];
+    this.#aborted = true;
+    return this.#out.protect(FrameType.Abort, [], 0);
   }
 }

@@ -22,8 +22,8 @@ import {
   type SimContext,
 } from './sim-context.js';
 import { debug, publish } from './sim-diagnostics.js';
-import { HandshakeError, IKE } from './sim-handshake.js';
-import { HandshakeIo } from './sim-handshake-io.js';
+import { classifyFirstBytes, HandshakeError, IKE } from './sim-handshake.js';
+import { firstBytes, HandshakeIo } from './sim-handshake-io.js';
 import { Initiator } from './sim-negotiation.js';
 import type { EffectivePolicy } from './sim-policy.js';
 import { kConnecting, type SimSocket } from './sim-socket.js';
@@ -58,7 +58,8 @@ class Attempt {
 
   constructor(timeout: number | undefined, signal: AbortSignal | undefined) {
     this.#signal = signal;
-    signal?.addEventListener('abort', this.#onAbort, { once: true });
+    if (signal?.aborted) this.#onAbort();
+    else signal?.addEventListener('abort', this.#onAbort, { once: true });
     if (timeout !== undefined) {
       this.#timer = setTimeout(
         () =>
@@ -152,7 +153,33 @@ async function negotiate(c: ClientConnect, attempt: Attempt, policy: EffectivePo
     remoteAddress: c.address.address,
     remotePort: c.connectTarget.port,
   }));
-  const io = new HandshakeIo(tcp, ctx.options.handshakeTimeout);
+  let initial: Buffer | undefined;
+  if (policy.allowInsecure && !policy.guaranteeEncryption) {
+    // Allowed to fall back: send nothing until the peer announces that it speaks the model, so a
+    // peer without security never sees a negotiation byte in its clear stream.
+    const first = await attempt.race(firstBytes(tcp, ctx.options.clearFallbackDelay));
+    if (first === 'closed') {
+      tcp.on('error', noop);
+      tcp.destroy();
+      throw new HandshakeError(
+        IKE.ERROR_IPSEC_IKE_TIMED_OUT,
+        'the peer closed the connection without announcing IPsec',
+      );
+    }
+    if (first === 'silent' || classifyFirstBytes(first) === 'clear') {
+      attempt.release(tcp);
+      attachClear(socket, tcp, IKE.ERROR_IPSEC_IKE_TIMED_OUT, first === 'silent' ? Buffer.alloc(0) : first);
+      publish('fallbackClear', () => ({
+        role: 'initiator',
+        socketId: socket.id,
+        negotiationError: IKE.ERROR_IPSEC_IKE_TIMED_OUT,
+      }));
+      debug('socket %d: the peer does not speak the model; clear text (allowInsecure)', socket.id);
+      return;
+    }
+    initial = first;
+  }
+  const io = new HandshakeIo(tcp, ctx.options.handshakeTimeout, initial);
   const offFail = attempt.onFail(() =>
     io.fail(new HandshakeError(IKE.ERROR_IPSEC_IKE_ERROR, 'connect attempt ended')),
   );

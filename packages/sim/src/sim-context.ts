@@ -22,6 +22,7 @@ export interface SimOptions {
   maxFrameSize: number;
   maxConcurrentHandshakes: number;
   clearFallbackDelay: number;
+  announceDelay: number;
   cryptoWorker: boolean;
   now(): number;
 }
@@ -88,6 +89,7 @@ export function attachSecure(
     {
       data: (parts) => socket.channelData(parts),
       end: () => socket.channelEnd(),
+      abort: () => socket.channelAbort(),
       failure: (failure) => socket.channelFailure(failure),
       rekeyed: (direction, qmSaId) => socket.channelRekeyed(direction, qmSaId),
     },

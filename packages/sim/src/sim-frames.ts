@@ -7,7 +7,7 @@
  * ```
  * 0   u32  SPI of the receiver's inbound SA
  * 4   u64  sequence number (1, 2, …; never reused, never skipped)
- * 12  u8   frame type (1 DATA, 2 REKEY, 3 END)
+ * 12  u8   frame type (1 DATA, 2 REKEY, 3 END, 4 ABORT)
  * 13  u32  payload length
  * 17  …    payload (ciphertext with encryption, plaintext with integrity only)
  * …   16   tag (GCM tag over header [+ payload] as AAD)
@@ -23,7 +23,7 @@ export const FRAME_HEADER_SIZE = 17;
 /** Size of a frame tag. */
 export const FRAME_TAG_SIZE = 16;
 /** Frame types. */
-export const FrameType = { Data: 1, Rekey: 2, End: 3 } as const;
+export const FrameType = { Data: 1, Rekey: 2, End: 3, Abort: 4 } as const;
 /** A frame type. */
 export type FrameType = (typeof FrameType)[keyof typeof FrameType];
 /** Payload length of a REKEY frame: generation (4), new SPI (4), nonce (16). */
@@ -115,8 +115,10 @@ export interface FrameDecoderEvents {
    * failure to refuse it (which stops the decoder).
    */
   rekey(payload: Buffer): FrameFailure | undefined;
-  /** A verified END frame, after every earlier frame was delivered. */
+  /** A verified END frame (the peer half-closed), after every earlier frame was delivered. */
   end(): void;
+  /** A verified ABORT frame (the peer closed the connection), after every earlier frame was delivered. */
+  abort(): void;
   /** The first failure; nothing is delivered afterwards. */
   failure(failure: FrameFailure): void;
 }
@@ -135,13 +137,14 @@ export interface FrameDecoderOptions {
 type Delivery =
   | { kind: 'data'; parts: Buffer[] | undefined; pending: boolean; failure?: FrameFailure }
   | { kind: 'end' }
+  | { kind: 'abort' }
   | { kind: 'failure'; failure: FrameFailure };
 
 enum State {
   Header = 0,
   Payload = 1,
   Tag = 2,
-  Ended = 3,
+  Closed = 3,
   Dead = 4,
 }
 
@@ -176,6 +179,7 @@ export class FrameDecoder {
   #parts: Buffer[] = [];
   #offload = false;
   #queue: Delivery[] = [];
+  #ended = false;
   #pending = 0;
 
   constructor(sa: SaKeyMaterial, opts: FrameDecoderOptions, events: FrameDecoderEvents) {
@@ -189,9 +193,9 @@ export class FrameDecoder {
     return this.#pending;
   }
 
-  /** True once END was parsed or the decoder failed. */
+  /** True once END or ABORT was parsed, or the decoder failed. */
   get stopped(): boolean {
-    return this.#state === State.Ended || this.#state === State.Dead;
+    return this.#ended || this.#state === State.Closed || this.#state === State.Dead;
   }
 
   /** True when the decoder is between frames (no partial frame buffered). */
@@ -248,8 +252,11 @@ export class FrameDecoder {
           }
           break;
         }
-        case State.Ended:
-          this.#fail({ kind: 'protocol', reason: 'bytes received after the protected end of the stream' });
+        case State.Closed:
+          this.#fail({
+            kind: 'protocol',
+            reason: 'bytes received after the peer closed the protected stream',
+          });
           return;
         case State.Dead:
           return;
@@ -270,9 +277,14 @@ export class FrameDecoder {
         kind: 'integrity',
         reason: `frame sequence ${seq} where ${this.#seq + 1n} was expected (replayed, reordered or dropped)`,
       });
-    if (type !== FrameType.Data && type !== FrameType.Rekey && type !== FrameType.End)
+    if (type < FrameType.Data || type > FrameType.Abort)
       return this.#fail({ kind: 'integrity', reason: `unknown frame type ${type}` });
-    const expected = type === FrameType.Rekey ? REKEY_PAYLOAD_SIZE : type === FrameType.End ? 0 : undefined;
+    if (this.#ended && type !== FrameType.Abort)
+      return this.#fail({
+        kind: 'protocol',
+        reason: 'a frame arrived after the protected end of the stream',
+      });
+    const expected = type === FrameType.Rekey ? REKEY_PAYLOAD_SIZE : type === FrameType.Data ? undefined : 0;
     if (expected !== undefined ? length !== expected : length === 0 || length > this.#opts.maxPayload)
       return this.#fail({
         kind: 'integrity',
@@ -350,9 +362,12 @@ export class FrameDecoder {
     else if (this.#type === FrameType.Rekey) {
       const refused = this.#events.rekey(Buffer.concat(parts));
       if (refused) this.#fail(refused);
-    } else {
-      this.#state = State.Ended;
+    } else if (this.#type === FrameType.End) {
+      this.#ended = true;
       this.#enqueue({ kind: 'end' });
+    } else {
+      this.#state = State.Closed;
+      this.#enqueue({ kind: 'abort' });
     }
   }
 
@@ -381,6 +396,10 @@ export class FrameDecoder {
     }
     if (entry.kind === 'end') {
       this.#events.end();
+      return true;
+    }
+    if (entry.kind === 'abort') {
+      this.#events.abort();
       return true;
     }
     if (entry.failure) {

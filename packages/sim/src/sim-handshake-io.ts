@@ -7,6 +7,7 @@
 import type { Socket } from 'node:net';
 import { ikeErrorName } from '@wsasec/core';
 import {
+  classifyFirstBytes,
   decodeNotify,
   encodeNotify,
   encodeRecord,
@@ -57,17 +58,14 @@ export class HandshakeIo {
 
   #onEnd = (): void => {
     this.#stop(
-      new HandshakeError(
-        IKE.ERROR_IPSEC_IKE_DROP_NO_RESPONSE,
-        'the peer closed the connection during negotiation',
-      ),
+      new HandshakeError(IKE.ERROR_IPSEC_IKE_TIMED_OUT, 'the peer closed the connection during negotiation'),
     );
   };
 
   #onError = (error: Error): void => {
     this.#stop(
       new HandshakeError(
-        IKE.ERROR_IPSEC_IKE_DROP_NO_RESPONSE,
+        IKE.ERROR_IPSEC_IKE_TIMED_OUT,
         `the connection failed during negotiation (${(error as NodeJS.ErrnoException).code ?? error.message})`,
       ),
     );
@@ -86,7 +84,9 @@ export class HandshakeIo {
     if (!this.#waiter) return;
     let record: HandshakeRecord | undefined;
     try {
-      record = this.#reader.next();
+      // A HELLO only announces the responder; the negotiation skips it.
+      do record = this.#reader.next();
+      while (record?.type === MessageType.Hello);
     } catch (error) {
       this.#stop(error as HandshakeError);
       return;
@@ -150,4 +150,36 @@ export class HandshakeIo {
     this.#tcp.off('error', this.#onError);
     return this.#reader.takeRest();
   }
+}
+
+/**
+ * Waits for the first bytes of a connection, enough to tell a handshake record from clear traffic;
+ * `'silent'` when none came within `waitMs`, `'closed'` when the connection ended first. Leaves the
+ * socket paused.
+ */
+export function firstBytes(tcp: Socket, waitMs: number): Promise<Buffer | 'silent' | 'closed'> {
+  return new Promise((resolve) => {
+    let got: Buffer = Buffer.alloc(0);
+    const done = (result: Buffer | 'silent' | 'closed') => {
+      clearTimeout(timer);
+      tcp.off('data', onData);
+      tcp.off('end', onClosed);
+      tcp.off('close', onClosed);
+      tcp.off('error', onClosed);
+      tcp.pause();
+      resolve(result);
+    };
+    const onData = (chunk: Buffer) => {
+      got = got.length === 0 ? chunk : Buffer.concat([got, chunk]);
+      if (classifyFirstBytes(got) !== 'more') done(got);
+    };
+    const onClosed = () => done(got.length > 0 ? got : 'closed');
+    const timer = setTimeout(() => done(got.length > 0 ? got : 'silent'), waitMs);
+    timer.unref();
+    tcp.on('data', onData);
+    tcp.on('end', onClosed);
+    tcp.on('close', onClosed);
+    tcp.on('error', onClosed);
+    tcp.resume();
+  });
 }

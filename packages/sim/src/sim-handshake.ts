@@ -25,7 +25,7 @@ export const NONCE_LENGTH = 32;
 export const TAG_LENGTH = 16;
 
 /** Handshake message types. */
-export const MessageType = { Init: 1, Resp: 2, Auth: 3, Done: 4, Notify: 5 } as const;
+export const MessageType = { Init: 1, Resp: 2, Auth: 3, Done: 4, Notify: 5, Hello: 6 } as const;
 /** A handshake message type. */
 export type MessageType = (typeof MessageType)[keyof typeof MessageType];
 
@@ -112,7 +112,7 @@ export class RecordReader {
         'the peer sent bytes that are not a negotiation message',
       );
     const type = head[4] as number;
-    if (type < MessageType.Init || type > MessageType.Notify)
+    if (type < MessageType.Init || type > MessageType.Hello)
       throw new HandshakeError(
         IKE.ERROR_IPSEC_IKE_INVALID_HEADER,
         `unknown negotiation message type ${type}`,
@@ -375,3 +375,10 @@ export function decodeNotify(body: Buffer): number {
     return malformed('NOTIFY', error);
   }
 }
+
+/**
+ * HELLO (responder → initiator, clear, unauthenticated): sent at accept by a server that requires
+ * protection, so that an initiator allowed to fall back to clear text learns that the peer speaks
+ * the model before it sends anything. Not part of the transcript.
+ */
+export const HELLO_RECORD: Buffer = encodeRecord(MessageType.Hello, Buffer.from([PROTOCOL_VERSION]));

@@ -37,6 +37,11 @@ export interface QuickModePolicy {
   /** `'integrity'` (ESP auth-only) or `'encryption'` (ESP with encryption). */
   protection: Transform;
   lifetime?: Lifetime;
+  /**
+   * An administrator's (domain) policy: applies to every socket whose settings name no quick-mode
+   * policy, and makes `skipFilterInstantiation` sockets protected. At most one per realm.
+   */
+  default?: boolean;
 }
 
 /** An AuthIP main-mode policy (`FWPM_IPSEC_AUTHIP_MM_CONTEXT`). */
@@ -46,6 +51,11 @@ export interface MainModePolicy {
   mode: 'main';
   /** `['machine']`, or `['machine', 'user']` for an extended-mode user authentication. */
   authentication: readonly ('machine' | 'user')[];
+  /**
+   * An administrator's (domain) policy: applies to every socket whose settings name no main-mode
+   * policy, and makes `skipFilterInstantiation` sockets protected. At most one per realm.
+   */
+  default?: boolean;
 }
 
 /** A realm policy, as given to `realm.addPolicy()`. */
@@ -101,6 +111,12 @@ function checkLifetime(value: unknown): Lifetime | undefined {
   return out;
 }
 
+function checkDefault(value: unknown): boolean {
+  if (value !== undefined && typeof value !== 'boolean')
+    invalid(`policy default must be true or false, got ${show(value)}`);
+  return value === true;
+}
+
 /**
  * Validates a policy for `realm.addPolicy()` and returns a frozen copy with a lower-case key.
  * @throws SecureSocketError `ERR_WSASEC_INVALID_ARGUMENT` naming what is accepted.
@@ -119,9 +135,13 @@ export function checkPolicy(value: unknown): SimPolicy {
   if (BUILT_IN_KEYS.has(key))
     invalid(`policy key ${key} is the built-in default policy's; choose a new GUID`);
   if (p.mode === 'quick') {
-    const extra = Object.keys(p).filter((k) => !['key', 'mode', 'protection', 'lifetime'].includes(k));
+    const extra = Object.keys(p).filter(
+      (k) => !['key', 'mode', 'protection', 'lifetime', 'default'].includes(k),
+    );
     if (extra.length > 0)
-      invalid(`quick-mode policy has unknown field "${extra[0]}"; accepted: key, mode, protection, lifetime`);
+      invalid(
+        `quick-mode policy has unknown field "${extra[0]}"; accepted: key, mode, protection, lifetime, default`,
+      );
     if (p.protection !== 'integrity' && p.protection !== 'encryption')
       invalid(`quick-mode policy protection must be 'integrity' or 'encryption', got ${show(p.protection)}`);
     const lifetime = checkLifetime(p.lifetime);
@@ -130,12 +150,15 @@ export function checkPolicy(value: unknown): SimPolicy {
       mode: 'quick',
       protection: p.protection,
       ...(lifetime ? { lifetime: Object.freeze(lifetime) } : {}),
+      ...(checkDefault(p.default) ? { default: true } : {}),
     });
   }
   if (p.mode === 'main') {
-    const extra = Object.keys(p).filter((k) => !['key', 'mode', 'authentication'].includes(k));
+    const extra = Object.keys(p).filter((k) => !['key', 'mode', 'authentication', 'default'].includes(k));
     if (extra.length > 0)
-      invalid(`main-mode policy has unknown field "${extra[0]}"; accepted: key, mode, authentication`);
+      invalid(
+        `main-mode policy has unknown field "${extra[0]}"; accepted: key, mode, authentication, default`,
+      );
     const auth = p.authentication;
     const ok =
       Array.isArray(auth) &&
@@ -152,6 +175,7 @@ export function checkPolicy(value: unknown): SimPolicy {
       key,
       mode: 'main',
       authentication: Object.freeze([...(auth as ('machine' | 'user')[])]),
+      ...(checkDefault(p.default) ? { default: true } : {}),
     });
   }
   return invalid(`policy mode must be 'main' or 'quick', got ${show(p.mode)}`);
@@ -160,6 +184,8 @@ export function checkPolicy(value: unknown): SimPolicy {
 /** Where {@link resolvePolicy} looks realm policies up. */
 export interface PolicyStore {
   getPolicy(key: string): SimPolicy | undefined;
+  /** The realm's default (administrator) policy of a mode, if any. */
+  defaultPolicy(mode: 'main' | 'quick'): SimPolicy | undefined;
 }
 
 function policyError(message: string): never {
@@ -191,8 +217,12 @@ export function resolvePolicy(settings: NormalizedSecuritySettings, store: Polic
       policyError(`${field} ${key} names a ${policy.mode}-mode policy; a ${mode}-mode policy is needed here`);
     return policy;
   };
-  const mm = lookup(settings.mainModePolicyKey, 'main') as MainModePolicy | undefined;
-  const qm = lookup(settings.quickModePolicyKey, 'quick') as QuickModePolicy | undefined;
+  const mm = (lookup(settings.mainModePolicyKey, 'main') ?? store.defaultPolicy('main')) as
+    | MainModePolicy
+    | undefined;
+  const qm = (lookup(settings.quickModePolicyKey, 'quick') ?? store.defaultPolicy('quick')) as
+    | QuickModePolicy
+    | undefined;
   const skip = (settings.ipsecFlags & SOCKET_SETTINGS_IPSEC_SKIP_FILTER_INSTANTIATION) !== 0;
   const guaranteeEncryption = (settings.securityFlags & SOCKET_SETTINGS_GUARANTEE_ENCRYPTION) !== 0;
   const base: Transform[] = qm ? [qm.protection] : ['integrity', 'encryption'];

@@ -204,6 +204,8 @@ export class SimRealm implements PolicyStore {
     const checked = checkPolicy(policy);
     if (state.policies.has(checked.key))
       invalid(`addPolicy: the realm already has a policy with key ${checked.key}`);
+    if (checked.default && defaultPolicy(state, checked.mode))
+      invalid(`addPolicy: the realm already has a default ${checked.mode}-mode policy`);
     state.policies.set(checked.key, checked);
     return checked;
   }
@@ -211,6 +213,11 @@ export class SimRealm implements PolicyStore {
   /** The realm policy with this GUID key, if any. */
   getPolicy(key: string): SimPolicy | undefined {
     return realmState(this).policies.get(key.toLowerCase());
+  }
+
+  /** The realm's default (administrator) policy of a mode, if any. */
+  defaultPolicy(mode: 'main' | 'quick'): SimPolicy | undefined {
+    return defaultPolicy(realmState(this), mode);
   }
 
   /** The principal of a user (`alice`), group, or machine (`server.contoso.com`, `SERVER`, `SERVER$`). */
@@ -358,6 +365,17 @@ export function addAccount(
   if (account.fqdn) state.names.set(account.fqdn, account);
   if (account.netbios) state.names.set(account.netbios.toLowerCase(), account);
   return account;
+}
+
+/** @internal The realm state as a policy store. */
+export function policyStore(state: RealmState): PolicyStore {
+  return { getPolicy: (key) => state.policies.get(key), defaultPolicy: (mode) => defaultPolicy(state, mode) };
+}
+
+/** @internal The realm's default policy of a mode. */
+export function defaultPolicy(state: RealmState, mode: 'main' | 'quick'): SimPolicy | undefined {
+  for (const policy of state.policies.values()) if (policy.mode === mode && policy.default) return policy;
+  return undefined;
 }
 
 /** @internal Finds a user, group or machine by any of its names (case-insensitive). */

@@ -29,43 +29,18 @@ import {
   encodeNotify,
   encodeRecord,
   HandshakeError,
+  HELLO_RECORD,
   IKE,
   MessageType,
 } from './sim-handshake.js';
-import { HandshakeIo } from './sim-handshake-io.js';
+import { firstBytes, HandshakeIo } from './sim-handshake-io.js';
 import { type Negotiated, Responder } from './sim-negotiation.js';
 import { type EffectivePolicy, resolvePolicy } from './sim-policy.js';
+import { policyStore } from './sim-realm.js';
 import { SimSocket } from './sim-socket.js';
 import { SimSocketDriver } from './sim-socket-driver.js';
 
 const noop = () => {};
-
-/** Waits for the first bytes of a connection: enough to tell a handshake from clear traffic. */
-function firstBytes(tcp: Socket, waitMs: number): Promise<Buffer | 'silent' | 'closed'> {
-  return new Promise((resolve) => {
-    let got: Buffer = Buffer.alloc(0);
-    const done = (result: Buffer | 'silent' | 'closed') => {
-      clearTimeout(timer);
-      tcp.off('data', onData);
-      tcp.off('end', onClosed);
-      tcp.off('close', onClosed);
-      tcp.off('error', onClosed);
-      tcp.pause();
-      resolve(result);
-    };
-    const onData = (chunk: Buffer) => {
-      got = got.length === 0 ? chunk : Buffer.concat([got, chunk]);
-      if (classifyFirstBytes(got) !== 'more') done(got);
-    };
-    const onClosed = () => done(got.length > 0 ? got : 'closed');
-    const timer = setTimeout(() => done(got.length > 0 ? got : 'silent'), waitMs);
-    timer.unref();
-    tcp.on('data', onData);
-    tcp.on('end', onClosed);
-    tcp.on('close', onClosed);
-    tcp.on('error', onClosed);
-  });
-}
 
 /** A listening socket of the sim. */
 export class SimServerDriver implements ServerDriver {
@@ -82,7 +57,7 @@ export class SimServerDriver implements ServerDriver {
     this.#ctx = ctx;
     this.#events = events;
     this.#protocol = security.protocol;
-    this.#policy = resolvePolicy(security, { getPolicy: (key) => ctx.realm.policies.get(key) });
+    this.#policy = resolvePolicy(security, policyStore(ctx.realm));
   }
 
   listen(host: string, port: number, backlog: number | undefined): Promise<NormalizedAddress> {
@@ -161,10 +136,23 @@ export class SimServerDriver implements ServerDriver {
     const ctx = this.#ctx;
     const policy = this.#policy;
     const acceptsClear = !policy.protect || policy.allowInsecure || policy.allowFirstInboundClear;
-    const first = await firstBytes(
-      tcp,
-      acceptsClear ? ctx.options.clearFallbackDelay : ctx.options.handshakeTimeout,
-    );
+    let first: Buffer | 'silent' | 'closed';
+    if (!acceptsClear) {
+      // A server that refuses clear text announces itself at once, so that a client allowed to fall
+      // back learns that it speaks the model before sending anything.
+      tcp.write(HELLO_RECORD);
+      first = await firstBytes(tcp, ctx.options.handshakeTimeout);
+    } else if (!policy.protect) {
+      first = await firstBytes(tcp, ctx.options.clearFallbackDelay);
+    } else {
+      // A lenient server lets a clear client speak first (its first bytes must not be preceded by
+      // ours), then announces itself to a client that waits for it.
+      first = await firstBytes(tcp, ctx.options.announceDelay);
+      if (first === 'silent' && !tcp.destroyed && !this.#closed) {
+        tcp.write(HELLO_RECORD);
+        first = await firstBytes(tcp, ctx.options.clearFallbackDelay);
+      }
+    }
     if (this.#closed || tcp.destroyed) return;
     if (first === 'closed') {
       tcp.destroy();

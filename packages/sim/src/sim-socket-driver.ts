@@ -11,7 +11,7 @@ import {
   type NormalizedPeerTargetName,
   type NormalizedQuery,
   type NormalizedSecuritySettings,
-  type Principal,
+  SecureSocketError,
   type SecurityInfo,
   SOCKET_INFO_CONNECTION_ENCRYPTED,
   SOCKET_INFO_CONNECTION_IMPERSONATED,
@@ -22,8 +22,7 @@ import {
 import { connectClient } from './sim-connect.js';
 import type { SimContext } from './sim-context.js';
 import { type EffectivePolicy, resolvePolicy } from './sim-policy.js';
-import { ANONYMOUS_LOGON } from './sim-principals.js';
-import { principalOf, tokenGroups } from './sim-realm.js';
+import { policyStore, principalOf, tokenGroups } from './sim-realm.js';
 import { kChannel, kSecurity, kWatch, SimSocket } from './sim-socket.js';
 import { openPeerToken } from './sim-tokens.js';
 
@@ -48,9 +47,7 @@ export class SimSocketDriver implements SocketDriver {
    * @throws SecureSocketError `WSAEINVAL` (unknown realm policy key, or one of the other mode).
    */
   setSecurity(settings: NormalizedSecuritySettings): void {
-    this.#policy = resolvePolicy(settings, {
-      getPolicy: (key) => this.#ctx.realm.policies.get(key),
-    });
+    this.#policy = resolvePolicy(settings, policyStore(this.#ctx.realm));
     this.#protocol = settings.protocol;
   }
 
@@ -141,15 +138,22 @@ export class SimSocketDriver implements SocketDriver {
     });
   }
 
-  /** The identity impersonation takes on: the peer user, else the peer machine, else ANONYMOUS LOGON. */
-  peerIdentity(): Principal {
+  /**
+   * Mirrors `WSAImpersonateSocketPeer` … `WSARevertImpersonation` around `fn`: the peer user, else
+   * the peer machine.
+   * @throws SecureSocketError `WSAEINVAL` on a clear-text connection (nobody was authenticated), before
+   *   running `fn`.
+   */
+  impersonatePeer<T>(fn: () => T): T {
     const security = this.stream[kSecurity];
     const account = security.peerUser ?? security.peerMachine;
-    return account ? principalOf(this.#ctx.realm, account) : ANONYMOUS_LOGON;
-  }
-
-  /** Mirrors `WSAImpersonateSocketPeer` … `WSARevertImpersonation` around `fn`. */
-  impersonatePeer<T>(fn: () => T): T {
-    return this.#ctx.identity.run(this.peerIdentity(), fn);
+    if (!account) {
+      throw new SecureSocketError(
+        'WSAEINVAL',
+        'WSAImpersonateSocketPeer: the connection is not secured, so no peer was authenticated to impersonate',
+        { syscall: 'WSAImpersonateSocketPeer' },
+      );
+    }
+    return this.#ctx.identity.run(principalOf(this.#ctx.realm, account), fn);
   }
 }

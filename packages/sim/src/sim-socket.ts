@@ -76,7 +76,9 @@ export class SimSocket extends Duplex {
 
   /** @internal */
   constructor() {
-    super({ allowHalfOpen: true, readableHighWaterMark: 65_536, writableHighWaterMark: 65_536 });
+    // As a net.Socket by default: once the peer ended and its data was read, this side ends too
+    // (a write in an 'end' listener still goes out first).
+    super({ allowHalfOpen: false, readableHighWaterMark: 65_536, writableHighWaterMark: 65_536 });
   }
 
   // --- package-internal ---------------------------------------------------------------------------
@@ -140,7 +142,9 @@ export class SimSocket extends Duplex {
     const final = this.#pendingFinal;
     this.#pendingFinal = undefined;
     if (final) this._final(final);
-    if (this.#wantRead && !this.destroyed) tcp.resume();
+    // The peer may have ended while the negotiation (or the first-bytes wait) held the socket.
+    if (tcp.readableEnded) this.#onTcpEnd();
+    else if (this.#wantRead && !this.destroyed) tcp.resume();
   }
 
   /** @internal The channel's events are routed here by the driver that builds the channel. */
@@ -157,6 +161,16 @@ export class SimSocket extends Duplex {
   channelEnd(): void {
     this.#readEnded = true;
     this.push(null);
+  }
+
+  /** @internal The peer closed the connection: deliver what came before, then close. */
+  channelAbort(): void {
+    if (!this.#readEnded) {
+      this.#readEnded = true;
+      this.push(null);
+    }
+    if (this.readableEnded) this.destroy();
+    else this.once('end', () => this.destroy());
   }
 
   /** @internal */
@@ -333,9 +347,12 @@ export class SimSocket extends Duplex {
     this.#timer = undefined;
     const tcp = this.#tcp;
     if (tcp && !tcp.destroyed) {
-      // Like a net.Socket, destroy() without an error ends the stream for the peer (a protected END).
-      if (!error && this.#channel && !this.#channel.stopped && tcp.writable) {
-        for (const b of this.#channel.protectEnd()) tcp.write(b);
+      // A protected ABORT tells the peer this side closed (a net.Socket's FIN); a bare FIN, which an
+      // attacker could forge, would only tell it the stream was cut.
+      if (this.#channel && tcp.writable && tcp.writableLength === 0) {
+        tcp.cork();
+        for (const b of this.#channel.protectAbort()) tcp.write(b);
+        tcp.uncork();
       }
       tcp.destroy();
     }

@@ -28,7 +28,7 @@ export function isSpn(name: string): boolean {
  * Whether `machine` holds `target`. As an SPN (the default), the service class and host are compared,
  * ignoring case and port, with each SPN registered for the machine (`host/<fqdn>`, `host/<NETBIOS>`
  * and any added). As a raw name (`peerNameIsRawFormat`), `target` must equal, ignoring case, one of
- * the machine's account names: `<fqdn>`, `<DOMAIN>\<NETBIOS>$` or `<NETBIOS>$@<dnsDomain>`.
+ * the machine's account names: `<fqdn>`, `<DOMAIN>\<NETBIOS>$` `<NETBIOS>$@<dnsDomain>`, or one of its SPNs written out in full.
  */
 export function machineHoldsName(machine: MachineNames, target: string, raw: boolean): boolean {
   const wanted = target.toLowerCase();
@@ -37,6 +37,7 @@ export function machineHoldsName(machine: MachineNames, target: string, raw: boo
       machine.fqdn,
       `${machine.domain}\\${machine.netbios}$`,
       `${machine.netbios}$@${machine.dnsDomain}`,
+      ...machine.spns,
     ]
       .map((n) => n.toLowerCase())
       .includes(wanted);
