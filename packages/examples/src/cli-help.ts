@@ -37,7 +37,8 @@ man-in-the-middle attempt by rogue.contoso.com. Prints one line per step.
 Options:
   --color / --no-color   force colours on or off (default: on for a colour terminal only)
 
-${EXIT_CODES} (1: a step did not behave as it should)
+${EXIT_CODES}
+A step that did not behave as it should makes the demo a failed operation (exit 1).
 `,
 
   realm: `Usage: wsasec realm <init|add-user|add-group|add-machine|add-policy|show> <file> …
@@ -150,6 +151,7 @@ ${BACKEND}
 ${POLICIES}  --timeout <ms>         bound of the whole request (default 10000)
   -v, --verbose          print the negotiated security and the response head to stderr
 
-${EXIT_CODES} (1 also for an HTTP status of 400 or more; the body is still printed)
+${EXIT_CODES}
+An HTTP status of 400 or more is a failed operation (exit 1); the body is still printed.
 `,
 };

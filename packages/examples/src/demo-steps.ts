@@ -129,7 +129,7 @@ export function judgeClearText(outcome: Outcome<SecureResponse>, reached: number
   return {
     label,
     ok: reached === 0,
-    detail: `a plain http client got no answer (${errorCode(outcome.error)}); requests handled: ${reached}`,
+    detail: `a plain http client got no HTTP answer (${errorCode(outcome.error)}); requests handled: ${reached}`,
   };
 }
 
