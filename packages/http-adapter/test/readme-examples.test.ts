@@ -1,7 +1,6 @@
 // The README's runnable examples, run as written (the package name resolves to the source here).
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { simReady } from './support/sim-ready.js';
 
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
 const examples = new Map(
@@ -28,7 +27,7 @@ async function run(name: string): Promise<string[]> {
   return lines;
 }
 
-describe.skipIf(!simReady)('README examples (against the sim)', () => {
+describe('README examples (against the sim)', () => {
   it('finds both runnable examples', () => {
     expect([...examples.keys()]).toEqual(['client-server', 'access']);
   });

@@ -22,7 +22,6 @@ import {
   SERVER,
   type SimFixture,
 } from './support/sim-fixture.js';
-import { simReady } from './support/sim-ready.js';
 
 let sim: SimFixture;
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
@@ -30,7 +29,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-describe.skipIf(!simReady)('SecureAgent against the sim', () => {
+describe('SecureAgent against the sim', () => {
   let started: Started;
   let served: { url: string; secured: boolean; encrypted: boolean; body: string }[];
 
@@ -183,7 +182,7 @@ describe.skipIf(!simReady)('SecureAgent against the sim', () => {
   });
 });
 
-describe.skipIf(!simReady)('HTTPS over the sim (TLS on top of IPsec)', () => {
+describe('HTTPS over the sim (TLS on top of IPsec)', () => {
   beforeAll(() => {
     sim = createSimFixture();
   });
@@ -219,7 +218,7 @@ describe.skipIf(!simReady)('HTTPS over the sim (TLS on top of IPsec)', () => {
   });
 });
 
-describe.skipIf(!simReady)('aborts and load against the sim', () => {
+describe('aborts and load against the sim', () => {
   beforeAll(() => {
     sim = createSimFixture();
   });

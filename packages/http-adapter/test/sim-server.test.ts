@@ -14,7 +14,6 @@ import {
 } from '../src/index.js';
 import { errorOf, request, type Started, startSecureServer } from './support/http-helpers.js';
 import { createSimFixture, SERVER, type SimFixture, WITH_USERS } from './support/sim-fixture.js';
-import { simReady } from './support/sim-ready.js';
 
 let sim: SimFixture;
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
@@ -22,7 +21,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 beforeAll(() => {
-  if (simReady) sim = createSimFixture();
+  sim = createSimFixture();
 });
 afterAll(() => sim?.close());
 
@@ -41,7 +40,7 @@ async function serve(handler: http.RequestListener, security: object = WITH_USER
   return started;
 }
 
-describe.skipIf(!simReady)('per-request identity against the sim', () => {
+describe('per-request identity against the sim', () => {
   it('reports the peer user and machine, with their groups, per request', async () => {
     const started = await serve((req, res) => {
       const info = getPeerSecurity(req);

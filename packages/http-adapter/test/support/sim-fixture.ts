@@ -3,7 +3,7 @@
  * same realm: the "trusted man in the middle"), users alice (in Payroll) and bob, and policies.
  */
 import type { SecureSocketBackend, SecuritySettings } from '@wsasec/core';
-import { simModule } from './sim-ready.js';
+import { simModule } from './sim-module.js';
 
 export const QM_ENCRYPTION = '6f0b8c5e-2f0e-4e57-9a53-6c1f6d6f0a01';
 export const QM_INTEGRITY = '6f0b8c5e-2f0e-4e57-9a53-6c1f6d6f0a02';
