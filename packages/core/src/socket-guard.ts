@@ -200,6 +200,10 @@ export function guardSocket(driver: SocketDriver, opts: GuardOptions): SecureSoc
           cause: signal.reason,
         });
       state.phase = 'connecting';
+      // Nobody else holds the socket yet: an 'error' the driver emits while failing the connect
+      // is reported through the rejection, never as an uncaught event.
+      const swallow = () => {};
+      stream.on('error', swallow);
       try {
         const address = await opts.resolveOne(normalized.host, state.family);
         checkFamily(address, syscall);
@@ -213,6 +217,8 @@ export function guardSocket(driver: SocketDriver, opts: GuardOptions): SecureSoc
         state.phase = 'closed';
         if (!stream.destroyed) stream.destroy();
         throw failure;
+      } finally {
+        stream.removeListener('error', swallow);
       }
     },
 
