@@ -215,11 +215,11 @@ export function guardSocket(driver: SocketDriver, opts: GuardOptions): SecureSoc
         const failure = toSecureSocketError(error, syscall);
         // Fail closed: a socket whose connect failed is never usable in clear text.
         state.phase = 'closed';
+        // The listener stays: a stream destroyed with an error emits it on a later tick.
         if (!stream.destroyed) stream.destroy();
         throw failure;
-      } finally {
-        stream.removeListener('error', swallow);
       }
+      stream.removeListener('error', swallow);
     },
 
     querySecurity(query?: QueryOptions): SecurityInfo {
