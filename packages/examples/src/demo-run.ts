@@ -3,7 +3,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Writable } from 'node:stream';
-import type { SecureSocketBackend } from '@wsasec/core';
+import { type SecureSocketBackend, SecureSocketError } from '@wsasec/core';
 import { SecureAgent } from '@wsasec/http-adapter';
 import { createSimBackend } from '@wsasec/sim';
 import { CONTOSO, createContosoRealm } from '../examples/contoso-realm.js';
@@ -65,8 +65,11 @@ type Closer = () => Promise<unknown> | unknown;
  * (`rogue.contoso.com`) answer for the server. Prints one line per step (✓/✗) as it goes and
  * resolves with `ok` true only when every step behaved as it should. A step that fails is reported,
  * never thrown; everything the demo starts is stopped before it resolves.
+ * @throws SecureSocketError `ERR_WSASEC_INVALID_ARGUMENT` (as a rejection) for options of the wrong
+ *   type: `out` not a writable stream, `color` not a boolean, `timeout` not a positive integer.
  */
 export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
+  checkOptions(options);
   const out = options.out ?? process.stdout;
   const palette = paletteFor(out, options.color);
   const timeout = options.timeout ?? 5000;
@@ -178,4 +181,20 @@ async function start(demo: DemoServer, closers: Closer[]): Promise<RunningServer
   });
   const { port } = server.address() as AddressInfo;
   return { url: new URL(`http://127.0.0.1:${port}/`), handled: demo.handled };
+}
+
+function checkOptions(options: DemoOptions): void {
+  const fail = (message: string) => {
+    throw new SecureSocketError('ERR_WSASEC_INVALID_ARGUMENT', `runDemo: ${message}`, { syscall: 'runDemo' });
+  };
+  if (typeof options !== 'object' || options === null)
+    fail('options must be an object { out?, color?, timeout? }');
+  const { out, color, timeout } = options;
+  if (out !== undefined && typeof (out as { write?: unknown }).write !== 'function') {
+    fail('out must be a writable stream (something with write())');
+  }
+  if (color !== undefined && typeof color !== 'boolean') fail('color must be true, false or absent');
+  if (timeout !== undefined && (!Number.isInteger(timeout) || timeout < 1 || timeout > 2_147_483_647)) {
+    fail(`timeout must be a positive integer number of milliseconds, got ${String(timeout)}`);
+  }
 }

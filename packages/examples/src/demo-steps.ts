@@ -16,8 +16,9 @@ export const DEMO_LABELS = [
   'nothing reached rogue',
 ] as const;
 
-/** The demo's server, and the name clients require it to prove. */
+/** The demo's server machine. */
 export const DEMO_SERVER = 'server.contoso.com';
+/** The peer target name the demo's clients require the server to prove. */
 export const DEMO_TARGET = `host/${DEMO_SERVER}`;
 
 /** A request's result or what it threw. */

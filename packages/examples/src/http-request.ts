@@ -32,14 +32,36 @@ function isSecureSocket(socket: Duplex): socket is SecureSocket {
   return typeof (socket as Partial<SecureSocket>).querySecurity === 'function';
 }
 
+function invalid(message: string): SecureSocketError {
+  return new SecureSocketError('ERR_WSASEC_INVALID_ARGUMENT', message, { syscall: 'secureRequest' });
+}
+
 /**
  * One HTTP request through a `SecureAgent`, read to the end. When the agent hands the request its
  * (already negotiated) socket, the socket is queried — `WSAQuerySocketSecurity` with `TOKEN_QUERY`
  * and the IPSEC2 fields — so the caller can show what was negotiated and who the server proved to be.
  * Rejects with the agent's `SecureSocketError` when the connection could not be secured, and with
  * `ERR_WSASEC_ABORTED` when `timeout` passes first.
+ * @throws SecureSocketError `ERR_WSASEC_INVALID_ARGUMENT` (synchronously) when `url` is not an
+ *   `http:` URL object, `agent` is not an `http.Agent`, or `timeout` is not a positive integer.
  */
 export function secureRequest(url: URL, options: SecureRequestOptions): Promise<SecureResponse> {
+  if (!(url instanceof URL) || url.protocol !== 'http:') {
+    throw invalid(
+      'secureRequest: url must be a URL object with the http: protocol, e.g. new URL("http://127.0.0.1:8080/")',
+    );
+  }
+  if (typeof options !== 'object' || options === null || !(options.agent instanceof http.Agent)) {
+    throw invalid(
+      'secureRequest: options.agent must be an http.Agent (a SecureAgent to secure the connection)',
+    );
+  }
+  const { timeout } = options;
+  if (typeof timeout !== 'number' || !Number.isInteger(timeout) || timeout < 1 || timeout > 2_147_483_647) {
+    throw invalid(
+      `secureRequest: options.timeout must be a positive integer number of milliseconds, got ${String(timeout)}`,
+    );
+  }
   return new Promise((resolve, reject) => {
     let security: SecuritySnapshot | undefined;
     const req = http.request(url, {

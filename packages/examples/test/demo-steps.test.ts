@@ -1,6 +1,8 @@
+import * as http from 'node:http';
 import { SecureSocketError } from '@wsasec/core';
 import { describe, expect, it } from 'vitest';
 import { paletteFor, renderStep, renderSummary } from '../src/demo-report.js';
+import { runDemo } from '../src/demo-run.js';
 import {
   judgeAccess,
   judgeClearText,
@@ -9,7 +11,7 @@ import {
   judgeRogueReached,
   type Outcome,
 } from '../src/demo-steps.js';
-import type { SecureResponse } from '../src/http-request.js';
+import { type SecureResponse, secureRequest } from '../src/http-request.js';
 import { Capture } from './capture.js';
 
 const SIDS = {
@@ -110,5 +112,55 @@ describe('demo report', () => {
     expect(renderSummary(steps.slice(0, 1), 0.5, plain)).toBe(
       '  all 1 steps behaved as they should (500 ms)',
     );
+  });
+});
+
+describe('bad input', () => {
+  it.each([
+    [{ timeout: 0 }, 'timeout must be a positive integer'],
+    [{ timeout: 1.5 }, 'timeout must be a positive integer'],
+    [{ color: 'yes' }, 'color must be true, false or absent'],
+    [{ out: {} }, 'out must be a writable stream'],
+    [null, 'options must be an object'],
+  ])(
+    'runDemo(%j) rejects with ERR_WSASEC_INVALID_ARGUMENT before starting anything',
+    async (options, message) => {
+      const error = await runDemo(options as never).catch((e: unknown) => e);
+      expect(SecureSocketError.isInstance(error)).toBe(true);
+      expect(error).toMatchObject({ code: 'ERR_WSASEC_INVALID_ARGUMENT' });
+      expect((error as Error).message).toContain(message);
+    },
+  );
+
+  it.each([
+    [
+      'a string URL',
+      () => secureRequest('http://127.0.0.1/' as never, { agent: new http.Agent(), timeout: 1 }),
+      'url must be a URL object',
+    ],
+    [
+      'an https URL',
+      () => secureRequest(new URL('https://127.0.0.1/'), { agent: new http.Agent(), timeout: 1 }),
+      'http: protocol',
+    ],
+    [
+      'no agent',
+      () => secureRequest(new URL('http://127.0.0.1/'), { timeout: 1 } as never),
+      'agent must be an http.Agent',
+    ],
+    [
+      'a zero timeout',
+      () => secureRequest(new URL('http://127.0.0.1/'), { agent: new http.Agent(), timeout: 0 }),
+      'timeout must be a positive integer',
+    ],
+  ])('secureRequest with %s throws ERR_WSASEC_INVALID_ARGUMENT', (_what, call, message) => {
+    let error: unknown;
+    try {
+      call();
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({ code: 'ERR_WSASEC_INVALID_ARGUMENT' });
+    expect((error as Error).message).toContain(message);
   });
 });

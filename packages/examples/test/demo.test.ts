@@ -1,3 +1,4 @@
+import { openTokenCount } from '@wsasec/sim';
 import { describe, expect, it } from 'vitest';
 import { runDemo } from '../src/demo-run.js';
 import { DEMO_LABELS } from '../src/demo-steps.js';
@@ -17,6 +18,7 @@ describe('the demo', () => {
     expect(out.text).toContain('requests rogue.contoso.com received: 0');
     expect(out.text).toMatch(/access denied\s+bob \(not in Payroll\): GET \/payroll → 403/);
     expect(out.text).not.toContain('\u001b[');
+    expect(openTokenCount()).toBe(0); // every peer token the demo queried was closed
   });
 
   it('as `wsasec demo`: exits 0, prints no colour when stdout is not a terminal, and ends by itself', async () => {

@@ -33,10 +33,11 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
 export async function runNode(
   file: string,
   args: readonly string[],
-  options: { env?: NodeJS.ProcessEnv; timeout?: number } = {},
+  options: { env?: NodeJS.ProcessEnv; timeout?: number; cwd?: string } = {},
 ): Promise<RunResult> {
   const child = spawn(process.execPath, [file, ...args], {
     env: options.env ?? cleanEnv(),
+    ...(options.cwd ? { cwd: options.cwd } : {}),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const timer = setTimeout(() => child.kill('SIGKILL'), options.timeout ?? 15_000);
