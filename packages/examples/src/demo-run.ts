@@ -99,20 +99,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       closers.push(() => made.destroy());
       return made;
     };
-    const server = await start(
-      createDemoServer(
-        { payrollSddl: contoso.payrollSddl, security: contoso.serverSecurity },
-        backend(DEMO_SERVER),
-      ),
-      closers,
-    );
-    const rogue = await start(
-      createDemoServer(
-        { payrollSddl: contoso.payrollSddl, security: contoso.serverSecurity },
-        backend('rogue.contoso.com'),
-      ),
-      closers,
-    );
+    const serverOptions = { payrollSddl: contoso.payrollSddl, security: contoso.serverSecurity };
+    const server = await start(createDemoServer(serverOptions, backend(DEMO_SERVER)), closers);
+    const rogue = await start(createDemoServer(serverOptions, backend('rogue.contoso.com')), closers);
     const alice = agent('alice');
     const bob = agent('bob');
     const get = (through: http.Agent, base: URL, path: string) =>
