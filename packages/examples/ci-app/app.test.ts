@@ -10,7 +10,7 @@ import { loadBackend, type SecureSocketBackend } from '@wsasec/core';
 import { SecureAgent } from '@wsasec/http-adapter';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTOSO, createContosoRealm } from '../examples/contoso-realm.js';
-import { built, cleanEnv, type RunningChild, startNode } from '../test/run-node.js';
+import { built, cleanEnv, GRACEFUL_STOP_CODE, type RunningChild, startNode } from '../test/run-node.js';
 
 let dir: string;
 let realmFile: string;
@@ -50,7 +50,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all(backends.map((b) => b.close()));
-  expect(await service.stop()).toBe(0); // SIGTERM: the service closes its server and backend and exits
+  // SIGTERM: the service closes its server and backend and exits 0 (on Windows kill() just terminates).
+  expect(await service.stop()).toBe(GRACEFUL_STOP_CODE);
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../src/cli-main.js';
 import { captureIo } from './capture.js';
-import { built, runNode, startNode } from './run-node.js';
+import { built, GRACEFUL_STOP_CODE, runNode, startNode } from './run-node.js';
 import { waitFor } from './wait.js';
 
 let dir: string;
@@ -219,7 +219,7 @@ describe('the wsasec command as processes', () => {
       expect(got.code).toBe(0);
       expect(JSON.parse(got.stdout).peer.userSid).toBe(aliceSid);
     } finally {
-      expect(await server.stop()).toBe(0);
+      expect(await server.stop()).toBe(GRACEFUL_STOP_CODE);
     }
     expect(server.output().stdout).toMatch(/GET \/x 200 from .*alice/);
   });

@@ -4,8 +4,9 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const root = new URL('..', import.meta.url).pathname;
+const root = fileURLToPath(new URL('..', import.meta.url));
 
 function newest(dir: string): number {
   let latest = 0;
@@ -23,5 +24,10 @@ export default function setup(): void {
   const built = join(root, 'dist', 'cli.js');
   const sources = Math.max(newest('src'), newest('examples'), newest('ci-app'));
   if (existsSync(built) && statSync(built).mtimeMs >= sources) return;
-  execFileSync('pnpm', ['exec', 'tsup', '--silent'], { cwd: root, stdio: 'inherit', timeout: 120_000 });
+  execFileSync('pnpm', ['exec', 'tsup', '--silent'], {
+    cwd: root,
+    stdio: 'inherit',
+    timeout: 120_000,
+    shell: process.platform === 'win32',
+  });
 }

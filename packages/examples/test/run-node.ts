@@ -1,14 +1,21 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** The package directory. */
-export const PACKAGE_DIR = new URL('..', import.meta.url).pathname;
+export const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
 
 /** Absolute path of a built file (`dist/cli.js`, `dist/examples/fetch.js`). */
 export function built(path: string): string {
   return join(PACKAGE_DIR, 'dist', path);
 }
+
+/**
+ * The exit code a child stopped with SIGTERM reports: 0 when it handles the signal and shuts down
+ * cleanly. On Windows there are no signals (`kill()` terminates the process), so no code is expected.
+ */
+export const GRACEFUL_STOP_CODE: number | null = process.platform === 'win32' ? null : 0;
 
 /** What a finished process printed and how it ended. */
 export interface RunResult {
