@@ -72,10 +72,14 @@ async function main() {
       console.log(`  server proved to be ${info.peerMachineToken?.user.name ?? '(unknown)'}`);
     }
 
+    // Like recv(…, MSG_WAITALL): wait for as many bytes as were sent.
     const reply = new Promise<Buffer>((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-      socket.once('end', () => resolve(Buffer.concat(chunks)));
+      let received = Buffer.alloc(0);
+      socket.on('data', (chunk: Buffer) => {
+        received = Buffer.concat([received, chunk]);
+        if (received.length >= REQUEST.length) resolve(received.subarray(0, REQUEST.length));
+      });
+      socket.once('end', () => reject(new Error(`the server closed after ${received.length} bytes`)));
       socket.once('error', reject);
     });
     socket.write(REQUEST);
