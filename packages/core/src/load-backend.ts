@@ -1,3 +1,6 @@
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { SecureSocketBackend } from './backend.js';
 import { SecureSocketError } from './errors.js';
 
@@ -45,13 +48,13 @@ export async function loadBackend(opts: LoadBackendOptions = {}): Promise<Secure
     );
   }
   const specifier = BACKEND_PACKAGES[name as BackendName];
-  const importer = opts.importer ?? ((s: string) => import(s));
+  const importer = opts.importer ?? importFromApp;
   let mod: unknown;
   try {
     mod = await importer(specifier);
   } catch (error) {
     const code = (error as { code?: string }).code;
-    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
+    if (isNotFound(code)) {
       throw new SecureSocketError(
         'ERR_WSASEC_BACKEND_NOT_FOUND',
         `the ${name} backend needs the package ${specifier}: install it (pnpm add ${specifier})`,
@@ -68,4 +71,28 @@ export async function loadBackend(opts: LoadBackendOptions = {}): Promise<Secure
     );
   }
   return create(env);
+}
+
+function isNotFound(code: string | undefined): boolean {
+  return code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND';
+}
+
+/**
+ * Imports a backend package as the application sees it. A bare `import()` resolves from core's own
+ * folder, which under pnpm (strict node_modules) cannot see the application's dependencies, so the
+ * package is looked up from the working directory when core's folder does not have it.
+ */
+async function importFromApp(specifier: string): Promise<unknown> {
+  try {
+    return await import(specifier);
+  } catch (error) {
+    if (!isNotFound((error as { code?: string }).code)) throw error;
+    let resolved: string;
+    try {
+      resolved = createRequire(join(process.cwd(), 'noop.js')).resolve(specifier);
+    } catch {
+      throw error;
+    }
+    return import(pathToFileURL(resolved).href);
+  }
 }

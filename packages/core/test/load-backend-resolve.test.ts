@@ -1,0 +1,36 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const coreDist = new URL('../dist/index.js', import.meta.url).href;
+const examplesDir = fileURLToPath(new URL('../../examples/', import.meta.url));
+
+function loadIn(cwd: string, backend: string): string {
+  const script = `
+    const { loadBackend } = await import(${JSON.stringify(coreDist)});
+    try { await loadBackend({ env: { WSASEC_BACKEND: ${JSON.stringify(backend)} } }); console.log('loaded'); }
+    catch (error) { console.log(error.code); }`;
+  return execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+    cwd,
+    encoding: 'utf8',
+    timeout: 15_000,
+  }).trim();
+}
+
+// Under pnpm, core's own folder cannot see the application's dependencies: loadBackend must find
+// the backend package the way the application (the working directory) sees it.
+describe('loadBackend with the default importer', () => {
+  it('finds a backend package the application depends on (pnpm layout)', () => {
+    // On Linux native-win is found and then refuses the platform: proof the package was imported.
+    expect(loadIn(examplesDir, 'native-win')).toBe('ERR_WSASEC_UNSUPPORTED_PLATFORM');
+  });
+
+  it('names the missing package when the application does not have it', () => {
+    expect(loadIn(fileURLToPath(new URL('..', import.meta.url)), 'native-win')).toBe(
+      'ERR_WSASEC_BACKEND_NOT_FOUND',
+    );
+  });
+});
