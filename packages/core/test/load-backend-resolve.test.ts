@@ -8,6 +8,11 @@ import { describe, expect, it } from 'vitest';
 const coreDist = new URL('../dist/index.js', import.meta.url).href;
 const examplesDir = fileURLToPath(new URL('../../examples/', import.meta.url));
 
+function withoutNodePath(): NodeJS.ProcessEnv {
+  const { NODE_PATH: _ignored, ...env } = process.env;
+  return env;
+}
+
 function loadIn(cwd: string, backend: string): string {
   const script = `
     const { loadBackend } = await import(${JSON.stringify(coreDist)});
