@@ -9,6 +9,7 @@ const coreDist = new URL('../dist/index.js', import.meta.url).href;
 const examplesDir = fileURLToPath(new URL('../../examples/', import.meta.url));
 
 function withoutNodePath(): NodeJS.ProcessEnv {
+  // Package runners put their store on NODE_PATH; an application started by hand has none.
   const { NODE_PATH: _ignored, ...env } = process.env;
   return env;
 }
@@ -22,6 +23,7 @@ function loadIn(cwd: string, backend: string): string {
     cwd,
     encoding: 'utf8',
     timeout: 15_000,
+    env: withoutNodePath(),
   }).trim();
 }
 
@@ -34,8 +36,11 @@ describe('loadBackend with the default importer', () => {
   });
 
   it('names the missing package when the application does not have it', () => {
-    expect(loadIn(fileURLToPath(new URL('..', import.meta.url)), 'native-win')).toBe(
-      'ERR_WSASEC_BACKEND_NOT_FOUND',
-    );
+    const empty = mkdtempSync(join(tmpdir(), 'wsasec-no-backend-'));
+    try {
+      expect(loadIn(empty, 'native-win')).toBe('ERR_WSASEC_BACKEND_NOT_FOUND');
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
   });
 });
