@@ -3,7 +3,7 @@
 // load tests must not compete with each other), then the Windows-path suites (mingw ABI test and the
 // Wine suite), and ends with one summary line: "N passed, N failed, N skipped".
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -28,6 +28,20 @@ function run(label, cmd, args, opts = {}) {
   return result.status ?? 1;
 }
 
+const native = join(root, 'packages', 'native-win');
+const nativePkg = JSON.parse(readFileSync(join(native, 'package.json'), 'utf8'));
+const windows = !values['skip-windows'] && !values.only && Boolean(nativePkg.scripts?.['test:wine']);
+// The Wine prefix comes first: the examples' Windows-path tests run only when it exists.
+let windowsReady = false;
+if (windows) {
+  const setup = run('Windows toolchain and Wine prefix', 'bash', [join(native, 'scripts', 'wine-setup.sh')]);
+  windowsReady = setup === 0;
+  if (!windowsReady) {
+    failures.push('wine-setup');
+    totals.failed += 1;
+  }
+}
+
 const packages = readdirSync(join(root, 'packages')).filter((name) => {
   if (values.only && values.only !== name) return false;
   const pkg = JSON.parse(readFileSync(join(root, 'packages', name, 'package.json'), 'utf8'));
@@ -36,14 +50,12 @@ const packages = readdirSync(join(root, 'packages')).filter((name) => {
 
 for (const name of packages) {
   const report = join(out, `${name}.json`);
-  const status = run(`vitest: @wsasec/${name}`, 'pnpm', [
-    'exec',
-    'vitest',
-    'run',
-    '--reporter=default',
-    '--reporter=json',
-    `--outputFile.json=${report}`,
-  ], { cwd: join(root, 'packages', name) });
+  const status = run(
+    `vitest: @wsasec/${name}`,
+    'pnpm',
+    ['exec', 'vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`],
+    { cwd: join(root, 'packages', name) },
+  );
   if (existsSync(report)) {
     const json = JSON.parse(readFileSync(report, 'utf8'));
     totals.passed += json.numPassedTests ?? 0;
@@ -56,31 +68,28 @@ for (const name of packages) {
   }
 }
 
-const native = join(root, 'packages', 'native-win');
-const nativePkg = JSON.parse(readFileSync(join(native, 'package.json'), 'utf8'));
-if (!values['skip-windows'] && !values.only && nativePkg.scripts?.['test:wine']) {
-  const setup = run('Windows toolchain and Wine prefix', 'bash', [join(native, 'scripts', 'wine-setup.sh')]);
-  if (setup !== 0) {
-    failures.push('wine-setup');
-    totals.failed += 1;
-  } else {
-    for (const script of ['test:abi', 'test:wine']) {
-      if (!nativePkg.scripts?.[script]) continue;
-      const summary = join(out, `${script.replace(':', '-')}.json`);
-      const status = run(`@wsasec/native-win ${script}`, 'pnpm', ['--filter', '@wsasec/native-win', 'run', script], {
+if (windowsReady) {
+  for (const script of ['test:abi', 'test:wine']) {
+    if (!nativePkg.scripts?.[script]) continue;
+    const summary = join(out, `${script.replace(':', '-')}.json`);
+    const status = run(
+      `@wsasec/native-win ${script}`,
+      'pnpm',
+      ['--filter', '@wsasec/native-win', 'run', script],
+      {
         env: { ...process.env, WSASEC_TEST_SUMMARY: summary },
-      });
-      // Each Windows-path runner writes { passed, failed, skipped } to WSASEC_TEST_SUMMARY.
-      if (existsSync(summary)) {
-        const s = JSON.parse(readFileSync(summary, 'utf8'));
-        totals.passed += s.passed ?? 0;
-        totals.failed += s.failed ?? 0;
-        totals.skipped += s.skipped ?? 0;
-      }
-      if (status !== 0) {
-        failures.push(`@wsasec/native-win ${script}`);
-        if (!existsSync(summary)) totals.failed += 1;
-      }
+      },
+    );
+    // Each Windows-path runner writes { passed, failed, skipped } to WSASEC_TEST_SUMMARY.
+    if (existsSync(summary)) {
+      const s = JSON.parse(readFileSync(summary, 'utf8'));
+      totals.passed += s.passed ?? 0;
+      totals.failed += s.failed ?? 0;
+      totals.skipped += s.skipped ?? 0;
+    }
+    if (status !== 0) {
+      failures.push(`@wsasec/native-win ${script}`);
+      if (!existsSync(summary)) totals.failed += 1;
     }
   }
 }
