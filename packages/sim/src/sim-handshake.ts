@@ -17,6 +17,12 @@ export const HANDSHAKE_MAGIC = Buffer.from('WSKE', 'latin1');
 export const RECORD_HEADER_SIZE = 9;
 /** Largest handshake body accepted; a larger length field fails at once, without buffering. */
 export const MAX_HANDSHAKE_BODY = 4096;
+/**
+ * Most bytes a negotiation reader holds: two records, plus one read (64 KiB) of the protected stream
+ * that may follow the last record. A peer that sends more before the negotiation ends is refused,
+ * so what a connection holds during negotiation never grows with what the peer sends.
+ */
+export const MAX_HANDSHAKE_BUFFERED = 2 * (RECORD_HEADER_SIZE + MAX_HANDSHAKE_BODY) + 65_536;
 /** Protocol version carried by INIT and RESP. */
 export const PROTOCOL_VERSION = 1;
 /** Length of nonces. */
@@ -96,6 +102,11 @@ export class RecordReader {
   push(chunk: Buffer): void {
     this.#chunks.push(chunk);
     this.#length += chunk.length;
+    if (this.#length > MAX_HANDSHAKE_BUFFERED)
+      throw new HandshakeError(
+        IKE.ERROR_IPSEC_IKE_INVALID_HEADER,
+        `the peer sent more than ${MAX_HANDSHAKE_BUFFERED} bytes before the negotiation ended`,
+      );
     if (this.#length >= RECORD_HEADER_SIZE) this.#check();
   }
 
