@@ -54,7 +54,6 @@ for (const title of ONE_USER) {
     'Wine runs everything as one user, so the peer tokens (duplicates of the process token) carry the same SID as the backend itself: acting as the peer cannot be told apart from acting as self (the Wine suite checks that a thread token is set and removed)';
 }
 
-
 describeBackend({
   name: 'native-win in Windows Node under Wine (fwpuclnt.dll double)',
   create() {
