@@ -3,6 +3,7 @@
  * @module
  */
 import {
+  type SecureDatagramSocket,
   type SecureSocket,
   SOCKET_INFO_CONNECTION_ENCRYPTED,
   SOCKET_INFO_CONNECTION_IMPERSONATED,
@@ -24,7 +25,7 @@ export function group(name: string) {
 }
 
 /** What core records of a socket, as plain data (for "nothing changed" comparisons). */
-export function snapshot(socket: SecureSocket) {
+export function snapshot(socket: SecureSocket | SecureDatagramSocket) {
   const state = socketState(socket);
   if (!state) throw new Error('not a SecureSocket: socketState() returned undefined');
   return {

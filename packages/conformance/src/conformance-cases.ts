@@ -2,6 +2,7 @@ import { ACCESS_CHECK_CASES } from './cases-access-check.js';
 import { BAD_INPUT_CASES } from './cases-bad-input.js';
 import { CALL_ORDER_CASES } from './cases-call-order.js';
 import { DATA_CASES } from './cases-data.js';
+import { DATAGRAM_CASES } from './cases-datagram.js';
 import { IMPERSONATION_CASES } from './cases-impersonation.js';
 import { INSECURE_CASES } from './cases-insecure.js';
 import { LIFECYCLE_CASES } from './cases-lifecycle.js';
@@ -22,6 +23,7 @@ export const ALL_CASES: readonly ConformanceCase[] = Object.freeze([
   ...DATA_CASES,
   ...LIFECYCLE_CASES,
   ...INSECURE_CASES,
+  ...DATAGRAM_CASES,
 ]);
 
 const seen = new Set<string>();

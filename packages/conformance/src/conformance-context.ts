@@ -5,7 +5,9 @@
  */
 import * as net from 'node:net';
 import type {
+  CreateSocketOptions,
   PeerTargetName,
+  SecureDatagramSocket,
   SecureServer,
   SecureSocket,
   SecureSocketBackend,
@@ -101,9 +103,23 @@ export class CaseContext {
   }
 
   /** A new unconnected stream socket of the client backend, destroyed after the case. */
-  socket(opts?: Parameters<SecureSocketBackend['createSocket']>[0], backend = this.client): SecureSocket {
+  socket(
+    opts?: CreateSocketOptions & { type?: 'stream' },
+    backend: SecureSocketBackend = this.client,
+  ): SecureSocket {
     const socket = this.track(backend.createSocket(opts));
     socket.on('error', () => {});
+    return socket;
+  }
+
+  /** A new datagram socket (of the client backend unless told), closed after the case. */
+  datagram(
+    opts: { family?: 'ipv4' | 'ipv6' } = {},
+    backend: SecureSocketBackend = this.client,
+  ): SecureDatagramSocket {
+    const socket = backend.createSocket({ ...opts, type: 'dgram' });
+    socket.on('error', () => {});
+    this.defer(() => new Promise<void>((resolve) => socket.close(resolve)));
     return socket;
   }
 

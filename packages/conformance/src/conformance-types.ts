@@ -42,6 +42,8 @@ export interface ConformanceCapabilities {
   ipsec2: boolean;
   /** Clear-text fallback against a peer without security. */
   allowInsecure: boolean;
+  /** `createSocket({ type: 'dgram' })` gives datagram sockets that carry data between the two backends. */
+  datagram?: boolean;
 }
 
 /** A capability name. */

@@ -12,6 +12,7 @@ const CAPABILITIES = [
   'accessCheck',
   'ipsec2',
   'allowInsecure',
+  'datagram',
 ];
 
 describe('the case list', () => {

@@ -1,5 +1,6 @@
 import type { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
+import type { SecureDatagramSocket } from './datagram-types.js';
 import type {
   AccessCheckResult,
   ConnectOptions,
@@ -14,6 +15,8 @@ import type {
   ServerOptions,
   SocketAddress,
 } from './types.js';
+
+export type { DatagramBindOptions, DatagramRemoteInfo, SecureDatagramSocket } from './datagram-types.js';
 
 /**
  * A socket secured by a backend. A `Duplex` usable wherever Node's http, https and undici expect a
@@ -112,8 +115,18 @@ export interface SecureSocketBackend {
   readonly specificationVersion: 'v1';
   /** `'sim'`, `'native-win'`, … */
   readonly name: string;
-  /** Mirrors `WSASocketW`: a new unconnected socket. */
-  createSocket(opts?: CreateSocketOptions): SecureSocket;
+  /**
+   * Mirrors `WSASocketW` with `SOCK_DGRAM`: a new datagram (UDP) socket, dgram-like. Its security
+   * is per peer: each peer address gets its own security association on the first send to it (or
+   * the first datagram from it).
+   * @throws SecureSocketError `WSAEOPNOTSUPP` (the backend has no datagram sockets), `WSAEINVAL`
+   *   (bad options), `WSAEAFNOSUPPORT` (bad family).
+   */
+  createSocket(opts: CreateSocketOptions & { type: 'dgram' }): SecureDatagramSocket;
+  /** Mirrors `WSASocketW` with `SOCK_STREAM`: a new unconnected stream (TCP) socket. */
+  createSocket(opts?: CreateSocketOptions & { type?: 'stream' }): SecureSocket;
+  /** Mirrors `WSASocketW`: a stream socket, or a datagram socket when `type` is `'dgram'`. */
+  createSocket(opts?: CreateSocketOptions): SecureSocket | SecureDatagramSocket;
   /** Create + setSecurity + setPeerTargetName + connect, trying each resolved address in turn. */
   connect(opts: ConnectOptions): Promise<SecureSocket>;
   /** A listening socket whose accepted connections are secured. */

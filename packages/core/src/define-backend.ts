@@ -1,7 +1,8 @@
 import { lookup } from 'node:dns/promises';
 import { EventEmitter } from 'node:events';
 import { isIP } from 'node:net';
-import type { SecureServer, SecureSocket, SecureSocketBackend } from './backend.js';
+import type { SecureDatagramSocket, SecureServer, SecureSocket, SecureSocketBackend } from './backend.js';
+import { GuardedDatagramSocket } from './datagram-guard.js';
 import type { BackendDriver, ServerDriver, SocketDriver } from './driver.js';
 import { SecureSocketError } from './errors.js';
 import { toSecureSocketError } from './node-errors.js';
@@ -76,8 +77,27 @@ export function defineBackend(driver: BackendDriver): SecureSocketBackend {
     return first as NormalizedAddress;
   };
   const servers = new Set<SecureServerImpl>();
+  const datagrams = new Set<GuardedDatagramSocket>();
 
-  const createSocket = (opts?: CreateSocketOptions): SecureSocket => {
+  const createDatagram = (family: 'ipv4' | 'ipv6'): SecureDatagramSocket => {
+    const create = driver.createDatagramSocket?.bind(driver);
+    if (!create) {
+      throw new SecureSocketError(
+        'WSAEOPNOTSUPP',
+        `the ${driver.name} backend has no datagram sockets; create a stream socket (type: 'stream')`,
+        { syscall: 'WSASocketW' },
+      );
+    }
+    const socket = new GuardedDatagramSocket(family, driver.name, (events) => create({ family }, events));
+    datagrams.add(socket);
+    socket.once('close', () => datagrams.delete(socket));
+    return socket;
+  };
+
+  function createSocket(opts: CreateSocketOptions & { type: 'dgram' }): SecureDatagramSocket;
+  function createSocket(opts?: CreateSocketOptions & { type?: 'stream' }): SecureSocket;
+  function createSocket(opts?: CreateSocketOptions): SecureSocket | SecureDatagramSocket;
+  function createSocket(opts?: CreateSocketOptions): SecureSocket | SecureDatagramSocket {
     const syscall = 'WSASocketW';
     if (opts !== undefined && !isPlainObject(opts)) {
       throw new SecureSocketError(
@@ -89,9 +109,10 @@ export function defineBackend(driver: BackendDriver): SecureSocketBackend {
     if (opts) checkKeys(opts, ['family', 'type'], 'createSocket options', syscall);
     const family = normalizeFamily(opts?.family, syscall);
     const type = normalizeSocketType(opts?.type, syscall);
+    if (type === 'dgram') return createDatagram(family);
     const socketDriver = driver.createSocket({ family, type });
     return guardSocket(socketDriver, { type, family, backendName: driver.name, resolveOne });
-  };
+  }
 
   const backend: SecureSocketBackend = {
     specificationVersion: 'v1',
@@ -223,7 +244,10 @@ export function defineBackend(driver: BackendDriver): SecureSocketBackend {
       // Start every server's close (stops accepting), then end their connections so it can finish.
       const closing = [...servers].map((s) => s.close());
       for (const s of servers) s.closeAllConnections();
-      await Promise.all(closing);
+      const datagramsClosed = [...datagrams].map(
+        (socket) => new Promise<void>((resolve) => socket.close(resolve)),
+      );
+      await Promise.all([...closing, ...datagramsClosed]);
       await driver.close();
     },
   };

@@ -16,8 +16,16 @@ import type { AccessCheckResult, PeerToken, Principal, SecurityInfo } from './ty
 export interface BackendDriver {
   /** Backend name (`'sim'`, `'native-win'`). */
   readonly name: string;
-  /** A new unconnected socket of the given family and type. */
+  /**
+   * A new unconnected stream socket. Core only asks for `type: 'stream'` here; datagram sockets go
+   * through {@link BackendDriver.createDatagramSocket}.
+   */
   createSocket(opts: { family: 'ipv4' | 'ipv6'; type: 'stream' | 'dgram' }): SocketDriver;
+  /**
+   * A new datagram socket (optional: without it, core answers `createSocket({ type: 'dgram' })`
+   * with `WSAEOPNOTSUPP`). Core validates every input and enforces the datagram call order.
+   */
+  createDatagramSocket?(opts: { family: 'ipv4' | 'ipv6' }, events: DatagramDriverEvents): DatagramDriver;
   /** A listening socket secured with `security` before bind. */
   createServer(
     opts: { family: 'ipv4' | 'ipv6'; security: NormalizedSecuritySettings },
@@ -65,4 +73,39 @@ export interface ServerDriver {
   listen(host: string, port: number, backlog: number | undefined): Promise<NormalizedAddress>;
   /** Stop accepting (connections already accepted stay open). */
   close(): Promise<void>;
+}
+
+/** Callbacks a datagram driver uses to hand core what arrives. */
+export interface DatagramDriverEvents {
+  /** A datagram that passed the backend's checks (an SA's, or clear text under allowInsecure). */
+  message(data: Buffer, from: NormalizedAddress): void;
+  /** The socket failed; core closes it. */
+  error(error: Error): void;
+  /** The socket is closed (after {@link DatagramDriver.close} or a failure). Call it once. */
+  close(): void;
+}
+
+/**
+ * A datagram socket's mechanisms. Core calls each method with normalized input in a legal state:
+ * security at most once before bind and before any send, target names only with a non-zero peer
+ * address not yet sent to, queries and impersonation only with a non-zero peer address of the
+ * socket's family, and nothing after close.
+ */
+export interface DatagramDriver {
+  setSecurity(settings: NormalizedSecuritySettings): void;
+  /** `target.peerAddress` is always present. */
+  setPeerTargetName(target: NormalizedPeerTargetName & { peerAddress: NormalizedAddress }): void;
+  deletePeerTargetName(peer: NormalizedAddress): void;
+  /** Binds; resolves with the bound address. Rejects with a SecureSocketError (or a Node error). */
+  bind(address: NormalizedAddress): Promise<NormalizedAddress>;
+  /** Sends one datagram (negotiating the peer's SA first if there is none). Called only once bound. */
+  send(data: Buffer, peer: NormalizedAddress): Promise<void>;
+  /** Throws `WSAEINVAL` when there is no SA (nor clear-text exchange) with that peer. */
+  querySecurity(query: NormalizedQuery & { peerAddress: NormalizedAddress }): SecurityInfo;
+  /** Runs fn as the peer and reverts before returning or throwing; `WSAEINVAL` for an unknown peer. */
+  impersonatePeer<T>(fn: () => T, peer: NormalizedAddress): T;
+  ref(): void;
+  unref(): void;
+  /** Releases the socket; calls `events.close()` once done. */
+  close(): void;
 }

@@ -7,6 +7,8 @@
 
 export type * from './backend.js';
 export * from './constants.js';
+export { datagramPeerKey, MAX_DATAGRAM_SIZE } from './datagram-guard.js';
+export type * from './datagram-types.js';
 export { defineBackend, MAX_SDDL_LENGTH } from './define-backend.js';
 export type * from './driver.js';
 export * from './error-codes.js';

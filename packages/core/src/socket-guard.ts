@@ -15,10 +15,10 @@ import {
 } from './validate.js';
 
 /**
- * The phases of core's call-order state machine. `created → connecting → connected → closed`,
- * with `secured` and `targetNamed` recorded along the way.
+ * The phases of core's call-order state machine. Stream sockets go `created → connecting →
+ * connected → closed`; datagram sockets go `created → bound → closed`.
  */
-export type SocketPhase = 'created' | 'connecting' | 'connected' | 'closed';
+export type SocketPhase = 'created' | 'connecting' | 'connected' | 'bound' | 'closed';
 
 /** What core knows of a socket; read it with {@link socketState}. */
 export interface SocketState {
@@ -29,6 +29,8 @@ export interface SocketState {
   readonly security: NormalizedSecuritySettings | undefined;
   /** Target names set, keyed by peer (`'*'` for a stream socket's single name). */
   readonly targetNames: ReadonlyMap<string, string>;
+  /** Datagram sockets: the peers sent to so far (keyed like `targetNames`). */
+  readonly sentTo?: ReadonlySet<string>;
 }
 
 interface MutableState {

@@ -1,6 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { type SecureSocket, SecureSocketError, socketState } from '../src/index.js';
+import {
+  type SecureDatagramSocket,
+  type SecureSocket,
+  SecureSocketError,
+  socketState,
+} from '../src/index.js';
 import { createRecordingBackend } from './recording-driver.js';
 
 /** The call-order table of packages/core/README.md, as `call → refused with` rows. */
@@ -11,15 +16,15 @@ const ROWS = TABLE.split('\n')
   .map((line) => line.split('|')[1]?.trim() as string);
 
 /** State as plain data, to show that a refused call changed nothing. */
-function state(socket: SecureSocket) {
+function state(socket: SecureSocket | SecureDatagramSocket) {
   const s = socketState(socket);
-  return s && { ...s, targetNames: [...s.targetNames] };
+  return s && { ...s, targetNames: [...s.targetNames], sentTo: s.sentTo && [...s.sentTo] };
 }
 
 /** `fn` must throw (or reject with) a SecureSocketError `code`, with no driver call and no state change. */
 async function refused(
   rec: ReturnType<typeof createRecordingBackend>,
-  socket: SecureSocket,
+  socket: SecureSocket | SecureDatagramSocket,
   code: string,
   fn: () => unknown,
 ): Promise<SecureSocketError> {
@@ -106,7 +111,7 @@ const TESTS: Record<string, () => Promise<void>> = {
   'datagram `setPeerTargetName` without a non-zero peer address': async () => {
     const rec = createRecordingBackend();
     const socket = rec.backend.createSocket({ type: 'dgram' });
-    await refused(rec, socket, 'WSAEINVAL', () => socket.setPeerTargetName('host/a'));
+    await refused(rec, socket, 'WSAEINVAL', () => socket.setPeerTargetName('host/a' as never));
     await refused(rec, socket, 'WSAEINVAL', () =>
       socket.setPeerTargetName({ name: 'host/a', peerAddress: { address: '0.0.0.0', port: 0 } }),
     );
@@ -115,19 +120,94 @@ const TESTS: Record<string, () => Promise<void>> = {
     socket.setPeerTargetName({ name: 'host/b', peerAddress: { address: '10.0.0.1', port: 0 } });
     expect(socketState(socket)?.targetNames.size).toBe(2);
   },
+  'datagram `setPeerTargetName` for a peer already sent to': async () => {
+    const rec = createRecordingBackend();
+    const socket = rec.backend.createSocket({ type: 'dgram' });
+    const peer = { address: '10.0.0.1', port: 500 };
+    socket.setPeerTargetName({ name: 'host/a', peerAddress: peer });
+    await socket.send('hello', peer);
+    await refused(rec, socket, 'WSAEINVAL', () =>
+      socket.setPeerTargetName({ name: 'host/b', peerAddress: peer }),
+    );
+    // Another peer is still free to name.
+    socket.setPeerTargetName({ name: 'host/c', peerAddress: { address: '10.0.0.2', port: 500 } });
+    expect([...(socketState(socket)?.targetNames.values() ?? [])]).toEqual(['host/a', 'host/c']);
+  },
+  'datagram `setSecurity` a second time, after bind, or after a send': async () => {
+    const rec = createRecordingBackend();
+    const twice = rec.backend.createSocket({ type: 'dgram' });
+    twice.setSecurity();
+    await refused(rec, twice, 'WSAEINVAL', () => twice.setSecurity());
+    const bound = rec.backend.createSocket({ type: 'dgram' });
+    await bound.bind({ address: '127.0.0.1' });
+    await refused(rec, bound, 'WSAEINVAL', () => bound.setSecurity());
+    const sent = rec.backend.createSocket({ type: 'dgram' });
+    const sending = sent.send('x', { address: '127.0.0.1', port: 9 });
+    await refused(rec, sent, 'WSAEINVAL', () => sent.setSecurity());
+    await sending;
+    expect(socketState(sent)?.phase).toBe('bound');
+  },
+  '`bind` a datagram socket a second time': async () => {
+    const rec = createRecordingBackend();
+    const socket = rec.backend.createSocket({ type: 'dgram', family: 'ipv6' });
+    const listening = new Promise((resolve) => socket.once('listening', resolve));
+    expect(await socket.bind()).toEqual({ address: '::', port: 50_001, family: 'ipv6' });
+    await listening;
+    await refused(rec, socket, 'WSAEINVAL', () => socket.bind());
+    expect(socket.address()).toEqual({ address: '::', port: 50_001, family: 'ipv6' });
+  },
   'datagram `querySecurity` / `impersonatePeer` without a peer address': async () => {
     const rec = createRecordingBackend();
     const socket = rec.backend.createSocket({ type: 'dgram' });
-    await refused(rec, socket, 'WSAEMSGSIZE', () => socket.querySecurity());
-    await refused(rec, socket, 'WSAEFAULT', () => socket.impersonatePeer(() => 1));
+    await refused(rec, socket, 'WSAEMSGSIZE', () => socket.querySecurity(undefined as never));
+    await refused(rec, socket, 'WSAEMSGSIZE', () => socket.querySecurity({ tokenAccess: 8 } as never));
+    await refused(rec, socket, 'WSAEFAULT', () => socket.impersonatePeer(() => 1, undefined as never));
     await refused(rec, socket, 'WSAEINVAL', () =>
       socket.querySecurity({ peerAddress: { address: '0.0.0.0' } }),
     );
-    socket.querySecurity({ peerAddress: { address: '10.0.0.1', port: 500 } }).close();
-    expect(socket.impersonatePeer(() => 7, { address: '10.0.0.1', port: 500 })).toBe(7);
+    await refused(rec, socket, 'WSAEINVAL', () => socket.impersonatePeer(() => 1, { address: '0.0.0.0' }));
+  },
+  'datagram `querySecurity` / `impersonatePeer` for a peer without an SA (from the backend)': async () => {
+    const rec = createRecordingBackend();
+    const socket = rec.backend.createSocket({ type: 'dgram' });
+    const peer = { address: '10.0.0.1', port: 500 };
+    let ran = false;
+    expect(() => socket.querySecurity({ peerAddress: peer })).toThrow(
+      expect.objectContaining({ code: 'WSAEINVAL' }),
+    );
+    expect(() => socket.impersonatePeer(() => (ran = true), peer)).toThrow(
+      expect.objectContaining({ code: 'WSAEINVAL' }),
+    );
+    expect(ran).toBe(false);
+    await socket.send('hello', peer);
+    socket.querySecurity({ peerAddress: peer }).close();
+    expect(socket.impersonatePeer(() => 7, peer)).toBe(7);
+  },
+  "`createSocket({ type: 'dgram' })` on a backend without datagram sockets": async () => {
+    const rec = createRecordingBackend({ noDatagrams: true });
+    let error: unknown;
+    try {
+      rec.backend.createSocket({ type: 'dgram' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({ code: 'WSAEOPNOTSUPP', syscall: 'WSASocketW' });
+    expect(rec.calls).toEqual([]);
   },
   'any call after close': async () => {
     const rec = createRecordingBackend();
+    const dgram = rec.backend.createSocket({ type: 'dgram' });
+    await new Promise<void>((resolve) => dgram.close(resolve));
+    const peer = { address: '127.0.0.1', port: 9 };
+    await refused(rec, dgram, 'WSAENOTSOCK', () => dgram.setSecurity());
+    await refused(rec, dgram, 'WSAENOTSOCK', () =>
+      dgram.setPeerTargetName({ name: 'host/a', peerAddress: peer }),
+    );
+    await refused(rec, dgram, 'WSAENOTSOCK', () => dgram.deletePeerTargetName(peer));
+    await refused(rec, dgram, 'WSAENOTSOCK', () => dgram.bind());
+    await refused(rec, dgram, 'WSAENOTSOCK', () => dgram.send('x', peer));
+    await refused(rec, dgram, 'WSAENOTSOCK', () => dgram.querySecurity({ peerAddress: peer }));
+    await refused(rec, dgram, 'WSAENOTSOCK', () => dgram.impersonatePeer(() => 1, peer));
     for (const socket of [rec.backend.createSocket(), await connected(rec)]) {
       socket.destroy();
       await new Promise((resolve) => socket.once('close', resolve));

@@ -42,6 +42,7 @@ import {
 import { createMemoryRealm, type MemoryPrincipal, type MemoryRealm } from './memory-realm.js';
 import { evaluateMemoryAccess, parseMemoryDacl } from './memory-sddl.js';
 import { MemoryStream } from './memory-stream.js';
+import { recordingDatagram } from './recording-datagram.js';
 
 export { createMemoryRealm, type MemoryRealm } from './memory-realm.js';
 
@@ -237,6 +238,10 @@ export function createMemoryBackend(opts: MemoryBackendOptions): SecureSocketBac
     name: opts.name ?? 'memory',
     createSocket({ type }) {
       return socketDriver(new MemoryStream(), type);
+    },
+    // Datagram sockets without a network: enough for core's rules and the property tests.
+    createDatagramSocket({ family }, events) {
+      return recordingDatagram([], events, family).driver;
     },
     createServer({ security }, events: ServerDriverEvents): ServerDriver {
       let bound: NormalizedAddress | undefined;

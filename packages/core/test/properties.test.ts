@@ -12,6 +12,7 @@ import {
   normalizeQuery,
   normalizeSecuritySettings,
   type PeerToken,
+  type SecureDatagramSocket,
   type SecureServer,
   type SecureSocket,
   type SecureSocketBackend,
@@ -40,9 +41,9 @@ function worksOrRefuses(fn: () => unknown): { ok: boolean; error?: unknown } {
   }
 }
 
-function stateOf(socket: SecureSocket) {
+function stateOf(socket: SecureSocket | SecureDatagramSocket) {
   const s = socketState(socket);
-  return s && { ...s, targetNames: [...s.targetNames] };
+  return s && { ...s, targetNames: [...s.targetNames], sentTo: s.sentTo && [...s.sentTo] };
 }
 
 // Structured-but-wrong values: the right shape with a wrong or odd value in any field.
@@ -241,12 +242,12 @@ describe('every SecureSocket and SecureSocketBackend method of the memory backen
   /** `call(socket, value)` on a fresh or shared socket: works, or is refused leaving the state as it was. */
   function socketProperty(
     arbitrary: fc.Arbitrary<unknown>,
-    socket: () => SecureSocket,
-    call: (s: SecureSocket, v: unknown) => unknown,
+    socket: () => SecureSocket | SecureDatagramSocket,
+    call: (s: SecureSocket & SecureDatagramSocket, v: unknown) => unknown,
   ) {
     fc.assert(
       fc.property(fc.oneof(arbitrary, odd), (value) => {
-        const s = socket();
+        const s = socket() as SecureSocket & SecureDatagramSocket;
         const before = stateOf(s);
         const { ok } = worksOrRefuses(() => call(s, value));
         if (!ok) expect(stateOf(s)).toEqual(before);
@@ -352,7 +353,11 @@ describe('every SecureSocket and SecureSocketBackend method of the memory backen
           odd,
         ),
         (value) => {
-          worksOrRefuses(() => client.createSocket(value as never).destroy());
+          worksOrRefuses(() => {
+            const socket = client.createSocket(value as never) as SecureSocket | SecureDatagramSocket;
+            if (socket.socketType === 'dgram') (socket as SecureDatagramSocket).close();
+            else (socket as SecureSocket).destroy();
+          });
         },
       ),
       RUNS,

@@ -13,6 +13,7 @@ import {
   type ServerDriverEvents,
   type SocketDriver,
 } from '../src/index.js';
+import { type RecordingDatagram, recordingDatagram } from './recording-datagram.js';
 
 /** A connect the test has not settled yet. */
 export interface PendingConnect {
@@ -33,12 +34,16 @@ export interface RecordingBackend {
   serverEvents(): ServerDriverEvents | undefined;
   /** Hands core an accepted connection through the last server. */
   accept(): SocketDriver;
+  /** Datagram drivers created so far, oldest first. */
+  readonly datagrams: RecordingDatagram[];
 }
 
 /** Options of {@link createRecordingBackend}. */
 export interface RecordingOptions {
   resolve?: BackendDriver['resolve'];
   listen?: (host: string, port: number) => Promise<NormalizedAddress>;
+  /** Leave out `createDatagramSocket`, like a backend without datagram sockets. */
+  noDatagrams?: boolean;
 }
 
 function socketDriver(calls: string[], connects: PendingConnect[]): SocketDriver {
@@ -68,7 +73,18 @@ export function createRecordingBackend(opts: RecordingOptions = {}): RecordingBa
   const calls: string[] = [];
   const connects: PendingConnect[] = [];
   let events: ServerDriverEvents | undefined;
+  const datagrams: RecordingDatagram[] = [];
   const driver: BackendDriver = {
+    ...(opts.noDatagrams
+      ? {}
+      : {
+          createDatagramSocket({ family }, dgramEvents) {
+            calls.push('createDatagramSocket');
+            const rec = recordingDatagram(calls, dgramEvents, family);
+            datagrams.push(rec);
+            return rec.driver;
+          },
+        }),
     name: 'recording',
     createSocket() {
       calls.push('createSocket');
@@ -100,6 +116,7 @@ export function createRecordingBackend(opts: RecordingOptions = {}): RecordingBa
     backend: defineBackend(driver),
     calls,
     connects,
+    datagrams,
     serverEvents: () => events,
     accept() {
       if (!events) throw new Error('no server was created');

@@ -145,10 +145,11 @@ export function createNativeBackend(opts?: NativeBackendOptions): SecureSocketBa
     ...(lookup
       ? { resolve: (host: string, family: 'ipv4' | 'ipv6' | undefined) => resolveWith(lookup, host, family) }
       : {}),
-    createSocket({ family, type }): SocketDriver {
-      return type === 'stream'
-        ? NativeStreamDriver.client(ctx, family)
-        : new NativeDatagramDriver(ctx, family);
+    createSocket({ family }): SocketDriver {
+      return NativeStreamDriver.client(ctx, family);
+    },
+    createDatagramSocket({ family }, events) {
+      return new NativeDatagramDriver(ctx, family, events);
     },
     createServer(serverOpts, events) {
       return new NativeServerDriver(ctx, serverOpts, events);

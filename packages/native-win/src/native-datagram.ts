@@ -1,17 +1,17 @@
 /**
- * Datagram sockets: the SOCKET is created and secured through the API (target names per peer,
- * query and impersonation with a peer address), but carrying datagrams is not part of the
- * `SecureSocket` stream contract, so the stream refuses data with WSAEOPNOTSUPP.
+ * Datagram sockets: a UDP SOCKET created and secured through the API (target names per peer,
+ * query and impersonation with a peer address). Carrying datagrams (bind, sendto, recvfrom) is not
+ * wired yet: those calls answer WSAEOPNOTSUPP.
  * @module
  */
-import { Duplex } from 'node:stream';
 import type {
+  DatagramDriver,
+  DatagramDriverEvents,
   NormalizedAddress,
   NormalizedPeerTargetName,
   NormalizedQuery,
   NormalizedSecuritySettings,
   SecurityInfo,
-  SocketDriver,
 } from '@wsasec/core';
 import { SecureSocketError } from '@wsasec/core';
 import { deleteSocketPeerTargetName, setSocketPeerTargetName, setSocketSecurity } from './native-calls.js';
@@ -22,37 +22,22 @@ import {
   querySecurityInfo,
 } from './native-socket-ops.js';
 
-/** A UDP SOCKET owned by the backend for its whole life (closed when the stream closes). */
-export class NativeDatagramDriver implements SocketDriver {
-  readonly stream: Duplex;
+/** A UDP SOCKET owned by the backend for its whole life (closed by `close()`). */
+export class NativeDatagramDriver implements DatagramDriver {
   readonly #ctx: NativeContext;
+  readonly #events: DatagramDriverEvents;
+  readonly #entry = { destroy: () => this.close() };
   #socket: number;
 
-  constructor(ctx: NativeContext, family: 'ipv4' | 'ipv6') {
+  constructor(ctx: NativeContext, family: 'ipv4' | 'ipv6', events: DatagramDriverEvents) {
     this.#ctx = ctx;
+    this.#events = events;
     this.#socket = createSocketHandle(ctx.lib, family, 'dgram');
-    this.stream = new Duplex({
-      read() {},
-      write(_chunk, _encoding, callback) {
-        callback(
-          new SecureSocketError(
-            'WSAEOPNOTSUPP',
-            'native-win datagram sockets carry security settings, target names, queries and impersonation; sending datagrams through the stream is not supported',
-            { syscall: 'send' },
-          ),
-        );
-      },
-    });
-    ctx.live.add(this.stream);
-    this.stream.once('close', () => {
-      ctx.live.delete(this.stream);
-      if (this.#socket >= 0) ctx.lib.closesocket(this.#socket);
-      this.#socket = -1;
-    });
+    ctx.live.add(this.#entry);
   }
 
   #live(syscall: string): number {
-    if (this.#socket < 0 || this.stream.destroyed) {
+    if (this.#socket < 0) {
       throw new SecureSocketError('WSAENOTSOCK', `${syscall}: the socket is closed`, { syscall });
     }
     return this.#socket;
@@ -70,23 +55,39 @@ export class NativeDatagramDriver implements SocketDriver {
     deleteSocketPeerTargetName(this.#ctx.lib, this.#live('WSADeleteSocketPeerTargetName'), peer);
   }
 
-  connect(): Promise<void> {
-    return Promise.reject(
-      new SecureSocketError(
-        'WSAEOPNOTSUPP',
-        'datagram sockets send to a peer address instead of connecting',
-        {
-          syscall: 'WSAConnect',
-        },
-      ),
-    );
+  bind(): Promise<NormalizedAddress> {
+    return Promise.reject(notWired('bind'));
+  }
+
+  send(): Promise<void> {
+    return Promise.reject(notWired('WSASendTo'));
   }
 
   querySecurity(query: NormalizedQuery): SecurityInfo {
     return querySecurityInfo(this.#ctx, this.#live('WSAQuerySocketSecurity'), query);
   }
 
-  impersonatePeer<T>(fn: () => T, peer: NormalizedAddress | undefined): T {
+  impersonatePeer<T>(fn: () => T, peer: NormalizedAddress): T {
     return impersonatePeerOn(this.#ctx, this.#live('WSAImpersonateSocketPeer'), fn, peer);
   }
+
+  ref(): void {}
+
+  unref(): void {}
+
+  close(): void {
+    if (this.#socket < 0) return;
+    this.#ctx.live.delete(this.#entry);
+    this.#ctx.lib.closesocket(this.#socket);
+    this.#socket = -1;
+    setImmediate(() => this.#events.close());
+  }
+}
+
+function notWired(syscall: string): SecureSocketError {
+  return new SecureSocketError(
+    'WSAEOPNOTSUPP',
+    `${syscall}: native-win datagram sockets carry security settings, target names, queries and impersonation; sending and receiving datagrams is not supported yet`,
+    { syscall },
+  );
 }

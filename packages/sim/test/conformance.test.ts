@@ -2,23 +2,6 @@ import { describeBackend } from '@wsasec/conformance';
 import { createSimBackend, openTokenCount } from '../src/index.js';
 import { contosoRealm } from './sim-fixture.js';
 
-const NO_DATAGRAMS =
-  "the sim has no datagram sockets yet: createSocket({ type: 'dgram' }) throws WSAEOPNOTSUPP";
-
-/** Cases that need a datagram socket (the stream half of the last one is in sim-backend.test.ts). */
-const DATAGRAM_SKIPS = Object.fromEntries(
-  [
-    'datagram setPeerTargetName without a peer address is refused with WSAEINVAL',
-    'datagram setPeerTargetName with a zero peer address is refused with WSAEINVAL',
-    'datagram sockets keep one target name per peer; deletePeerTargetName removes one',
-    'datagram querySecurity without a peer address is refused with WSAEMSGSIZE',
-    'datagram impersonatePeer without a peer address is refused with WSAEFAULT',
-    'datagram connect is refused with WSAEOPNOTSUPP',
-    'an address of the other family is refused with WSAEAFNOSUPPORT',
-    'deleting a target name that was never set succeeds',
-  ].map((title) => [title, NO_DATAGRAMS]),
-);
-
 describeBackend({
   name: 'sim (default policy: machines authenticated)',
   create() {
@@ -37,7 +20,6 @@ describeBackend({
       },
     };
   },
-  skip: DATAGRAM_SKIPS,
   capabilities: {
     network: true,
     encryption: true,
@@ -74,7 +56,6 @@ describeBackend({
       },
     };
   },
-  skip: DATAGRAM_SKIPS,
   capabilities: {
     network: true,
     encryption: true,
