@@ -40,6 +40,12 @@ export interface SimBackendOptions {
   /** Negotiations a server runs at once; more are refused with `ERROR_IPSEC_IKE_RATELIMIT_DROP` (default 256). */
   maxConcurrentHandshakes?: number;
   /**
+   * A connection that carried no application data either way (no complete frame, no clear bytes)
+   * for this many ms is closed with `WSAETIMEDOUT`, as an idle IPsec SA is deleted (default 300 000;
+   * 0 disables; at most 86 400 000). A peer trickling a frame byte by byte is idle too.
+   */
+  idleTimeout?: number;
+  /**
    * How long a server that accepts clear connections (allowInsecure,
    * allowFirstInboundPacketUnencrypted) waits for a silent client's first bytes before treating it
    * as clear, in ms (default 1 000).
@@ -63,6 +69,8 @@ export const DEFAULT_HANDSHAKE_TIMEOUT = 10_000;
 export const DEFAULT_MAX_FRAME_SIZE = 256 * 1024;
 /** Default number of negotiations a server runs at once. */
 export const DEFAULT_MAX_CONCURRENT_HANDSHAKES = 256;
+/** Default idle time after which a connection is closed (ms): the idle time of an IPsec SA. */
+export const DEFAULT_IDLE_TIMEOUT = 300_000;
 /** Default wait for a silent client's first bytes on a server that accepts clear connections (ms). */
 export const DEFAULT_CLEAR_FALLBACK_DELAY = 1_000;
 /** Default wait of a lenient server for a client's first bytes before announcing itself (ms). */
@@ -97,6 +105,7 @@ function resolveOptions(opts: SimBackendOptions): SimOptions {
       1_000_000,
       DEFAULT_MAX_CONCURRENT_HANDSHAKES,
     ),
+    idleTimeout: integer(opts.idleTimeout, 'idleTimeout', 0, 86_400_000, DEFAULT_IDLE_TIMEOUT),
     clearFallbackDelay: integer(
       opts.clearFallbackDelay,
       'clearFallbackDelay',
@@ -120,6 +129,7 @@ const OPTION_KEYS = [
   'handshakeTimeout',
   'maxFrameSize',
   'maxConcurrentHandshakes',
+  'idleTimeout',
   'clearFallbackDelay',
   'announceDelay',
   'cryptoWorker',

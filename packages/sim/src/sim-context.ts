@@ -13,7 +13,7 @@ import type { IdentityScope } from './sim-identity.js';
 import type { Negotiated, NegotiationParty } from './sim-negotiation.js';
 import type { EffectivePolicy } from './sim-policy.js';
 import type { Account, RealmState } from './sim-realm.js';
-import { type ConnectionSecurity, kAttach, type SimSocket } from './sim-socket.js';
+import { type ConnectionSecurity, kAttach, kIdleTimeout, type SimSocket } from './sim-socket.js';
 import type { MachineNames } from './sim-target-names.js';
 
 /** Resolved backend options. */
@@ -21,6 +21,7 @@ export interface SimOptions {
   handshakeTimeout: number;
   maxFrameSize: number;
   maxConcurrentHandshakes: number;
+  idleTimeout: number;
   clearFallbackDelay: number;
   announceDelay: number;
   cryptoWorker: boolean;
@@ -64,6 +65,7 @@ export function machineNames(realm: RealmState, account: Account): MachineNames 
 
 /** Tracks a socket as live until it closes. */
 export function track(ctx: SimContext, socket: SimSocket): SimSocket {
+  socket[kIdleTimeout](ctx.options.idleTimeout);
   ctx.sockets.add(socket);
   socket.once('close', () => ctx.sockets.delete(socket));
   return socket;

@@ -35,6 +35,8 @@ export const kSecurity = Symbol('wsasec.sim.security');
 export const kChannel = Symbol('wsasec.sim.channel');
 /** @internal */
 export const kWatch = Symbol('wsasec.sim.watch');
+/** @internal */
+export const kIdleTimeout = Symbol('wsasec.sim.idleTimeout');
 
 /** Largest number of frames opened off-thread before the socket stops reading. */
 const MAX_PENDING_OFFLOADS = 8;
@@ -73,6 +75,8 @@ export class SimSocket extends Duplex {
   #keepAlive: [boolean, number] | undefined;
   #unref = false;
   #watch: { qmSaId: bigint } | undefined;
+  #idleMs = 0;
+  #idleTimer: NodeJS.Timeout | undefined;
 
   /** @internal */
   constructor() {
@@ -98,6 +102,11 @@ export class SimSocket extends Duplex {
     return this.#channel;
   }
 
+  /** @internal Closes the connection after `ms` without application data either way (0: never). */
+  [kIdleTimeout](ms: number): void {
+    this.#idleMs = ms;
+  }
+
   /** @internal Aborts the connection when the QM SA id changes (abortOnFieldChange). */
   [kWatch](qmSaId: bigint): void {
     this.#watch = { qmSaId };
@@ -118,6 +127,20 @@ export class SimSocket extends Duplex {
     this.#channel = channel;
     this.#connecting = false;
     tcp.setNoDelay(this.#noDelay);
+    if (this.#idleMs > 0 && !this.destroyed) {
+      const ms = this.#idleMs;
+      this.#idleTimer = setTimeout(() => {
+        debug('socket %d: idle for %d ms; closed', this.id, ms);
+        this.destroy(
+          new SecureSocketError(
+            'WSAETIMEDOUT',
+            `the connection carried no data either way for ${ms} ms (idleTimeout of the sim backend) and was closed`,
+            { syscall: 'recv' },
+          ),
+        );
+      }, ms);
+      this.#idleTimer.unref();
+    }
     if (this.#keepAlive) tcp.setKeepAlive(...this.#keepAlive);
     if (this.#unref) tcp.unref();
     tcp.on('error', (error) => this.destroy(toSecureSocketError(error, 'recv')));
@@ -345,6 +368,8 @@ export class SimSocket extends Duplex {
   override _destroy(error: Error | null, cb: (error?: Error | null) => void): void {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
+    if (this.#idleTimer) clearTimeout(this.#idleTimer);
+    this.#idleTimer = undefined;
     const tcp = this.#tcp;
     if (tcp && !tcp.destroyed) {
       // A protected ABORT tells the peer this side closed (a net.Socket's FIN); a bare FIN, which an
@@ -473,6 +498,7 @@ export class SimSocket extends Duplex {
   }
 
   #touch(): void {
+    this.#idleTimer?.refresh();
     if (this.#timer && this.#timeoutMs > 0) this.#timer.refresh();
   }
 
