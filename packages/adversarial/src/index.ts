@@ -1,0 +1,23 @@
+/**
+ * `@wsasec/adversarial`: the man-in-the-middle harness, attack matrix, bounds, fuzz and soak tools
+ * that test the sim (private to the repository).
+ * @packageDocumentation
+ */
+export {
+  adversarialRealm,
+  REALM_SECRETS,
+  type RealmBackends,
+  realmBackends,
+  SUITE_TIMINGS,
+} from './adversarial-realm.js';
+export {
+  type MitmProxy,
+  type MitmProxyOptions,
+  type RecordedUnit,
+  startMitmProxy,
+  type Tamper,
+  type TamperContext,
+} from './mitm-proxy.js';
+export { type Observed, runCell, settle } from './mitm-run.js';
+export { type Expected, SCENARIOS, type Scenario, SETTINGS, type SettingsCase } from './mitm-scenarios.js';
+export { type Direction, FrameKind, RecordType, UnitSplitter, type WireUnit } from './mitm-units.js';
