@@ -20,6 +20,8 @@ export interface TamperContext {
   reply(bytes: Buffer): void;
   /** Ends the forward direction after this unit's output (FIN), dropping everything later. */
   cut(): void;
+  /** Writes bytes toward the receiver now or at any later time (to trickle a unit). */
+  forward(bytes: Buffer): void;
 }
 
 /** Returns the buffers to forward instead of `unit` (`[unit.bytes]` to pass it on unchanged). */
@@ -102,6 +104,9 @@ export async function startMitmProxy(opts: MitmProxyOptions): Promise<MitmProxy>
         },
         cut: () => {
           cutNow = true;
+        },
+        forward: (bytes) => {
+          if (!to.destroyed && to.writable) to.write(bytes);
         },
       });
       if (!to.destroyed && to.writable) for (const b of out) if (b.length > 0) to.write(b);

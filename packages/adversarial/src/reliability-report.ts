@@ -153,7 +153,7 @@ ${matrix.length > 0 ? matrixTable(matrix) : '_No matrix recorded yet._'}
 | \`maxFrameSize\` | ${DEFAULT_MAX_FRAME_SIZE} bytes | a frame header announcing more (up to a 4 GiB length) is refused before anything is buffered: \`ERR_WSASEC_INTEGRITY\`, connection closed |
 | \`handshakeTimeout\` | ${DEFAULT_HANDSHAKE_TIMEOUT} ms | the whole negotiation (slow-loris included) fails with \`ERROR_IPSEC_IKE_TIMED_OUT\` |
 | \`maxConcurrentHandshakes\` | ${DEFAULT_MAX_CONCURRENT_HANDSHAKES} | new connections refused with \`ERROR_IPSEC_IKE_RATELIMIT_DROP\`; established ones unaffected |
-| \`idleTimeout\` | ${DEFAULT_IDLE_TIMEOUT} ms | a secured connection with no complete frame either way for that long is closed (\`WSAETIMEDOUT\`); 0 disables |
+| \`idleTimeout\` | ${DEFAULT_IDLE_TIMEOUT} ms | a connection with no application data either way (no complete frame, no clear bytes) for that long is closed with \`WSAETIMEDOUT\`, so a peer trickling a frame is dropped; 0 disables |
 | memory per connection | negotiation: 2 records (≤ 2 × 4 105 bytes); protected stream: one frame (≤ \`maxFrameSize\` + 33) + 8 frames being opened off-thread + the 64 KiB read buffer | the reader stops reading the TCP socket; nothing grows with what the peer sends |
 | \`clearFallbackDelay\` / \`announceDelay\` | ${DEFAULT_CLEAR_FALLBACK_DELAY} / ${DEFAULT_ANNOUNCE_DELAY} ms | (lenient servers only) when a silent client is treated as clear |
 
