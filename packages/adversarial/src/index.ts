@@ -10,6 +10,15 @@ export {
   realmBackends,
   SUITE_TIMINGS,
 } from './adversarial-realm.js';
+export { type EchoServer, echoOnce, readBytes, startEchoServer } from './echo-harness.js';
+export { NATIVE_FUZZ_TARGETS } from './fuzz-native.js';
+export {
+  assertDocumented,
+  FUZZ_TARGETS,
+  type FuzzOutcome,
+  type FuzzTarget,
+  fuzzTarget,
+} from './fuzz-targets.js';
 export {
   type MitmProxy,
   type MitmProxyOptions,
@@ -21,3 +30,21 @@ export {
 export { type Observed, runCell, settle } from './mitm-run.js';
 export { type Expected, SCENARIOS, type Scenario, SETTINGS, type SettingsCase } from './mitm-scenarios.js';
 export { type Direction, FrameKind, RecordType, UnitSplitter, type WireUnit } from './mitm-units.js';
+export {
+  type ChannelEvent,
+  findBytes,
+  findSecrets,
+  payloadText,
+  type Recording,
+  recordChannels,
+  recordDebugLog,
+} from './observe.js';
+export {
+  type FuzzFigures,
+  type MatrixCell,
+  REPORT_PATH,
+  renderReport,
+  type SoakFigures,
+  saveResult,
+  writeReport,
+} from './reliability-report.js';
