@@ -340,6 +340,10 @@ export class GuardedDatagramSocket extends EventEmitter implements SecureDatagra
     this.#driver.close();
   }
 
+  stats(): Readonly<Record<string, number>> {
+    return Object.freeze({ ...(this.#driver.stats?.() ?? {}) });
+  }
+
   ref(): this {
     if (this.#state.phase !== 'closed') this.#driver.ref();
     return this;

@@ -96,6 +96,11 @@ export interface SecureDatagramSocket extends EventEmitter {
   impersonatePeer<T>(fn: () => T, peerAddress: SocketAddress): T;
   /** The bound address (like `dgram.Socket.address()`). @throws SecureSocketError `WSAEINVAL` (not bound). */
   address(): { address: string; port: number; family: 'ipv4' | 'ipv6' };
+  /**
+   * The backend's counters for this socket, e.g. datagrams sent, delivered, and dropped as replayed
+   * or out of the anti-replay window (names are the backend's; `{}` when it keeps none).
+   */
+  stats(): Readonly<Record<string, number>>;
   /** Closes the socket; `'close'` follows. Idempotent; `callback` runs on `'close'`. */
   close(callback?: () => void): void;
   /** Keeps the event loop alive while bound (the default). */

@@ -106,6 +106,8 @@ export interface DatagramDriver {
   impersonatePeer<T>(fn: () => T, peer: NormalizedAddress): T;
   ref(): void;
   unref(): void;
+  /** The backend's counters for this socket (datagrams sent, delivered, dropped by reason …), if it keeps any. */
+  stats?(): Readonly<Record<string, number>>;
   /** Releases the socket; calls `events.close()` once done. */
   close(): void;
 }

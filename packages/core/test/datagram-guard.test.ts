@@ -107,6 +107,7 @@ describe('SecureDatagramSocket (core guard over a recording driver)', () => {
   it('close is idempotent, runs callbacks on close, and ref/unref reach the driver only while open', async () => {
     const rec = createRecordingBackend();
     const socket: SecureDatagramSocket = rec.backend.createSocket({ type: 'dgram' });
+    expect(socket.stats()).toEqual({});
     expect(socket.unref()).toBe(socket);
     expect(socket.ref()).toBe(socket);
     let calls = 0;

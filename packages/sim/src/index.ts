@@ -15,6 +15,13 @@ export {
   DEFAULT_MAX_FRAME_SIZE,
   type SimBackendOptions,
 } from './sim-backend.js';
+export type { SimDatagramStats } from './sim-dgram.js';
+export {
+  DEFAULT_REPLAY_WINDOW,
+  MAX_REPLAY_WINDOW,
+  type ReplayVerdict,
+  ReplayWindow,
+} from './sim-dgram-replay.js';
 export { SIM_CHANNELS } from './sim-diagnostics.js';
 export { createBackendFromEnv } from './sim-env.js';
 export {

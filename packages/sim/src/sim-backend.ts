@@ -14,6 +14,8 @@ import {
 } from '@wsasec/core';
 import { type SimContext, type SimOptions, track } from './sim-context.js';
 import { sharedOpener } from './sim-crypto-worker.js';
+import { SimDatagramDriver, type SimDatagramOptions } from './sim-dgram.js';
+import { DEFAULT_REPLAY_WINDOW, MAX_REPLAY_WINDOW } from './sim-dgram-replay.js';
 import { IdentityScope } from './sim-identity.js';
 import { invalid, show } from './sim-principals.js';
 import { findAccount, principalOf, realmState, SimRealm } from './sim-realm.js';
@@ -61,6 +63,8 @@ export interface SimBackendOptions {
   cryptoWorker?: boolean;
   /** Clock in ms since the epoch (default `Date.now`); drives SA lifetimes and certificate validity. */
   clock?: () => number;
+  /** Anti-replay window of datagram sockets' inbound SAs, in sequence numbers (default 64; 1 – 4 096). */
+  replayWindow?: number;
 }
 
 /** Default bound of a negotiation (ms). */
@@ -134,6 +138,7 @@ const OPTION_KEYS = [
   'announceDelay',
   'cryptoWorker',
   'clock',
+  'replayWindow',
 ];
 
 /**
@@ -177,12 +182,22 @@ export function createSimBackend(opts: SimBackendOptions): SecureSocketBackend {
     opener: options.cryptoWorker ? sharedOpener() : undefined,
     sockets: new Set(),
   };
-  return defineBackend(createDriver(ctx));
+  const replayWindow = integer(
+    opts.replayWindow,
+    'replayWindow',
+    1,
+    MAX_REPLAY_WINDOW,
+    DEFAULT_REPLAY_WINDOW,
+  );
+  return defineBackend(createDriver(ctx, { replayWindow }));
 }
 
-function createDriver(ctx: SimContext): BackendDriver {
+function createDriver(ctx: SimContext, datagram: SimDatagramOptions): BackendDriver {
   return {
     name: 'sim',
+    createDatagramSocket({ family }, events) {
+      return new SimDatagramDriver(ctx, family, events, datagram);
+    },
     createSocket({ type }) {
       if (type === 'dgram') {
         throw new SecureSocketError(

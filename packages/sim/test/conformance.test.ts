@@ -29,6 +29,7 @@ describeBackend({
     accessCheck: true,
     ipsec2: true,
     allowInsecure: true,
+    datagram: true,
   },
 });
 
@@ -65,5 +66,6 @@ describeBackend({
     accessCheck: true,
     ipsec2: true,
     allowInsecure: true,
+    datagram: true,
   },
 });
