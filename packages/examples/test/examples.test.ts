@@ -123,5 +123,13 @@ describe('in-process examples', () => {
     expect(stdout).toContain('bob: GET /payroll → 403 Forbidden');
   });
 
-  it.todo('udp-peer-names: datagram sockets are not implemented yet (neither backend supports type "dgram")');
+  it('udp-peer-names: one name per peer; the server sees alice, a peer that cannot prove its name gets nothing', async () => {
+    const { code, stdout, stderr } = await runNode(built('examples/udp-peer-names.js'), []);
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    expect(stdout).toContain('server ← "ping" from alice (encrypted: true)');
+    expect(stdout).toContain('client ← "pong to alice" from SERVER$ (encrypted: true)');
+    expect(stdout).toContain('rogue: refused before anything was sent: ERR_WSASEC_PEER_NAME_MISMATCH');
+    expect(stdout).toContain('rogue received 0 datagrams');
+    expect(stdout).toContain('client: 1 datagrams sent, 1 delivered, 1 SA');
+  });
 });
