@@ -119,8 +119,23 @@ export function realmState(realm: SimRealm): RealmState {
  * {@link SimRealm.load} / {@link SimRealm.fromJSON}.
  */
 export class SimRealm implements PolicyStore {
-  /** @internal Use {@link createSimRealm}. */
+  /**
+   * @internal Use {@link createSimRealm}.
+   * @throws SecureSocketError `ERR_WSASEC_INVALID_ARGUMENT` for anything but a realm's state.
+   */
   constructor(state: RealmState) {
+    const s = state as Partial<RealmState> | null | undefined;
+    if (
+      typeof s !== 'object' ||
+      s === null ||
+      !(s.accounts instanceof Map) ||
+      !(s.names instanceof Map) ||
+      !(s.policies instanceof Map) ||
+      typeof s.domainSid !== 'string'
+    )
+      invalid(
+        'new SimRealm() is internal; create a realm with createSimRealm(), SimRealm.load() or SimRealm.fromJSON()',
+      );
     STATES.set(this, state);
   }
 
@@ -210,8 +225,12 @@ export class SimRealm implements PolicyStore {
     return checked;
   }
 
-  /** The realm policy with this GUID key, if any. */
+  /**
+   * The realm policy with this GUID key, if any.
+   * @throws SecureSocketError `ERR_WSASEC_INVALID_ARGUMENT` when `key` is not a string.
+   */
   getPolicy(key: string): SimPolicy | undefined {
+    if (typeof key !== 'string') invalid(`getPolicy needs a policy GUID string, got ${show(key)}`);
     return realmState(this).policies.get(key.toLowerCase());
   }
 
@@ -353,7 +372,8 @@ export function addAccount(
         sid,
         name: account.name,
         issuer: state.domainSid,
-        notBefore: state.created - 86_400_000n,
+        // A day of clock skew, but never before the epoch (a certificate time is unsigned).
+        notBefore: state.created > 86_400_000n ? state.created - 86_400_000n : 0n,
         notAfter: state.created + CERT_VALIDITY_MS,
         publicKey: account.key.publicRaw,
       },

@@ -483,6 +483,12 @@ export class SimSocket extends Duplex {
         `setTimeout needs a number of milliseconds ≥ 0, got ${String(timeout)}`,
       );
     }
+    if (callback !== undefined && typeof callback !== 'function') {
+      throw new SecureSocketError(
+        'ERR_WSASEC_INVALID_ARGUMENT',
+        `setTimeout's callback must be a function or undefined, got ${typeof callback}`,
+      );
+    }
     if (callback) {
       if (timeout === 0) this.off('timeout', callback);
       else this.once('timeout', callback);
