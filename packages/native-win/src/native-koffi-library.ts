@@ -23,6 +23,10 @@ const PROTOTYPES: Record<Dll, Record<string, string>> = {
     getsockname: 'int __stdcall getsockname(intptr_t s, void *name, _Inout_ int *namelen)',
     setsockopt:
       'int __stdcall setsockopt(intptr_t s, int level, int optname, const void *optval, int optlen)',
+    sendto:
+      'int __stdcall sendto(intptr_t s, const void *buf, int len, int flags, const void *to, int tolen)',
+    recvfrom:
+      'int __stdcall recvfrom(intptr_t s, void *buf, int len, int flags, void *from, _Inout_ int *fromlen)',
     WSAGetLastError: 'int __stdcall WSAGetLastError()',
   },
   'fwpuclnt.dll': {

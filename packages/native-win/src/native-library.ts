@@ -45,6 +45,20 @@ export interface NativeLibrary {
   getsockname(s: number, name: Uint8Array, namelen: [number]): number;
   /** `setsockopt(s, level, optname, optval, optlen)`. */
   setsockopt(s: number, level: number, optname: number, optval: Uint8Array, optlen: number): number;
+  /** `sendto(s, buf, len, flags, to, tolen)` → bytes sent or SOCKET_ERROR. */
+  sendto(s: number, buf: Uint8Array, len: number, flags: number, to: Uint8Array, tolen: number): number;
+  /**
+   * `recvfrom(s, buf, len, flags, from, fromlen)` → bytes received or SOCKET_ERROR (WSAEWOULDBLOCK
+   * when nothing is pending on a socket `poll` made non-blocking).
+   */
+  recvfrom(
+    s: number,
+    buf: Uint8Array,
+    len: number,
+    flags: number,
+    from: Uint8Array,
+    fromlen: [number],
+  ): number;
   /** `WSAGetLastError()`: must be called right after the failing call, on the same thread. */
   WSAGetLastError(): number;
 

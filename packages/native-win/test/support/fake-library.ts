@@ -24,6 +24,8 @@ const c = {
   getsockname: libc.func('int getsockname(int, void *, _Inout_ uint32_t *)'),
   getpeername: libc.func('int getpeername(int, void *, _Inout_ uint32_t *)'),
   close: libc.func('int close(int)'),
+  sendto: libc.func('intptr_t sendto(int, const void *, size_t, int, const void *, uint32_t)'),
+  recvfrom: libc.func('intptr_t recvfrom(int, void *, size_t, int, void *, _Inout_ uint32_t *)'),
 };
 
 const LINUX_AF_INET6 = 10;
@@ -220,6 +222,30 @@ export class FakeLibrary extends FakeAdvapi implements NativeLibrary {
       value: { level, optname },
     });
     return 0;
+  }
+
+  sendto(s: number, buf: Uint8Array, len: number, flags: number, to: Uint8Array, tolen: number): number {
+    this.calls.push({ fn: 'sendto', socket: s, bytes: Buffer.from(to), len: tolen, value: len });
+    const injected = this.injected('sendto');
+    if (injected) return this.error(injected);
+    const n = Number(c.sendto(s, buf, len, flags, translateFamily(to, 23, LINUX_AF_INET6), tolen));
+    return n < 0 ? this.#libcError() : n;
+  }
+
+  recvfrom(
+    s: number,
+    buf: Uint8Array,
+    len: number,
+    flags: number,
+    from: Uint8Array,
+    fromlen: [number],
+  ): number {
+    const injected = this.injected('recvfrom');
+    if (injected) return this.error(injected);
+    const n = Number(c.recvfrom(s, buf, len, flags, from, fromlen));
+    if (n < 0) return this.#libcError();
+    from.set(translateFamily(from, LINUX_AF_INET6, 23));
+    return n;
   }
 
   WSAGetLastError(): number {
