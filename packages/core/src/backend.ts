@@ -24,7 +24,7 @@ export type { DatagramBindOptions, DatagramRemoteInfo, SecureDatagramSocket } fr
  * `SecureSocketError` for the same misuse.
  */
 export interface SecureSocket extends Duplex {
-  /** `'stream'` (TCP) or `'dgram'` (UDP). */
+  /** `'stream'` (TCP). Datagram sockets are {@link SecureDatagramSocket}s; the union is kept for code that switches on it. */
   readonly socketType: 'stream' | 'dgram';
   /** `'ipv4'` or `'ipv6'`. */
   readonly family: 'ipv4' | 'ipv6';
