@@ -144,9 +144,9 @@ describe('fail closed on Windows', () => {
     }
   });
 
-  it('creates and secures a UDP SOCKET (datagram sockets carry no data through the stream)', () => {
+  it('creates and secures a UDP SOCKET, naming the peer by address (I/O: wine-datagram.test.mjs)', () => {
     const socket = backend.createSocket({ type: 'dgram' });
-    opened.add(socket);
+    opened.add({ destroy: () => socket.close() });
     socket.setSecurity({ protocol: 'ipsec', ipsec: { skipFilterInstantiation: true } });
     socket.setPeerTargetName({ name: 'host/udp', peerAddress: { address: '127.0.0.1', port: 500 } });
     const [set, target] = double.records();
