@@ -59,7 +59,7 @@ export interface SimBackendOptions {
    * that announcement in its stream: keep it below `clearFallbackDelay`.
    */
   announceDelay?: number;
-  /** Open large encrypted frames on a worker thread (default true). */
+  /** Decrypt large frames on a worker thread, using a second core (default true). */
   cryptoWorker?: boolean;
   /** Clock in ms since the epoch (default `Date.now`); drives SA lifetimes and certificate validity. */
   clock?: () => number;

@@ -33,7 +33,9 @@ export interface ChannelEvents {
 export interface ChannelOptions {
   lifetime: Required<Lifetime>;
   now(): number;
+  /** Opens large encrypted frames off the main thread. */
   opener?: FrameOpener | undefined;
+  /** Smallest encrypted payload handed to the worker (default 64 KiB). */
   offloadThreshold?: number;
 }
 
@@ -124,7 +126,7 @@ export class SecureChannel {
     return this.#out.bytes >= bytes || this.#opts.now() - this.#out.startedAt >= seconds * 1000;
   }
 
-  #rekeyOutbound(into: Buffer[]): void {
+  #rekeyOutbound(): Buffer[] {
     const generation = this.#out.material.generation + 1;
     const nonce = randomBytes(16);
     const spi = 256 + (randomBytes(4).readUInt32BE(0) % (0xffff_ffff - 256));
@@ -133,11 +135,12 @@ export class SecureChannel {
     payload.writeUInt32BE(spi, 4);
     nonce.copy(payload, 8);
     // The REKEY frame is the last one protected by the old SA.
-    into.push(...this.#out.protect(FrameType.Rekey, [payload], payload.length));
+    const frame = this.#out.protect(FrameType.Rekey, [payload], payload.length);
     const material = deriveSa(this.#negotiated.root, this.#outDirection, generation, spi, nonce);
     this.#out = new OutboundSa(material, this.transform, this.#opts.now());
     this.#qmSaId = quickModeSaId(this.#negotiated.root, ...this.#generations());
     this.#events.rekeyed('outbound', this.#qmSaId);
+    return frame;
   }
 
   #inboundRekey(payload: Buffer): FrameFailure | undefined {
@@ -172,7 +175,7 @@ export class SecureChannel {
     let frameLength = 0;
     const flush = () => {
       if (frameLength === 0) return;
-      if (this.#expired()) this.#rekeyOutbound(out);
+      if (this.#expired()) out.push(...this.#rekeyOutbound());
       out.push(...this.#out.protect(FrameType.Data, frame, frameLength));
       frame = [];
       frameLength = 0;

@@ -35,6 +35,7 @@ export interface SimContext {
   user: Account | undefined;
   identity: IdentityScope;
   options: SimOptions;
+  /** Opens large encrypted frames off the main thread. */
   opener: FrameOpener | undefined;
   /** Live sockets, destroyed by `backend.close()`. */
   sockets: Set<SimSocket>;

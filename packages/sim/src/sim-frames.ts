@@ -304,7 +304,11 @@ export class FrameDecoder {
       length >= (this.#opts.offloadThreshold ?? 65_536);
     if (this.#offload) {
       this.#decipher = undefined;
+      // Buffers posted to the worker must own their memory: a view into Node's shared 8 KiB pool
+      // would be cloned whole, and copies are what this path exists to avoid.
       this.#tag = Buffer.allocUnsafeSlow(FRAME_TAG_SIZE);
+      this.#header = copyOwned(header);
+      this.#nonce = copyOwned(this.#nonce);
     } else {
       this.#decipher = createDecipheriv('aes-256-gcm', this.#sa.key, this.#nonce);
       this.#decipher.setAAD(header);

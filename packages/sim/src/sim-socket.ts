@@ -323,7 +323,7 @@ export class SimSocket extends Duplex {
       return;
     }
     // Ciphertext is ours, so the caller may reuse its buffers at once; with integrity only the
-    // frames point into the caller's buffers, so completion waits for the kernel.
+    // frames point into the caller's buffers, so completion waits for TCP to take them.
     this.#writeAll(tcp, frames, channel.transform === 'encryption', cb);
   }
 
