@@ -467,8 +467,14 @@ export class SimSocket extends Duplex {
 
   /** Mirrors `net.Socket.setKeepAlive`. */
   setKeepAlive(enable = false, initialDelay = 0): this {
-    this.#keepAlive = [enable, initialDelay];
-    this.#tcp?.setKeepAlive(enable, initialDelay);
+    if (typeof initialDelay !== 'number' || !Number.isFinite(initialDelay) || initialDelay < 0) {
+      throw new SecureSocketError(
+        'ERR_WSASEC_INVALID_ARGUMENT',
+        `setKeepAlive needs an initial delay in milliseconds ≥ 0, got ${typeof initialDelay === 'number' ? initialDelay : typeof initialDelay}`,
+      );
+    }
+    this.#keepAlive = [Boolean(enable), initialDelay];
+    this.#tcp?.setKeepAlive(Boolean(enable), initialDelay);
     return this;
   }
 
@@ -480,7 +486,7 @@ export class SimSocket extends Duplex {
     if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout < 0) {
       throw new SecureSocketError(
         'ERR_WSASEC_INVALID_ARGUMENT',
-        `setTimeout needs a number of milliseconds ≥ 0, got ${String(timeout)}`,
+        `setTimeout needs a number of milliseconds ≥ 0, got ${typeof timeout === 'number' ? timeout : typeof timeout}`,
       );
     }
     if (callback !== undefined && typeof callback !== 'function') {

@@ -42,4 +42,18 @@ describe('bad input found by the fuzz suite', () => {
     expect(code(() => raw.setTimeout(0, 'x' as never))).toBe('ERR_WSASEC_INVALID_ARGUMENT');
     raw.destroy();
   });
+
+  it('setKeepAlive and setTimeout refuse delays that are not numbers ≥ 0, whatever their shape', () => {
+    const backend = createSimBackend({ realm: contosoRealm(), machine: 'client.contoso.com' });
+    const socket = backend.createSocket();
+    const odd = Object.create(null);
+    expect(code(() => socket.setTimeout(odd))).toBe('ERR_WSASEC_INVALID_ARGUMENT');
+    expect(code(() => socket.setKeepAlive(true, odd))).toBe('ERR_WSASEC_INVALID_ARGUMENT');
+    expect(code(() => socket.setKeepAlive(true, -1))).toBe('ERR_WSASEC_INVALID_ARGUMENT');
+    // As net.Socket: any value turns keep-alive on or off by its truthiness.
+    expect(code(() => socket.setKeepAlive(odd))).toBeUndefined();
+    expect(code(() => socket.setKeepAlive(true, 1000))).toBeUndefined();
+    expect(code(() => socket.setKeepAlive())).toBeUndefined();
+    socket.destroy();
+  });
 });
