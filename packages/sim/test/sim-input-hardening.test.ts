@@ -1,6 +1,6 @@
 import { SecureSocketError } from '@wsasec/core';
 import { describe, expect, it } from 'vitest';
-import { createSimBackend, SimRealm, SimSocket } from '../src/index.js';
+import { createBackendFromEnv, createSimBackend, SimRealm, SimSocket } from '../src/index.js';
 import { contosoRealm } from './sim-fixture.js';
 
 function code(fn: () => unknown): string | undefined {
@@ -55,5 +55,12 @@ describe('bad input found by the fuzz suite', () => {
     expect(code(() => socket.setKeepAlive(true, 1000))).toBeUndefined();
     expect(code(() => socket.setKeepAlive())).toBeUndefined();
     socket.destroy();
+  });
+
+  it('createBackendFromEnv without an environment object is refused with ERR_WSASEC_INVALID_ARGUMENT', async () => {
+    for (const env of [undefined, null, 42, 'WSASEC_SIM_REALM=x'])
+      await expect(createBackendFromEnv(env as never)).rejects.toMatchObject({
+        code: 'ERR_WSASEC_INVALID_ARGUMENT',
+      });
   });
 });
