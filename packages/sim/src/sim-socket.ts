@@ -274,11 +274,9 @@ export class SimSocket extends Duplex {
 
   #onTcpClose(): void {
     if (this.destroyed) return;
-    if (this.#readEnded) {
-      // The peer ended cleanly; this stream closes once its reader has consumed everything.
-      if (this.writableFinished || !this.writable) this.destroy();
-      return;
-    }
+    // A peer that ended cleanly (its END parsed, even if frames before it are still being opened):
+    // this stream closes by itself once its reader has consumed everything.
+    if (this.#readEnded || this.#channel?.stopped) return;
     this.destroy(
       new SecureSocketError('WSAECONNRESET', 'the connection was reset by the peer', { syscall: 'recv' }),
     );
@@ -353,6 +351,10 @@ export class SimSocket extends Duplex {
     if (!tcp) {
       if (this.#connecting) this.#pendingFinal = cb;
       else cb();
+      return;
+    }
+    if (tcp.destroyed || !tcp.writable) {
+      cb();
       return;
     }
     const end = this.#channel?.protectEnd() ?? [];
