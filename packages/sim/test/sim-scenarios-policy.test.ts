@@ -21,8 +21,8 @@ import {
 const h = new Harness();
 const plainServers: net.Server[] = [];
 afterEach(async () => {
-  await Promise.all(plainServers.splice(0).map((s) => new Promise((r) => s.close(r))));
   await h.close();
+  await Promise.all(plainServers.splice(0).map((s) => new Promise((r) => s.close(r))));
 });
 
 const TARGET = 'host/server.contoso.com';
