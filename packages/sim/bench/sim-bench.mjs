@@ -47,7 +47,15 @@ async function rawPair() {
   const client = net.connect(server.address().port, '127.0.0.1');
   await new Promise((r) => client.once('connect', r));
   const end = await accepted;
-  return { client, server: end, close: () => (client.destroy(), end.destroy(), server.close()) };
+  return {
+    client,
+    server: end,
+    close: () => {
+      client.destroy();
+      end.destroy();
+      server.close();
+    },
+  };
 }
 
 async function tlsPair() {
@@ -57,7 +65,15 @@ async function tlsPair() {
   const client = tls.connect({ ...TLS_CLIENT, host: '127.0.0.1', port: server.address().port });
   await new Promise((r, j) => client.once('secureConnect', r).once('error', j));
   const end = await accepted;
-  return { client, server: end, close: () => (client.destroy(), end.destroy(), server.close()) };
+  return {
+    client,
+    server: end,
+    close: () => {
+      client.destroy();
+      end.destroy();
+      server.close();
+    },
+  };
 }
 
 function simWorld() {
@@ -249,7 +265,12 @@ async function measureMemory(world) {
     const s = await accepted;
     c.on('error', () => {});
     s.on('error', () => {});
-    return { close: () => (c.destroy(), s.destroy()) };
+    return {
+      close: () => {
+        c.destroy();
+        s.destroy();
+      },
+    };
   };
   const simServer = world.server.createServer({});
   const { port } = await simServer.listen({ host: '127.0.0.1' });
@@ -263,7 +284,12 @@ async function measureMemory(world) {
     const s = await accepted;
     c.on('error', () => {});
     s.on('error', () => {});
-    return { close: () => (c.destroy(), s.destroy()) };
+    return {
+      close: () => {
+        c.destroy();
+        s.destroy();
+      },
+    };
   };
   const tlsMem = await memoryPerConnection(tlsOpen);
   const simMem = await memoryPerConnection(simOpen);

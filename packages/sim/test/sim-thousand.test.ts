@@ -54,7 +54,9 @@ it(`${CONNECTIONS} concurrent connections through one server, every token closed
         }),
     ),
   );
-  answers.forEach((answer, i) => expect(answer).toBe(`${i % 2 === 0 ? 'alice' : 'bob'}:#${i}`));
+  answers.forEach((answer, i) => {
+    expect(answer).toBe(`${i % 2 === 0 ? 'alice' : 'bob'}:#${i}`);
+  });
 
   // Tokens of every accepted connection, held at once, then all closed.
   const infos = accepted.map((s) => s.querySecurity({ tokenAccess: TOKEN_QUERY }));
