@@ -1,16 +1,16 @@
 /**
  * The socket users receive: the sim's own Duplex that owns a `net.Socket` underneath and carries
- * the application's bytes in protected frames (or in clear, when the connection fell back). It has
- * the `net.Socket` surface Node's http client and server and undici use.
+ * the application's bytes in protected frames (or in clear, when the connection fell back). The
+ * `net.Socket` surface Node's http client and server and undici use is in sim-socket-surface.ts.
  * @module
  */
-import type { AddressInfo, Socket } from 'node:net';
-import { Duplex } from 'node:stream';
+import type { Socket } from 'node:net';
 import { SecureSocketError, toSecureSocketError } from '@wsasec/core';
 import type { SecureChannel } from './sim-channel.js';
 import { debug, publish } from './sim-diagnostics.js';
 import type { FrameFailure } from './sim-frames.js';
 import type { Account } from './sim-realm.js';
+import { NetSocketSurface } from './sim-socket-surface.js';
 
 /** What `querySecurity` reports about a connection. */
 export interface ConnectionSecurity {
@@ -49,7 +49,7 @@ type WriteCallback = (error?: Error | null) => void;
  * A connection of the sim backend. Created by the backend (`createSocket`, `connect`, or a server's
  * accept), never directly.
  */
-export class SimSocket extends Duplex {
+export class SimSocket extends NetSocketSurface {
   /** Process-unique id, used in diagnostics. */
   readonly id = nextSocketId++;
   #tcp: Socket | undefined;
@@ -67,22 +67,19 @@ export class SimSocket extends Duplex {
   #drainCb: WriteCallback | undefined;
   #wantRead = true;
   #readEnded = false;
-  #bytesRead = 0;
-  #bytesWritten = 0;
-  #timeoutMs = 0;
-  #timer: NodeJS.Timeout | undefined;
-  #noDelay = true;
-  #keepAlive: [boolean, number] | undefined;
-  #unref = false;
   #watch: { qmSaId: bigint } | undefined;
-  #idleMs = 0;
-  #idleTimer: NodeJS.Timeout | undefined;
 
   /** @internal */
   constructor() {
-    // As a net.Socket by default: once the peer ended and its data was read, this side ends too
-    // (a write in an 'end' listener still goes out first).
-    super({ allowHalfOpen: false, readableHighWaterMark: 65_536, writableHighWaterMark: 65_536 });
+    super();
+  }
+
+  protected override get tcpSocket(): Socket | undefined {
+    return this.#tcp;
+  }
+
+  protected override get isConnecting(): boolean {
+    return this.#connecting;
   }
 
   // --- package-internal ---------------------------------------------------------------------------
@@ -104,7 +101,7 @@ export class SimSocket extends Duplex {
 
   /** @internal Closes the connection after `ms` without application data either way (0: never). */
   [kIdleTimeout](ms: number): void {
-    this.#idleMs = ms;
+    this.idleMs = ms;
   }
 
   /** @internal Aborts the connection when the QM SA id changes (abortOnFieldChange). */
@@ -126,23 +123,7 @@ export class SimSocket extends Duplex {
     this.#security = security;
     this.#channel = channel;
     this.#connecting = false;
-    tcp.setNoDelay(this.#noDelay);
-    if (this.#idleMs > 0 && !this.destroyed) {
-      const ms = this.#idleMs;
-      this.#idleTimer = setTimeout(() => {
-        debug('socket %d: idle for %d ms; closed', this.id, ms);
-        this.destroy(
-          new SecureSocketError(
-            'WSAETIMEDOUT',
-            `the connection carried no data either way for ${ms} ms (idleTimeout of the sim backend) and was closed`,
-            { syscall: 'recv' },
-          ),
-        );
-      }, ms);
-      this.#idleTimer.unref();
-    }
-    if (this.#keepAlive) tcp.setKeepAlive(...this.#keepAlive);
-    if (this.#unref) tcp.unref();
+    this.adopt(tcp);
     tcp.on('error', (error) => this.destroy(toSecureSocketError(error, 'recv')));
     tcp.on('drain', () => {
       const cb = this.#drainCb;
@@ -173,10 +154,10 @@ export class SimSocket extends Duplex {
   /** @internal The channel's events are routed here by the driver that builds the channel. */
   channelData(parts: Buffer[]): void {
     for (const part of parts) {
-      this.#bytesRead += part.length;
+      this.bytesIn += part.length;
       if (!this.push(part)) this.#wantRead = false;
     }
-    this.#touch();
+    this.touch();
     this.#throttle();
   }
 
@@ -240,8 +221,8 @@ export class SimSocket extends Duplex {
   }
 
   #onClearData(chunk: Buffer): void {
-    this.#bytesRead += chunk.length;
-    this.#touch();
+    this.bytesIn += chunk.length;
+    this.touch();
     if (!this.push(chunk)) {
       this.#wantRead = false;
       this.#tcp?.pause();
@@ -306,8 +287,8 @@ export class SimSocket extends Duplex {
       this.#pendingWrite = { parts, cb };
       return;
     }
-    for (const part of parts) this.#bytesWritten += part.length;
-    this.#touch();
+    for (const part of parts) this.bytesOut += part.length;
+    this.touch();
     const channel = this.#channel;
     if (!channel) {
       this.#writeAll(tcp, parts, false, cb);
@@ -368,10 +349,7 @@ export class SimSocket extends Duplex {
   }
 
   override _destroy(error: Error | null, cb: (error?: Error | null) => void): void {
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = undefined;
-    if (this.#idleTimer) clearTimeout(this.#idleTimer);
-    this.#idleTimer = undefined;
+    this.clearTimers();
     const tcp = this.#tcp;
     if (tcp && !tcp.destroyed) {
       // A protected ABORT tells the peer this side closed (a net.Socket's FIN); a bare FIN, which an
@@ -396,150 +374,5 @@ export class SimSocket extends Duplex {
       new SecureSocketError('ERR_WSASEC_SOCKET_CLOSED', 'the socket was destroyed', { syscall: 'send' }),
     );
     cb(error);
-  }
-
-  // --- net.Socket surface ------------------------------------------------------------------------
-
-  /** Peer IP address (as `net.Socket.remoteAddress`). */
-  get remoteAddress(): string | undefined {
-    return this.#tcp?.remoteAddress;
-  }
-
-  /** Peer port. */
-  get remotePort(): number | undefined {
-    return this.#tcp?.remotePort;
-  }
-
-  /** `'IPv4'` or `'IPv6'`. */
-  get remoteFamily(): string | undefined {
-    return this.#tcp?.remoteFamily;
-  }
-
-  /** Local IP address. */
-  get localAddress(): string | undefined {
-    return this.#tcp?.localAddress;
-  }
-
-  /** Local port. */
-  get localPort(): number | undefined {
-    return this.#tcp?.localPort;
-  }
-
-  /** Local family. */
-  get localFamily(): string | undefined {
-    return this.#tcp?.localFamily;
-  }
-
-  /** Application bytes received (plaintext, as delivered). */
-  get bytesRead(): number {
-    return this.#bytesRead;
-  }
-
-  /** Application bytes written (plaintext, as given to `write`). */
-  get bytesWritten(): number {
-    return this.#bytesWritten;
-  }
-
-  /** True while connect (including the negotiation) is in progress. */
-  get connecting(): boolean {
-    return this.#connecting;
-  }
-
-  /** True until the socket is connected (as `net.Socket.pending`). */
-  get pending(): boolean {
-    return this.#tcp === undefined;
-  }
-
-  /** `'opening'`, `'open'`, `'readOnly'`, `'writeOnly'` or `'closed'` (as `net.Socket.readyState`). */
-  get readyState(): 'opening' | 'open' | 'readOnly' | 'writeOnly' | 'closed' {
-    if (this.#connecting) return 'opening';
-    if (!this.#tcp || this.destroyed) return 'closed';
-    if (this.readable && this.writable) return 'open';
-    if (this.readable) return 'readOnly';
-    if (this.writable) return 'writeOnly';
-    return 'closed';
-  }
-
-  /** Mirrors `net.Socket.setNoDelay` (on by default: frames are written whole, Nagle only delays them). */
-  setNoDelay(noDelay = true): this {
-    this.#noDelay = noDelay;
-    this.#tcp?.setNoDelay(noDelay);
-    return this;
-  }
-
-  /** Mirrors `net.Socket.setKeepAlive`. */
-  setKeepAlive(enable = false, initialDelay = 0): this {
-    if (typeof initialDelay !== 'number' || !Number.isFinite(initialDelay) || initialDelay < 0) {
-      throw new SecureSocketError(
-        'ERR_WSASEC_INVALID_ARGUMENT',
-        `setKeepAlive needs an initial delay in milliseconds ≥ 0, got ${typeof initialDelay === 'number' ? initialDelay : typeof initialDelay}`,
-      );
-    }
-    this.#keepAlive = [Boolean(enable), initialDelay];
-    this.#tcp?.setKeepAlive(Boolean(enable), initialDelay);
-    return this;
-  }
-
-  /**
-   * Mirrors `net.Socket.setTimeout`: emits `'timeout'` after `timeout` ms without reads or writes
-   * (0 disables). The socket is not closed; the listener decides.
-   */
-  setTimeout(timeout: number, callback?: () => void): this {
-    if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout < 0) {
-      throw new SecureSocketError(
-        'ERR_WSASEC_INVALID_ARGUMENT',
-        `setTimeout needs a number of milliseconds ≥ 0, got ${typeof timeout === 'number' ? timeout : typeof timeout}`,
-      );
-    }
-    if (callback !== undefined && typeof callback !== 'function') {
-      throw new SecureSocketError(
-        'ERR_WSASEC_INVALID_ARGUMENT',
-        `setTimeout's callback must be a function or undefined, got ${typeof callback}`,
-      );
-    }
-    if (callback) {
-      if (timeout === 0) this.off('timeout', callback);
-      else this.once('timeout', callback);
-    }
-    this.#timeoutMs = timeout;
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = undefined;
-    if (timeout > 0 && !this.destroyed) {
-      this.#timer = setTimeout(() => this.emit('timeout'), timeout);
-      this.#timer.unref();
-    }
-    return this;
-  }
-
-  #touch(): void {
-    this.#idleTimer?.refresh();
-    if (this.#timer && this.#timeoutMs > 0) this.#timer.refresh();
-  }
-
-  /** Mirrors `net.Socket.ref`. */
-  ref(): this {
-    this.#unref = false;
-    this.#tcp?.ref();
-    return this;
-  }
-
-  /** Mirrors `net.Socket.unref`. */
-  unref(): this {
-    this.#unref = true;
-    this.#tcp?.unref();
-    return this;
-  }
-
-  /** Mirrors `net.Socket.address()`: the local address, or `{}` before connect. */
-  address(): AddressInfo | Record<string, never> {
-    const info = this.#tcp?.address();
-    return info && 'port' in info ? info : {};
-  }
-
-  /** Mirrors `net.Socket.destroySoon`: ends the writable side, then destroys once it finished. */
-  destroySoon(): void {
-    if (this.writable) this.end();
-    if (this.writableFinished) this.destroy();
-    else this.once('finish', () => this.destroy());
   }
 }
