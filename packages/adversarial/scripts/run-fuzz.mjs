@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-// The long fuzz run (not in CI): every target of the suite, FUZZ_RUNS inputs each (default 20 000),
+// The long fuzz run (not in CI): every target of the suite, FUZZ_RUNS inputs each (default 200 000),
 // then the counts go to docs/RELIABILITY.md. Needs `pnpm build` first.
 import { FUZZ_TARGETS, NATIVE_FUZZ_TARGETS, saveResult } from '../dist/index.js';
 
-const runs = Number(process.env.FUZZ_RUNS ?? 20_000);
+const runs = Number(process.env.FUZZ_RUNS ?? 200_000);
 const targets = [];
 let failures = 0;
 for (const target of [...FUZZ_TARGETS, ...NATIVE_FUZZ_TARGETS]) {

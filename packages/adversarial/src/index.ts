@@ -48,3 +48,19 @@ export {
   saveResult,
   writeReport,
 } from './reliability-report.js';
+export {
+  addPeers,
+  type IdentityResult,
+  runIdentitySoak,
+  runSoak,
+  type SoakOptions,
+  type SoakResult,
+  type SoakServerHandle,
+} from './soak.js';
+export {
+  heapAfterGc,
+  openHandles,
+  type SoakServer,
+  type SoakServerStats,
+  startSoakServer,
+} from './soak-server.js';

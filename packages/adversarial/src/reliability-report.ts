@@ -40,6 +40,12 @@ export interface SoakFigures {
   mode: 'full' | 'short';
   machine: string;
   connections: number;
+  /** Connections the server held open at the same moment. */
+  concurrentAtServer: number;
+  /** Connections whose data came back intact. */
+  exchangedOk: number;
+  /** Peak RSS of the client process (the server's is `peakRssMiB`). */
+  clientPeakRssMiB: number;
   bytesPerConnection: number;
   seconds: number;
   connectionsPerSecond: number;
@@ -102,14 +108,17 @@ function soakSection(soak: SoakFigures | undefined): string {
     '',
     '| figure | value |',
     '|---|---|',
-    `| concurrent secured connections (one sim server, loopback) | ${soak.connections} |`,
+    `| secured connections (one sim server in its own process, loopback) | ${soak.connections} |`,
+    `| held open by the server at once | ${soak.concurrentAtServer} |`,
+    `| connections whose data came back intact | ${soak.exchangedOk} |`,
     `| bytes exchanged per connection (each way) | ${soak.bytesPerConnection} |`,
     `| wall time | ${soak.seconds.toFixed(1)} s |`,
     `| connections/s (negotiated, exchanged, closed) | ${soak.connectionsPerSecond.toFixed(0)} |`,
-    `| peak RSS | ${soak.peakRssMiB.toFixed(0)} MiB |`,
-    `| heap after GC: before → after | ${soak.heapBeforeMiB.toFixed(1)} MiB → ${soak.heapAfterGcMiB.toFixed(1)} MiB |`,
+    `| peak RSS of the server process | ${soak.peakRssMiB.toFixed(0)} MiB |`,
+    `| peak RSS of the client process | ${soak.clientPeakRssMiB.toFixed(0)} MiB |`,
+    `| server heap after GC: before the run → after every connection closed | ${soak.heapBeforeMiB.toFixed(1)} MiB → ${soak.heapAfterGcMiB.toFixed(1)} MiB |`,
     `| open peer tokens after close | ${soak.openTokensAfter} |`,
-    `| open handles (sockets, servers) after close | ${soak.openHandlesAfter} |`,
+    `| handles (sockets, servers) left open beyond those of before the run | ${soak.openHandlesAfter} |`,
     `| interleaved impersonating requests | ${soak.identityRequests} |`,
     `| cross-request identity leaks | ${soak.identityLeaks} |`,
   ].join('\n');
