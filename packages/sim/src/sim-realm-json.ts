@@ -19,7 +19,7 @@ import {
   invalid,
   show,
 } from './sim-principals.js';
-import { type Account, addAccount, checkCost, newRealmState, type RealmState } from './sim-realm.js';
+import { type Account, addAccount, checkCost, newRealmState, type RealmState } from './sim-realm-state.js';
 import { parseSpn } from './sim-target-names.js';
 
 /** Identifies a realm file. */
