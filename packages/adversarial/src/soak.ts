@@ -80,7 +80,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
   const sampler = setInterval(() => {
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
   }, 50);
-  const started = Date.now();
+  const started = performance.now();
   const sockets: SecureSocket[] = await pool(opts.connections, opts.concurrency, async (i) => {
     const socket = await opts.client.connect({
       host: '127.0.0.1',
@@ -117,7 +117,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     await new Promise((r) => setTimeout(r, 50));
     after = await opts.server.stats();
   }
-  const seconds = (Date.now() - started) / 1000;
+  const seconds = (performance.now() - started) / 1000;
   clearInterval(sampler);
   sockets.length = 0;
   const serverHeapAfter = await opts.server.heapAfterGc();
