@@ -6,14 +6,8 @@
  * @module
  */
 import { randomBytes } from 'node:crypto';
-import {
-  FrameDecoder,
-  type FrameFailure,
-  type FrameOpener,
-  FrameType,
-  OutboundSa,
-  REKEY_PAYLOAD_SIZE,
-} from './sim-frames.js';
+import { FrameDecoder, type FrameFailure } from './sim-frame-decoder.js';
+import { type FrameOpener, FrameType, OutboundSa, REKEY_PAYLOAD_SIZE } from './sim-frames.js';
 import type { Negotiated } from './sim-negotiation.js';
 import type { Lifetime, Transform } from './sim-policy.js';
 import { type Direction, deriveSa, quickModeSaId, type SaKeyMaterial } from './sim-sa-keys.js';

@@ -1,14 +1,8 @@
 import { createSecretKey, randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  FrameDecoder,
-  type FrameFailure,
-  type FrameOpener,
-  FrameType,
-  type OpenJob,
-  OutboundSa,
-} from './sim-frames.js';
+import { FrameDecoder, type FrameFailure } from './sim-frame-decoder.js';
+import { type FrameOpener, FrameType, type OpenJob, OutboundSa } from './sim-frames.js';
 import type { Transform } from './sim-policy.js';
 import type { SaKeyMaterial } from './sim-sa-keys.js';
 

@@ -8,7 +8,7 @@ import type { Socket } from 'node:net';
 import { SecureSocketError, toSecureSocketError } from '@wsasec/core';
 import type { SecureChannel } from './sim-channel.js';
 import { debug, publish } from './sim-diagnostics.js';
-import type { FrameFailure } from './sim-frames.js';
+import type { FrameFailure } from './sim-frame-decoder.js';
 import type { Account } from './sim-realm.js';
 import { NetSocketSurface } from './sim-socket-surface.js';
 
@@ -68,11 +68,6 @@ export class SimSocket extends NetSocketSurface {
   #wantRead = true;
   #readEnded = false;
   #watch: { qmSaId: bigint } | undefined;
-
-  /** @internal */
-  constructor() {
-    super();
-  }
 
   protected override get tcpSocket(): Socket | undefined {
     return this.#tcp;
