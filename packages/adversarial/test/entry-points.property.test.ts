@@ -306,10 +306,20 @@ const serverHarnesses: Record<string, fc.Arbitrary<unknown[]>> = {
 };
 
 /**
- * Methods of the sim's socket marked @internal: the socket's own protected channel calls them with
- * verified data. They are not entry points, but they are reachable by name (see the README).
+ * Methods of the sim's socket that are not entry points but are reachable by name (see the README):
+ * the @internal hooks its protected channel calls with verified data, and the protected helpers of
+ * its net.Socket surface.
  */
-const INTERNAL_HOOKS = ['channelAbort', 'channelData', 'channelEnd', 'channelFailure', 'channelRekeyed'];
+const INTERNAL_HOOKS = [
+  'adopt',
+  'channelAbort',
+  'channelData',
+  'channelEnd',
+  'channelFailure',
+  'channelRekeyed',
+  'clearTimers',
+  'touch',
+];
 
 const socketHarnesses: Record<string, fc.Arbitrary<unknown[]>> = {
   setSecurity: fc.tuple(settings),
