@@ -11,7 +11,8 @@ import { SimRealm } from '@wsasec/sim';
 import fc from 'fast-check';
 import { decodeCertificate } from '../../sim/src/sim-certificates.js';
 import { DecodeError } from '../../sim/src/sim-codec.js';
-import { FrameDecoder, FrameType, OutboundSa } from '../../sim/src/sim-frames.js';
+import { FrameDecoder } from '../../sim/src/sim-frame-decoder.js';
+import { FrameType, OutboundSa } from '../../sim/src/sim-frames.js';
 import {
   decodeAuth,
   decodeIdentity,
