@@ -97,7 +97,11 @@ class Attempt {
 
   /** Rejects as soon as the attempt fails. */
   race<T>(promise: Promise<T>): Promise<T> {
-    if (this.#failure) return Promise.reject(this.#failure);
+    if (this.#failure) {
+      // The attempt is over; whatever `promise` still settles to is of no interest.
+      promise.catch(noop);
+      return Promise.reject(this.#failure);
+    }
     return new Promise<T>((resolve, reject) => {
       const off = this.onFail(reject);
       promise.then(
@@ -121,6 +125,7 @@ class Attempt {
 }
 
 function tcpConnect(attempt: Attempt, address: NormalizedAddress, port: number): Promise<Socket> {
+  if (attempt.failure) return Promise.reject(attempt.failure);
   return attempt.race(
     new Promise<Socket>((resolve, reject) => {
       const tcp = attempt.own(
