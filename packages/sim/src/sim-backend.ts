@@ -198,14 +198,8 @@ function createDriver(ctx: SimContext, datagram: SimDatagramOptions): BackendDri
     createDatagramSocket({ family }, events) {
       return new SimDatagramDriver(ctx, family, events, datagram);
     },
-    createSocket({ type }) {
-      if (type === 'dgram') {
-        throw new SecureSocketError(
-          'WSAEOPNOTSUPP',
-          'datagram sockets are not supported by the sim yet; create a stream socket (type: "stream")',
-          { syscall: 'WSASocketW' },
-        );
-      }
+    // Core sends datagram sockets to createDatagramSocket; this one only makes stream sockets.
+    createSocket() {
       return new SimSocketDriver(ctx, track(ctx, new SimSocket()));
     },
     createServer({ security }, events) {

@@ -77,8 +77,6 @@ export class SimSocket extends NetSocketSurface {
     return this.#connecting;
   }
 
-  // --- package-internal ---------------------------------------------------------------------------
-
   /** @internal Marks the socket as connecting (or not). */
   [kConnecting](value: boolean): void {
     this.#connecting = value;
@@ -257,8 +255,6 @@ export class SimSocket extends NetSocketSurface {
       new SecureSocketError('WSAECONNRESET', 'the connection was reset by the peer', { syscall: 'recv' }),
     );
   }
-
-  // --- Duplex ------------------------------------------------------------------------------------
 
   override _read(): void {
     this.#wantRead = true;
