@@ -199,17 +199,7 @@ const moduleHarnesses: Record<string, Harness> = {
         fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }),
       ),
       async ([size, a, b]) => {
-        const r = await works('new ReplayWindow', () => {
-          try {
-            return new sim.ReplayWindow(size as number);
-          } catch (error) {
-            // Known deviation (see the test below): a bad size is a RangeError or a TypeError, not a
-            // SecureSocketError.
-            if (error instanceof RangeError || error instanceof TypeError) return undefined;
-            throw error;
-          }
-        });
-        if (r.value === undefined) return;
+        const r = await works('new ReplayWindow', () => new sim.ReplayWindow(size as number));
         if (!r.ok) return;
         const w = r.value as sim.ReplayWindow;
         await works('ReplayWindow#check', () => w.check(a as bigint));
@@ -536,7 +526,19 @@ describe('every public entry point, with arbitrary values', () => {
     },
   );
 
-  it('ReplayWindow still throws a RangeError for a bad size (a known deviation from the error contract)', () => {
-    expect(() => new sim.ReplayWindow(0)).toThrow(RangeError);
+  it('ReplayWindow refuses a bad size or sequence number with ERR_WSASEC_INVALID_ARGUMENT', () => {
+    for (const size of [0, 4097, 1.5, Number.NaN, '64']) {
+      expect(() => new sim.ReplayWindow(size as number)).toThrow(
+        expect.objectContaining({ code: 'ERR_WSASEC_INVALID_ARGUMENT' }),
+      );
+    }
+    const window = new sim.ReplayWindow(64);
+    expect(() => window.check(1 as unknown as bigint)).toThrow(
+      expect.objectContaining({ code: 'ERR_WSASEC_INVALID_ARGUMENT' }),
+    );
+    expect(() => window.accept(2n ** 64n)).toThrow(
+      expect.objectContaining({ code: 'ERR_WSASEC_INVALID_ARGUMENT' }),
+    );
+    expect(window.top).toBe(0n);
   });
 });

@@ -5,11 +5,25 @@
  * datagram can never move the window.
  * @module
  */
+import { SecureSocketError } from '@wsasec/core';
 
 /** Default anti-replay window, in sequence numbers (RFC 4303 recommends 64 as the minimum default). */
 export const DEFAULT_REPLAY_WINDOW = 64;
 /** Largest window accepted. */
 export const MAX_REPLAY_WINDOW = 4096;
+
+/** Largest sequence number an ESP-like datagram can carry. */
+const MAX_SEQ = 2n ** 64n - 1n;
+
+function checkSeq(seq: unknown, where: string): bigint {
+  if (typeof seq !== 'bigint' || seq < 0n || seq > MAX_SEQ) {
+    throw new SecureSocketError(
+      'ERR_WSASEC_INVALID_ARGUMENT',
+      `${where} takes a sequence number as a bigint from 0 to 2^64 - 1`,
+    );
+  }
+  return seq;
+}
 
 /** What the window says of a sequence number. */
 export type ReplayVerdict = 'new' | 'replay' | 'out-of-window';
@@ -23,17 +37,21 @@ export class ReplayWindow {
   #bits = 0n;
   readonly #mask: bigint;
 
+  /** @throws SecureSocketError `ERR_WSASEC_INVALID_ARGUMENT` unless `size` is an integer from 1 to 4096. */
   constructor(size: number = DEFAULT_REPLAY_WINDOW) {
-    if (!Number.isInteger(size) || size < 1 || size > MAX_REPLAY_WINDOW)
-      throw new RangeError(
-        `the replay window must be an integer from 1 to ${MAX_REPLAY_WINDOW}, got ${size}`,
+    if (typeof size !== 'number' || !Number.isInteger(size) || size < 1 || size > MAX_REPLAY_WINDOW) {
+      throw new SecureSocketError(
+        'ERR_WSASEC_INVALID_ARGUMENT',
+        `the replay window must be an integer from 1 to ${MAX_REPLAY_WINDOW}, got ${typeof size === 'number' ? size : `a ${typeof size}`}`,
       );
+    }
     this.size = size;
     this.#mask = (1n << BigInt(size)) - 1n;
   }
 
   /** Checks `seq` without recording it. Sequence number 0 is never sent, so it is out of the window. */
   check(seq: bigint): ReplayVerdict {
+    checkSeq(seq, 'ReplayWindow#check');
     if (seq <= 0n) return 'out-of-window';
     if (seq > this.#top) return 'new';
     const offset = this.#top - seq;
@@ -43,6 +61,7 @@ export class ReplayWindow {
 
   /** Records `seq` (call only after `check` said `'new'` and the datagram authenticated). */
   accept(seq: bigint): void {
+    checkSeq(seq, 'ReplayWindow#accept');
     if (seq > this.#top) {
       const shift = seq - this.#top;
       this.#bits = shift >= BigInt(this.size) ? 1n : ((this.#bits << shift) | 1n) & this.#mask;
