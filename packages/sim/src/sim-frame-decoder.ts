@@ -19,8 +19,11 @@ import type { SaKeyMaterial } from './sim-sa-keys.js';
 
 /** Why the decoder stopped. */
 export interface FrameFailure {
-  /** `'integrity'`: tag, SPI, sequence, type or length check; `'protocol'`: bytes after END. */
-  kind: 'integrity' | 'protocol';
+  /**
+   * `'integrity'`: tag, SPI, sequence, type or length check; `'protocol'`: bytes after END or ABORT;
+   * `'internal'`: the crypto worker failed.
+   */
+  kind: 'integrity' | 'protocol' | 'internal';
   reason: string;
 }
 
@@ -263,7 +266,10 @@ export class FrameDecoder {
           },
           (error: Error) => {
             entry.pending = false;
-            entry.failure = { kind: 'integrity', reason: `frame could not be opened: ${error.message}` };
+            entry.failure = {
+              kind: 'internal',
+              reason: `the crypto worker could not open a frame: ${error.message}`,
+            };
           },
         )
         .then(() => {

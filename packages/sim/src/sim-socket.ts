@@ -176,11 +176,9 @@ export class SimSocket extends NetSocketSurface {
     debug('socket %d: frame rejected: %s', this.id, failure.reason);
     this.destroy(
       new SecureSocketError(
-        'ERR_WSASEC_INTEGRITY',
+        failure.kind === 'internal' ? 'ERR_WSASEC_INTERNAL' : 'ERR_WSASEC_INTEGRITY',
         `protected stream refused: ${failure.reason}; the connection was closed and nothing of that frame was delivered`,
-        {
-          syscall: 'recv',
-        },
+        { syscall: 'recv' },
       ),
     );
   }
