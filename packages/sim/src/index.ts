@@ -28,6 +28,7 @@ export {
   DEFAULT_LIFETIME,
   type Lifetime,
   type MainModePolicy,
+  type PolicyStore,
   type QuickModePolicy,
   type SimPolicy,
   type Transform,

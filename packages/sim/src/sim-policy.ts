@@ -181,7 +181,7 @@ export function checkPolicy(value: unknown): SimPolicy {
   return invalid(`policy mode must be 'main' or 'quick', got ${show(p.mode)}`);
 }
 
-/** Where {@link resolvePolicy} looks realm policies up. */
+/** Where policy resolution looks realm policies up (a `SimRealm` is one). */
 export interface PolicyStore {
   getPolicy(key: string): SimPolicy | undefined;
   /** The realm's default (administrator) policy of a mode, if any. */

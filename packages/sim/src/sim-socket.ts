@@ -259,10 +259,12 @@ export class SimSocket extends NetSocketSurface {
     this.#throttle();
   }
 
+  /** @internal Node's stream hook. */
   override _write(chunk: Buffer, _encoding: BufferEncoding, cb: WriteCallback): void {
     this.#send([chunk], cb);
   }
 
+  /** @internal Node's stream hook. */
   override _writev(chunks: { chunk: Buffer }[], cb: WriteCallback): void {
     this.#send(
       chunks.map((c) => c.chunk),
@@ -316,6 +318,7 @@ export class SimSocket extends NetSocketSurface {
     }
   }
 
+  /** @internal Node's stream hook. */
   override _final(cb: WriteCallback): void {
     const tcp = this.#tcp;
     if (!tcp) {
