@@ -20,6 +20,21 @@ export {
   fuzzTarget,
 } from './fuzz-targets.js';
 export {
+  type DatagramRelay,
+  type DatagramRelayOptions,
+  type DatagramTamper,
+  isProtectedDatagram,
+  startDatagramRelay,
+} from './mitm-dgram-relay.js';
+export {
+  type DatagramObserved,
+  type DatagramScenario,
+  DROP_COUNTERS,
+  type DropCounter,
+  datagramScenarios,
+  runDatagramScenario,
+} from './mitm-dgram-scenarios.js';
+export {
   type MitmProxy,
   type MitmProxyOptions,
   type RecordedUnit,
@@ -40,6 +55,7 @@ export {
   recordDebugLog,
 } from './observe.js';
 export {
+  type DatagramRow,
   type FuzzFigures,
   type MatrixCell,
   REPORT_PATH,
