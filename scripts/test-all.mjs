@@ -2,7 +2,7 @@
 // Runs every test of the repository, one package at a time (the machines have two cores, and the
 // load tests must not compete with each other), then the Windows-path suites (mingw ABI test and the
 // Wine suite), and ends with one summary line: "N passed, N failed, N skipped".
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +28,31 @@ function run(label, cmd, args, opts = {}) {
   return result.status ?? 1;
 }
 
+// A package's suite that has not finished after this long is stuck: its process group is killed
+// and the suite runs once more, and the hang is reported (never silently passed over).
+const SUITE_LIMIT_MS = 6 * 60 * 1000;
+const hangs = [];
+
+function runBounded(label, cmd, args, opts) {
+  console.log(`\n=== ${label}`);
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: 'inherit', cwd: root, detached: true, ...opts });
+    const timer = setTimeout(() => {
+      hangs.push(label);
+      console.log(`=== ${label}: no result after ${SUITE_LIMIT_MS / 1000} s, stopping it`);
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {}
+    }, SUITE_LIMIT_MS);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      console.log(`=== ${label}: exit ${code ?? signal} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      resolve({ status: code ?? 1, timedOut: signal === 'SIGKILL' });
+    });
+  });
+}
+
 const native = join(root, 'packages', 'native-win');
 const nativePkg = JSON.parse(readFileSync(join(native, 'package.json'), 'utf8'));
 const windows = !values['skip-windows'] && !values.only && Boolean(nativePkg.scripts?.['test:wine']);
@@ -50,12 +75,18 @@ const packages = readdirSync(join(root, 'packages')).filter((name) => {
 
 for (const name of packages) {
   const report = join(out, `${name}.json`);
-  const status = run(
-    `vitest: @wsasec/${name}`,
-    'pnpm',
-    ['exec', 'vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`],
-    { cwd: join(root, 'packages', name) },
-  );
+  const args = [
+    'exec',
+    'vitest',
+    'run',
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile.json=${report}`,
+  ];
+  const cwd = join(root, 'packages', name);
+  let { status, timedOut } = await runBounded(`vitest: @wsasec/${name}`, 'pnpm', args, { cwd });
+  if (timedOut)
+    ({ status } = await runBounded(`vitest: @wsasec/${name} (again, after a hang)`, 'pnpm', args, { cwd }));
   if (existsSync(report)) {
     const json = JSON.parse(readFileSync(report, 'utf8'));
     totals.passed += json.numPassedTests ?? 0;
@@ -95,6 +126,7 @@ if (windowsReady) {
 }
 
 console.log('');
+if (hangs.length > 0) console.log(`hung and re-run: ${hangs.join(', ')}`);
 if (failures.length > 0) console.log(`failing: ${failures.join(', ')}`);
 console.log(`${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
 process.exit(failures.length > 0 ? 1 : 0);
