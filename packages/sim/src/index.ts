@@ -14,16 +14,16 @@ export {
   DEFAULT_MAX_CONCURRENT_HANDSHAKES,
   DEFAULT_MAX_FRAME_SIZE,
   type SimBackendOptions,
-} from './sim-backend.js';
-export type { SimDatagramStats } from './sim-dgram.js';
+} from './backend.js';
+export type { SimDatagramStats } from './datagram/driver.js';
 export {
   DEFAULT_REPLAY_WINDOW,
   MAX_REPLAY_WINDOW,
   type ReplayVerdict,
   ReplayWindow,
-} from './sim-dgram-replay.js';
-export { SIM_CHANNELS } from './sim-diagnostics.js';
-export { createBackendFromEnv } from './sim-env.js';
+} from './datagram/replay.js';
+export { SIM_CHANNELS } from './diagnostics.js';
+export { createBackendFromEnv } from './env.js';
 export {
   DEFAULT_LIFETIME,
   type Lifetime,
@@ -32,7 +32,7 @@ export {
   type QuickModePolicy,
   type SimPolicy,
   type Transform,
-} from './sim-policy.js';
+} from './policy/policy.js';
 export {
   type AddMachineOptions,
   type AddUserOptions,
@@ -40,7 +40,7 @@ export {
   SimRealm,
   type SimRealmJson,
   type SimRealmOptions,
-} from './sim-realm.js';
-export { REALM_FILE_FORMAT, REALM_FILE_VERSION } from './sim-realm-json.js';
-export { SimSocket } from './sim-socket.js';
-export { openTokenCount } from './sim-tokens.js';
+} from './realm/realm.js';
+export { REALM_FILE_FORMAT, REALM_FILE_VERSION } from './realm/realm-file.js';
+export { SimSocket } from './socket/socket.js';
+export { openTokenCount } from './access/tokens.js';

@@ -1,6 +1,6 @@
 import { describeBackend } from '@wsasec/conformance';
 import { createSimBackend, openTokenCount } from '../src/index.js';
-import { contosoRealm } from './sim-fixture.js';
+import { contosoRealm } from './support/fixture.js';
 
 describeBackend({
   name: 'sim (default policy: machines authenticated)',

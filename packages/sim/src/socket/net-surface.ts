@@ -1,0 +1,212 @@
+/**
+ * The `net.Socket` surface of a sim socket, as Node's http client and server and undici use it:
+ * addresses, byte counts, states, Nagle and keep-alive (applied to the TCP socket underneath, now or
+ * once it exists), the idle `'timeout'` event, ref/unref and `destroySoon`.
+ * @module
+ */
+import type { AddressInfo, Socket } from 'node:net';
+import { Duplex } from 'node:stream';
+import { SecureSocketError } from '@wsasec/core';
+import { debug } from '../diagnostics.js';
+
+/** The `net.Socket` surface shared by sim sockets; the subclass owns the TCP socket. */
+export abstract class NetSocketSurface extends Duplex {
+  /** Process-unique id, used in diagnostics. */
+  abstract readonly id: number;
+  /** Application bytes received so far. */
+  protected bytesIn = 0;
+  /** Application bytes written so far. */
+  protected bytesOut = 0;
+  /** Closes the connection after this many ms without application data either way (0: never). */
+  protected idleMs = 0;
+  #idleTimer: NodeJS.Timeout | undefined;
+  #timeoutMs = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #noDelay = true;
+  #keepAlive: [boolean, number] | undefined;
+  #unref = false;
+
+  constructor() {
+    // As a net.Socket by default: once the peer ended and its data was read, this side ends too
+    // (a write in an 'end' listener still goes out first).
+    super({ allowHalfOpen: false, readableHighWaterMark: 65_536, writableHighWaterMark: 65_536 });
+  }
+
+  /** The TCP socket underneath, once connected. */
+  protected abstract get tcpSocket(): Socket | undefined;
+  /** True while connect (and negotiation) runs. */
+  protected abstract get isConnecting(): boolean;
+
+  /** Applies the preferences set so far to the TCP socket now underneath, and starts the idle timer. */
+  protected adopt(tcp: Socket): void {
+    tcp.setNoDelay(this.#noDelay);
+    if (this.idleMs > 0 && !this.destroyed) {
+      const ms = this.idleMs;
+      this.#idleTimer = setTimeout(() => {
+        debug('socket %d: idle for %d ms; closed', this.id, ms);
+        this.destroy(
+          new SecureSocketError(
+            'WSAETIMEDOUT',
+            `the connection carried no data either way for ${ms} ms (idleTimeout of the sim backend) and was closed`,
+            { syscall: 'recv' },
+          ),
+        );
+      }, ms);
+      this.#idleTimer.unref();
+    }
+    if (this.#keepAlive) tcp.setKeepAlive(...this.#keepAlive);
+    if (this.#unref) tcp.unref();
+  }
+
+  /** Peer IP address (as `net.Socket.remoteAddress`). */
+  get remoteAddress(): string | undefined {
+    return this.tcpSocket?.remoteAddress;
+  }
+
+  /** Peer port. */
+  get remotePort(): number | undefined {
+    return this.tcpSocket?.remotePort;
+  }
+
+  /** `'IPv4'` or `'IPv6'`. */
+  get remoteFamily(): string | undefined {
+    return this.tcpSocket?.remoteFamily;
+  }
+
+  /** Local IP address. */
+  get localAddress(): string | undefined {
+    return this.tcpSocket?.localAddress;
+  }
+
+  /** Local port. */
+  get localPort(): number | undefined {
+    return this.tcpSocket?.localPort;
+  }
+
+  /** Local family. */
+  get localFamily(): string | undefined {
+    return this.tcpSocket?.localFamily;
+  }
+
+  /** Application bytes received (plaintext, as delivered). */
+  get bytesRead(): number {
+    return this.bytesIn;
+  }
+
+  /** Application bytes written (plaintext, as given to `write`). */
+  get bytesWritten(): number {
+    return this.bytesOut;
+  }
+
+  /** True while connect (including the negotiation) is in progress. */
+  get connecting(): boolean {
+    return this.isConnecting;
+  }
+
+  /** True until the socket is connected (as `net.Socket.pending`). */
+  get pending(): boolean {
+    return this.tcpSocket === undefined;
+  }
+
+  /** `'opening'`, `'open'`, `'readOnly'`, `'writeOnly'` or `'closed'` (as `net.Socket.readyState`). */
+  get readyState(): 'opening' | 'open' | 'readOnly' | 'writeOnly' | 'closed' {
+    if (this.isConnecting) return 'opening';
+    if (!this.tcpSocket || this.destroyed) return 'closed';
+    if (this.readable && this.writable) return 'open';
+    if (this.readable) return 'readOnly';
+    if (this.writable) return 'writeOnly';
+    return 'closed';
+  }
+
+  /** Mirrors `net.Socket.setNoDelay` (on by default: frames are written whole, Nagle only delays them). */
+  setNoDelay(noDelay = true): this {
+    this.#noDelay = noDelay;
+    this.tcpSocket?.setNoDelay(noDelay);
+    return this;
+  }
+
+  /** Mirrors `net.Socket.setKeepAlive`. */
+  setKeepAlive(enable = false, initialDelay = 0): this {
+    if (typeof initialDelay !== 'number' || !Number.isFinite(initialDelay) || initialDelay < 0) {
+      throw new SecureSocketError(
+        'ERR_WSASEC_INVALID_ARGUMENT',
+        `setKeepAlive needs an initial delay in milliseconds ≥ 0, got ${typeof initialDelay === 'number' ? initialDelay : typeof initialDelay}`,
+      );
+    }
+    this.#keepAlive = [Boolean(enable), initialDelay];
+    this.tcpSocket?.setKeepAlive(Boolean(enable), initialDelay);
+    return this;
+  }
+
+  /**
+   * Mirrors `net.Socket.setTimeout`: emits `'timeout'` after `timeout` ms without reads or writes
+   * (0 disables). The socket is not closed; the listener decides.
+   */
+  setTimeout(timeout: number, callback?: () => void): this {
+    if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout < 0) {
+      throw new SecureSocketError(
+        'ERR_WSASEC_INVALID_ARGUMENT',
+        `setTimeout needs a number of milliseconds ≥ 0, got ${typeof timeout === 'number' ? timeout : typeof timeout}`,
+      );
+    }
+    if (callback !== undefined && typeof callback !== 'function') {
+      throw new SecureSocketError(
+        'ERR_WSASEC_INVALID_ARGUMENT',
+        `setTimeout's callback must be a function or undefined, got ${typeof callback}`,
+      );
+    }
+    if (callback) {
+      if (timeout === 0) this.off('timeout', callback);
+      else this.once('timeout', callback);
+    }
+    this.#timeoutMs = timeout;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (timeout > 0 && !this.destroyed) {
+      this.#timer = setTimeout(() => this.emit('timeout'), timeout);
+      this.#timer.unref();
+    }
+    return this;
+  }
+
+  /** Activity: restarts the idle timers. */
+  protected touch(): void {
+    this.#idleTimer?.refresh();
+    if (this.#timer && this.#timeoutMs > 0) this.#timer.refresh();
+  }
+
+  /** Stops every timer (on destroy). */
+  protected clearTimers(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (this.#idleTimer) clearTimeout(this.#idleTimer);
+    this.#idleTimer = undefined;
+  }
+
+  /** Mirrors `net.Socket.ref`. */
+  ref(): this {
+    this.#unref = false;
+    this.tcpSocket?.ref();
+    return this;
+  }
+
+  /** Mirrors `net.Socket.unref`. */
+  unref(): this {
+    this.#unref = true;
+    this.tcpSocket?.unref();
+    return this;
+  }
+
+  /** Mirrors `net.Socket.address()`: the local address, or `{}` before connect. */
+  address(): AddressInfo | Record<string, never> {
+    const info = this.tcpSocket?.address();
+    return info && 'port' in info ? info : {};
+  }
+
+  /** Mirrors `net.Socket.destroySoon`: ends the writable side, then destroys once it finished. */
+  destroySoon(): void {
+    if (this.writable) this.end();
+    if (this.writableFinished) this.destroy();
+    else this.once('finish', () => this.destroy());
+  }
+}

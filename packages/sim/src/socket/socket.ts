@@ -1,0 +1,370 @@
+/**
+ * The socket users receive: the sim's own Duplex that owns a `net.Socket` underneath and carries
+ * the application's bytes in protected frames (or in clear, when the connection fell back). The
+ * `net.Socket` surface Node's http client and server and undici use is in net-surface.ts.
+ * @module
+ */
+import type { Socket } from 'node:net';
+import { SecureSocketError, toSecureSocketError } from '@wsasec/core';
+import type { SecureChannel } from '../protection/channel.js';
+import { debug, publish } from '../diagnostics.js';
+import type { FrameFailure } from '../protection/frame-decoder.js';
+import type { Account } from '../realm/realm.js';
+import { NetSocketSurface } from './net-surface.js';
+
+/** What `querySecurity` reports about a connection. */
+export interface ConnectionSecurity {
+  /** SOCKET_SECURITY_PROTOCOL of the socket's settings. */
+  protocol: 0 | 1 | 2;
+  secured: boolean;
+  encrypted: boolean;
+  impersonated: boolean;
+  peerMachine?: Account | undefined;
+  peerUser?: Account | undefined;
+  /** ERROR_IPSEC_IKE_* of the negotiation (0 on success; the failure that caused a clear fallback). */
+  negotiationError: number;
+}
+
+/** @internal Symbols of the package-internal socket methods. */
+export const kAttach = Symbol('wsasec.sim.attach');
+/** @internal */
+export const kConnecting = Symbol('wsasec.sim.connecting');
+/** @internal */
+export const kSecurity = Symbol('wsasec.sim.security');
+/** @internal */
+export const kChannel = Symbol('wsasec.sim.channel');
+/** @internal */
+export const kWatch = Symbol('wsasec.sim.watch');
+/** @internal */
+export const kIdleTimeout = Symbol('wsasec.sim.idleTimeout');
+
+/** Largest number of frames opened off-thread before the socket stops reading. */
+const MAX_PENDING_OFFLOADS = 8;
+
+let nextSocketId = 1;
+
+type WriteCallback = (error?: Error | null) => void;
+
+/**
+ * A connection of the sim backend. Created by the backend (`createSocket`, `connect`, or a server's
+ * accept), never directly.
+ */
+export class SimSocket extends NetSocketSurface {
+  /** Process-unique id, used in diagnostics. */
+  readonly id = nextSocketId++;
+  #tcp: Socket | undefined;
+  #channel: SecureChannel | undefined;
+  #security: ConnectionSecurity = {
+    protocol: 0,
+    secured: false,
+    encrypted: false,
+    impersonated: false,
+    negotiationError: 0,
+  };
+  #connecting = false;
+  #pendingWrite: { parts: Buffer[]; cb: WriteCallback } | undefined;
+  #pendingFinal: WriteCallback | undefined;
+  #drainCb: WriteCallback | undefined;
+  #wantRead = true;
+  #readEnded = false;
+  #watch: { qmSaId: bigint } | undefined;
+
+  protected override get tcpSocket(): Socket | undefined {
+    return this.#tcp;
+  }
+
+  protected override get isConnecting(): boolean {
+    return this.#connecting;
+  }
+
+  /** @internal Marks the socket as connecting (or not). */
+  [kConnecting](value: boolean): void {
+    this.#connecting = value;
+  }
+
+  /** @internal The negotiated state of the connection. */
+  get [kSecurity](): ConnectionSecurity {
+    return this.#security;
+  }
+
+  /** @internal The protected channel, when the connection is secured. */
+  get [kChannel](): SecureChannel | undefined {
+    return this.#channel;
+  }
+
+  /** @internal Closes the connection after `ms` without application data either way (0: never). */
+  [kIdleTimeout](ms: number): void {
+    this.idleMs = ms;
+  }
+
+  /** @internal Aborts the connection when the QM SA id changes (abortOnFieldChange). */
+  [kWatch](qmSaId: bigint): void {
+    this.#watch = { qmSaId };
+  }
+
+  /**
+   * @internal Takes over a connected TCP socket: `channel` protects the traffic (undefined: clear
+   * text); `leftover` are bytes already received after the negotiation.
+   */
+  [kAttach](
+    tcp: Socket,
+    security: ConnectionSecurity,
+    channel: SecureChannel | undefined,
+    leftover: Buffer,
+  ): void {
+    this.#tcp = tcp;
+    this.#security = security;
+    this.#channel = channel;
+    this.#connecting = false;
+    this.adopt(tcp);
+    tcp.on('error', (error) => this.destroy(toSecureSocketError(error, 'recv')));
+    tcp.on('drain', () => {
+      const cb = this.#drainCb;
+      this.#drainCb = undefined;
+      cb?.();
+    });
+    tcp.on('end', () => this.#onTcpEnd());
+    tcp.on('close', () => this.#onTcpClose());
+    tcp.on(
+      'data',
+      channel ? (chunk: Buffer) => this.#onSecureData(chunk) : (chunk: Buffer) => this.#onClearData(chunk),
+    );
+    if (leftover.length > 0) {
+      if (channel) this.#onSecureData(leftover);
+      else this.#onClearData(leftover);
+    }
+    const pending = this.#pendingWrite;
+    this.#pendingWrite = undefined;
+    if (pending) this.#send(pending.parts, pending.cb);
+    const final = this.#pendingFinal;
+    this.#pendingFinal = undefined;
+    if (final) this._final(final);
+    // The peer may have ended while the negotiation (or the first-bytes wait) held the socket.
+    if (tcp.readableEnded) this.#onTcpEnd();
+    else if (this.#wantRead && !this.destroyed) tcp.resume();
+  }
+
+  /** @internal The channel's events are routed here by the driver that builds the channel. */
+  channelData(parts: Buffer[]): void {
+    for (const part of parts) {
+      this.bytesIn += part.length;
+      if (!this.push(part)) this.#wantRead = false;
+    }
+    this.touch();
+    this.#throttle();
+  }
+
+  /** @internal */
+  channelEnd(): void {
+    this.#readEnded = true;
+    this.push(null);
+  }
+
+  /** @internal The peer closed the connection: deliver what came before, then close. */
+  channelAbort(): void {
+    if (!this.#readEnded) {
+      this.#readEnded = true;
+      this.push(null);
+    }
+    if (this.readableEnded) this.destroy();
+    else this.once('end', () => this.destroy());
+  }
+
+  /** @internal */
+  channelFailure(failure: FrameFailure): void {
+    publish('frameRejected', () => ({ socketId: this.id, reason: failure.reason }));
+    debug('socket %d: frame rejected: %s', this.id, failure.reason);
+    this.destroy(
+      new SecureSocketError(
+        failure.kind === 'internal' ? 'ERR_WSASEC_INTERNAL' : 'ERR_WSASEC_INTEGRITY',
+        `protected stream refused: ${failure.reason}; the connection was closed and nothing of that frame was delivered`,
+        { syscall: 'recv' },
+      ),
+    );
+  }
+
+  /** @internal */
+  channelRekeyed(direction: 'outbound' | 'inbound', qmSaId: bigint): void {
+    publish('rekey', () => ({ socketId: this.id, direction, qmSaId }));
+    debug('socket %d: %s SA rekeyed, QM SA id %s', this.id, direction, qmSaId);
+    if (this.#watch && this.#watch.qmSaId !== qmSaId) {
+      this.destroy(
+        new SecureSocketError(
+          'WSAECONNABORTED',
+          'the quick-mode SA changed on rekey and the query asked to abort the connection on a change of that field (SOCKET_QUERY_IPSEC2_ABORT_CONNECTION_ON_FIELD_CHANGE)',
+          { syscall: 'recv' },
+        ),
+      );
+    }
+  }
+
+  #throttle(): void {
+    const tcp = this.#tcp;
+    if (!tcp) return;
+    const busy = (this.#channel?.pendingOffloads ?? 0) >= MAX_PENDING_OFFLOADS;
+    if (!this.#wantRead || busy) tcp.pause();
+    else if (tcp.isPaused()) tcp.resume();
+  }
+
+  #onSecureData(chunk: Buffer): void {
+    (this.#channel as SecureChannel).feed(chunk);
+    this.#throttle();
+  }
+
+  #onClearData(chunk: Buffer): void {
+    this.bytesIn += chunk.length;
+    this.touch();
+    if (!this.push(chunk)) {
+      this.#wantRead = false;
+      this.#tcp?.pause();
+    }
+  }
+
+  #onTcpEnd(): void {
+    const channel = this.#channel;
+    if (!channel) {
+      this.#readEnded = true;
+      this.push(null);
+      return;
+    }
+    if (channel.stopped) return;
+    if (!channel.atBoundary) {
+      this.channelFailure({
+        kind: 'integrity',
+        reason: 'the stream ended in the middle of a frame (truncated)',
+      });
+      return;
+    }
+    this.destroy(
+      new SecureSocketError(
+        'WSAECONNRESET',
+        'the connection closed without the protected end of stream (the peer aborted, or the stream was truncated); everything delivered before was authentic',
+        { syscall: 'recv' },
+      ),
+    );
+  }
+
+  #onTcpClose(): void {
+    if (this.destroyed) return;
+    // A peer that ended cleanly (its END parsed, even if frames before it are still being opened):
+    // this stream closes by itself once its reader has consumed everything.
+    if (this.#readEnded || this.#channel?.stopped) return;
+    this.destroy(
+      new SecureSocketError('WSAECONNRESET', 'the connection was reset by the peer', { syscall: 'recv' }),
+    );
+  }
+
+  override _read(): void {
+    this.#wantRead = true;
+    this.#throttle();
+  }
+
+  /** @internal Node's stream hook. */
+  override _write(chunk: Buffer, _encoding: BufferEncoding, cb: WriteCallback): void {
+    this.#send([chunk], cb);
+  }
+
+  /** @internal Node's stream hook. */
+  override _writev(chunks: { chunk: Buffer }[], cb: WriteCallback): void {
+    this.#send(
+      chunks.map((c) => c.chunk),
+      cb,
+    );
+  }
+
+  #send(parts: Buffer[], cb: WriteCallback): void {
+    const tcp = this.#tcp;
+    if (!tcp) {
+      this.#pendingWrite = { parts, cb };
+      return;
+    }
+    for (const part of parts) this.bytesOut += part.length;
+    this.touch();
+    const channel = this.#channel;
+    if (!channel) {
+      this.#writeAll(tcp, parts, false, cb);
+      return;
+    }
+    let frames: Buffer[];
+    try {
+      frames = channel.protect(parts);
+    } catch (error) {
+      cb(toSecureSocketError(error, 'send'));
+      return;
+    }
+    // Ciphertext is ours, so the caller may reuse its buffers at once; with integrity only the
+    // frames point into the caller's buffers, so completion waits for TCP to take them.
+    this.#writeAll(tcp, frames, channel.transform === 'encryption', cb);
+  }
+
+  #writeAll(tcp: Socket, buffers: Buffer[], owned: boolean, cb: WriteCallback): void {
+    if (buffers.length === 0) {
+      cb();
+      return;
+    }
+    tcp.cork();
+    const last = buffers.length - 1;
+    for (let i = 0; i < last; i++) tcp.write(buffers[i] as Buffer);
+    let ok = true;
+    if (owned) ok = tcp.write(buffers[last] as Buffer);
+    else
+      tcp.write(buffers[last] as Buffer, (error) =>
+        cb(error ? toSecureSocketError(error, 'send') : undefined),
+      );
+    tcp.uncork();
+    if (owned) {
+      if (ok) cb();
+      else this.#drainCb = cb;
+    }
+  }
+
+  /** @internal Node's stream hook. */
+  override _final(cb: WriteCallback): void {
+    const tcp = this.#tcp;
+    if (!tcp) {
+      if (this.#connecting) this.#pendingFinal = cb;
+      else cb();
+      return;
+    }
+    if (tcp.destroyed || !tcp.writable) {
+      cb();
+      return;
+    }
+    const end = this.#channel?.protectEnd() ?? [];
+    if (end.length > 0) {
+      tcp.cork();
+      for (const b of end) tcp.write(b);
+      tcp.uncork();
+    }
+    tcp.end();
+    cb();
+  }
+
+  override _destroy(error: Error | null, cb: (error?: Error | null) => void): void {
+    this.clearTimers();
+    const tcp = this.#tcp;
+    if (tcp && !tcp.destroyed) {
+      // A protected ABORT tells the peer this side closed (a net.Socket's FIN); a bare FIN, which an
+      // attacker could forge, would only tell it the stream was cut.
+      if (this.#channel && tcp.writable && tcp.writableLength === 0) {
+        tcp.cork();
+        for (const b of this.#channel.protectAbort()) tcp.write(b);
+        tcp.uncork();
+      }
+      tcp.destroy();
+    }
+    const pending = this.#pendingWrite;
+    this.#pendingWrite = undefined;
+    pending?.cb(
+      new SecureSocketError('ERR_WSASEC_SOCKET_CLOSED', 'the socket was destroyed before it connected', {
+        syscall: 'send',
+      }),
+    );
+    const drain = this.#drainCb;
+    this.#drainCb = undefined;
+    drain?.(
+      new SecureSocketError('ERR_WSASEC_SOCKET_CLOSED', 'the socket was destroyed', { syscall: 'send' }),
+    );
+    cb(error);
+  }
+}
