@@ -9,22 +9,23 @@ import { createSecretKey, randomBytes } from 'node:crypto';
 import { isDocumentedErrorCode, SecureSocketError } from '@wsasec/core';
 import { SimRealm } from '@wsasec/sim';
 import fc from 'fast-check';
-import { decodeCertificate } from '../../sim/src/sim-certificates.js';
-import { DecodeError } from '../../sim/src/sim-codec.js';
-import { FrameDecoder } from '../../sim/src/sim-frame-decoder.js';
-import { FrameType, OutboundSa } from '../../sim/src/sim-frames.js';
 import {
+  DecodeError,
   decodeAuth,
+  decodeCertificate,
   decodeIdentity,
   decodeInit,
   decodeNotify,
   decodeResp,
+  FrameDecoder,
+  FrameType,
   HandshakeError,
   MAX_HANDSHAKE_BUFFERED,
+  OutboundSa,
   RecordReader,
-} from '../../sim/src/sim-handshake.js';
-import type { SaKeyMaterial } from '../../sim/src/sim-sa-keys.js';
-import { parseSddl } from '../../sim/src/sim-sddl.js';
+  parseSddl,
+  type SaKeyMaterial,
+} from '@wsasec/sim/internals';
 import { adversarialRealm } from './adversarial-realm.js';
 
 /** The outcome of fuzzing one target. */
