@@ -4,15 +4,15 @@
  * contract, so two backends that pass it behave alike for every case it names.
  * @packageDocumentation
  */
-import { ALL_CASES } from './conformance-cases.js';
+import { ALL_CASES } from './cases/all.js';
 
-export { describeBackend } from './conformance-describe.js';
+export { describeBackend } from './run/describe.js';
 export type {
   Capability,
   ConformanceCapabilities,
   ConformanceFixture,
   DescribeBackendOptions,
-} from './conformance-types.js';
+} from './types.js';
 
 /** Every case title, in run order: the keys `describeBackend({ skip })` accepts. */
 export const CONFORMANCE_CASES: readonly string[] = Object.freeze(ALL_CASES.map((c) => c.title));

@@ -1,5 +1,4 @@
 import type { SecureSocketBackend } from '@wsasec/core';
-import type { CaseContext } from './conformance-context.js';
 
 /** The two machines a conformance run talks between, built fresh by `create()`. */
 export interface ConformanceFixture {
@@ -59,15 +58,4 @@ export interface DescribeBackendOptions {
   capabilities: ConformanceCapabilities;
   /** Case title → reason: the case is skipped and the reason shown in its title. */
   skip?: Record<string, string>;
-}
-
-/** One conformance case. */
-export interface ConformanceCase {
-  /** The describe block it belongs to. */
-  readonly group: string;
-  /** Unique title (the key of `skip`). */
-  readonly title: string;
-  /** Capabilities the case needs; any missing one skips it. */
-  readonly needs: readonly Capability[];
-  readonly run: (ctx: CaseContext) => Promise<void> | void;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createMemoryBackend } from '../../core/test/memory-backend.js';
-import { ALL_CASES } from '../src/conformance-cases.js';
+import { ALL_CASES } from '../src/cases/all.js';
 import { CONFORMANCE_CASE_NEEDS, CONFORMANCE_CASES, describeBackend } from '../src/index.js';
 
 const CAPABILITIES = [

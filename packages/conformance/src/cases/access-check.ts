@@ -9,8 +9,8 @@ import {
   TOKEN_QUERY,
 } from '@wsasec/core';
 import { expect } from 'vitest';
-import { group } from './cases-shared.js';
-import { expectThrows } from './conformance-helpers.js';
+import { expectThrows } from '../run/helpers.js';
+import { group } from './shared.js';
 
 const { list, add } = group('access check');
 const NEEDS = ['network', 'tokens', 'accessCheck'] as const;

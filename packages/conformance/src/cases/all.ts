@@ -1,15 +1,15 @@
-import { ACCESS_CHECK_CASES } from './cases-access-check.js';
-import { BAD_INPUT_CASES } from './cases-bad-input.js';
-import { CALL_ORDER_CASES } from './cases-call-order.js';
-import { DATA_CASES } from './cases-data.js';
-import { DATAGRAM_CASES } from './cases-datagram.js';
-import { IMPERSONATION_CASES } from './cases-impersonation.js';
-import { INSECURE_CASES } from './cases-insecure.js';
-import { LIFECYCLE_CASES } from './cases-lifecycle.js';
-import { SETTINGS_CASES } from './cases-settings.js';
-import { TARGET_NAME_CASES } from './cases-target-name.js';
-import { TOKEN_CASES } from './cases-tokens.js';
-import type { ConformanceCase } from './conformance-types.js';
+import { ACCESS_CHECK_CASES } from './access-check.js';
+import { BAD_INPUT_CASES } from './bad-input.js';
+import { CALL_ORDER_CASES } from './call-order.js';
+import type { ConformanceCase } from './case.js';
+import { DATA_CASES } from './data.js';
+import { DATAGRAM_CASES } from './datagram.js';
+import { IMPERSONATION_CASES } from './impersonation.js';
+import { INSECURE_CASES } from './insecure.js';
+import { LIFECYCLE_CASES } from './lifecycle.js';
+import { SETTINGS_CASES } from './settings.js';
+import { TARGET_NAME_CASES } from './target-name.js';
+import { TOKEN_CASES } from './tokens.js';
 
 /** Every case, in the order the suite runs them. */
 export const ALL_CASES: readonly ConformanceCase[] = Object.freeze([

@@ -1,9 +1,9 @@
 import { inspect } from 'node:util';
 import { type SecureSocket, SecureSocketError } from '@wsasec/core';
 import { expect } from 'vitest';
-import { group, snapshot } from './cases-shared.js';
-import type { CaseContext } from './conformance-context.js';
-import { expectRejects, expectThrows } from './conformance-helpers.js';
+import type { CaseContext } from '../run/context.js';
+import { expectRejects, expectThrows } from '../run/helpers.js';
+import { group, snapshot } from './shared.js';
 
 type Row = readonly [label: string, value: unknown, code: string];
 const { list, add } = group('bad input');

@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
-import { expectAllNotSock, freePort, group, snapshot } from './cases-shared.js';
-import { closed, expectRejects, expectThrows } from './conformance-helpers.js';
+import { closed, expectRejects, expectThrows } from '../run/helpers.js';
+import { expectAllNotSock, freePort, group, snapshot } from './shared.js';
 
 const { list, add } = group('call order');
 

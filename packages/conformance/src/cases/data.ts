@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { expect } from 'vitest';
-import { group } from './cases-shared.js';
-import { closed, readBytes, readToEnd, within } from './conformance-helpers.js';
+import { closed, readBytes, readToEnd, within } from '../run/helpers.js';
+import { group } from './shared.js';
 
 const { list, add } = group('data');
 const MiB = 1024 * 1024;

@@ -7,9 +7,9 @@ import {
   TOKEN_QUERY,
 } from '@wsasec/core';
 import { expect } from 'vitest';
-import { group, snapshot } from './cases-shared.js';
-import type { CaseContext } from './conformance-context.js';
-import { expectRejects, expectThrows, within } from './conformance-helpers.js';
+import type { CaseContext } from '../run/context.js';
+import { expectRejects, expectThrows, within } from '../run/helpers.js';
+import { group, snapshot } from './shared.js';
 
 const { list, add } = group('datagram');
 

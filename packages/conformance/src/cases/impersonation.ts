@@ -1,7 +1,7 @@
 import { type Principal, type SecureSocket, TOKEN_QUERY } from '@wsasec/core';
 import { expect } from 'vitest';
-import { group } from './cases-shared.js';
-import { expectThrows, tick } from './conformance-helpers.js';
+import { expectThrows, tick } from '../run/helpers.js';
+import { group } from './shared.js';
 
 /** The SID impersonating `socket`'s peer must yield: the peer user, else the peer machine. */
 function peerSid(socket: SecureSocket): string {

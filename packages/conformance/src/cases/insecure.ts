@@ -1,8 +1,8 @@
 import { type SecuritySettings, TOKEN_QUERY } from '@wsasec/core';
 import { expect } from 'vitest';
-import { group } from './cases-shared.js';
-import type { CaseContext } from './conformance-context.js';
-import { expectRejects, readBytes, readToEnd, tick, within } from './conformance-helpers.js';
+import type { CaseContext } from '../run/context.js';
+import { expectRejects, readBytes, readToEnd, tick, within } from '../run/helpers.js';
+import { group } from './shared.js';
 
 const { list, add } = group('clear text and fail-closed');
 const SECRET = 'SECRET-PAYLOAD-7f3a9c';

@@ -1,8 +1,8 @@
 import type { SecureSocket } from '@wsasec/core';
 import { expect } from 'vitest';
-import { expectSecured, freePort, group } from './cases-shared.js';
-import type { CaseContext } from './conformance-context.js';
-import { closed, expectRejects, once, readBytes, tick, within } from './conformance-helpers.js';
+import type { CaseContext } from '../run/context.js';
+import { closed, expectRejects, once, readBytes, tick, within } from '../run/helpers.js';
+import { expectSecured, freePort, group } from './shared.js';
 
 const { list, add } = group('lifecycle');
 

@@ -5,8 +5,8 @@ import {
   type SecuritySettings,
 } from '@wsasec/core';
 import { expect } from 'vitest';
-import { expectSecured, group, snapshot } from './cases-shared.js';
-import { readBytes, within } from './conformance-helpers.js';
+import { readBytes, within } from '../run/helpers.js';
+import { expectSecured, group, snapshot } from './shared.js';
 
 const ZERO_GUID = '00000000-0000-0000-0000-000000000000';
 

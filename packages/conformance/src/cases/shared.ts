@@ -11,9 +11,10 @@ import {
   socketState,
 } from '@wsasec/core';
 import { expect } from 'vitest';
-import type { CaseContext } from './conformance-context.js';
-import { expectRejects, expectThrows } from './conformance-helpers.js';
-import type { Capability, ConformanceCase } from './conformance-types.js';
+import type { CaseContext } from '../run/context.js';
+import { expectRejects, expectThrows } from '../run/helpers.js';
+import type { Capability } from '../types.js';
+import type { ConformanceCase } from './case.js';
 
 /** Collects the cases of one group. */
 export function group(name: string) {

@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
-import { expectSecured, group, snapshot } from './cases-shared.js';
-import type { CaseContext } from './conformance-context.js';
-import { expectRejects, readBytes } from './conformance-helpers.js';
+import type { CaseContext } from '../run/context.js';
+import { expectRejects, readBytes } from '../run/helpers.js';
+import { expectSecured, group, snapshot } from './shared.js';
 
 const { list, add } = group('target names');
 

@@ -6,7 +6,7 @@ import {
   TOKEN_READ,
 } from '@wsasec/core';
 import { expect } from 'vitest';
-import { expectSecured, group } from './cases-shared.js';
+import { expectSecured, group } from './shared.js';
 
 const SID_RE = /^S-1-\d+(-\d+)+$/;
 const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -13,8 +13,8 @@ import type {
   SecureSocketBackend,
   SecuritySettings,
 } from '@wsasec/core';
-import { closed, STEP_TIMEOUT_MS, within } from './conformance-helpers.js';
-import type { ConformanceCapabilities, ConformanceFixture } from './conformance-types.js';
+import type { ConformanceCapabilities, ConformanceFixture } from '../types.js';
+import { closed, STEP_TIMEOUT_MS, within } from './helpers.js';
 
 /** A listening server and what it has accepted so far. */
 export interface Listening {

@@ -1,9 +1,9 @@
 import type { Principal } from '@wsasec/core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ALL_CASES } from './conformance-cases.js';
-import { CaseContext } from './conformance-context.js';
-import { within } from './conformance-helpers.js';
-import type { ConformanceFixture, DescribeBackendOptions } from './conformance-types.js';
+import { ALL_CASES } from '../cases/all.js';
+import type { ConformanceFixture, DescribeBackendOptions } from '../types.js';
+import { CaseContext } from './context.js';
+import { within } from './helpers.js';
 
 /** Time a single case may take, cleanup included. */
 const CASE_TIMEOUT_MS = 30_000;
