@@ -8,7 +8,6 @@
 import { createSecretKey, randomBytes } from 'node:crypto';
 import { isDocumentedErrorCode, SecureSocketError } from '@wsasec/core';
 import { SimRealm } from '@wsasec/sim';
-import fc from 'fast-check';
 import {
   DecodeError,
   decodeAuth,
@@ -22,10 +21,11 @@ import {
   HandshakeError,
   MAX_HANDSHAKE_BUFFERED,
   OutboundSa,
-  RecordReader,
   parseSddl,
+  RecordReader,
   type SaKeyMaterial,
 } from '@wsasec/sim/internals';
+import fc from 'fast-check';
 import { adversarialRealm } from './adversarial-realm.js';
 
 /** The outcome of fuzzing one target. */

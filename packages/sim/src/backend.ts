@@ -12,17 +12,17 @@ import {
   type SecureSocketBackend,
   SecureSocketError,
 } from '@wsasec/core';
+import { IdentityScope } from './access/identity.js';
+import { evaluateAccess, parseSddl } from './access/sddl.js';
 import { type SimContext, type SimOptions, track } from './context.js';
-import { sharedOpener } from './protection/crypto-worker.js';
 import { SimDatagramDriver, type SimDatagramOptions } from './datagram/driver.js';
 import { DEFAULT_REPLAY_WINDOW, MAX_REPLAY_WINDOW } from './datagram/replay.js';
-import { IdentityScope } from './access/identity.js';
+import { sharedOpener } from './protection/crypto-worker.js';
 import { invalid, show } from './realm/principals.js';
 import { findAccount, principalOf, realmState, SimRealm } from './realm/realm.js';
-import { evaluateAccess, parseSddl } from './access/sddl.js';
+import { SimSocketDriver } from './socket/driver.js';
 import { SimServerDriver } from './socket/server.js';
 import { SimSocket } from './socket/socket.js';
-import { SimSocketDriver } from './socket/driver.js';
 
 /** Options of {@link createSimBackend}. */
 export interface SimBackendOptions {

@@ -6,15 +6,15 @@
  */
 import type { Socket } from 'node:net';
 import { ikeErrorName, SecureSocketError } from '@wsasec/core';
-import { SecureChannel } from './protection/channel.js';
-import type { FrameOpener } from './protection/frames.js';
-import { HandshakeError } from './negotiation/handshake.js';
 import type { IdentityScope } from './access/identity.js';
+import { HandshakeError } from './negotiation/handshake.js';
 import type { Negotiated, NegotiationParty } from './negotiation/negotiation.js';
 import type { EffectivePolicy } from './policy/policy.js';
+import { SecureChannel } from './protection/channel.js';
+import type { FrameOpener } from './protection/frames.js';
 import type { Account, RealmState } from './realm/realm.js';
-import { type ConnectionSecurity, kAttach, kIdleTimeout, type SimSocket } from './socket/socket.js';
 import type { MachineNames } from './realm/target-names.js';
+import { type ConnectionSecurity, kAttach, kIdleTimeout, type SimSocket } from './socket/socket.js';
 
 /** Resolved backend options. */
 export interface SimOptions {

@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 
+export { openTokenCount } from './access/tokens.js';
 export {
   createSimBackend,
   DEFAULT_ANNOUNCE_DELAY,
@@ -43,4 +44,3 @@ export {
 } from './realm/realm.js';
 export { REALM_FILE_FORMAT, REALM_FILE_VERSION } from './realm/realm-file.js';
 export { SimSocket } from './socket/socket.js';
-export { openTokenCount } from './access/tokens.js';

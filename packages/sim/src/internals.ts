@@ -4,10 +4,9 @@
  * change or remove what is here. Applications use `@wsasec/sim`.
  * @packageDocumentation
  */
+
+export { parseSddl } from './access/sddl.js';
 export { DecodeError } from './encoding/codec.js';
-export { FrameDecoder, type FrameFailure } from './protection/frame-decoder.js';
-export { FrameType, OutboundSa } from './protection/frames.js';
-export { decodeCertificate } from './realm/certificates.js';
 export {
   decodeAuth,
   decodeIdentity,
@@ -19,4 +18,6 @@ export {
   RecordReader,
 } from './negotiation/handshake.js';
 export type { SaKeyMaterial } from './negotiation/sa-keys.js';
-export { parseSddl } from './access/sddl.js';
+export { FrameDecoder, type FrameFailure } from './protection/frame-decoder.js';
+export { FrameType, OutboundSa } from './protection/frames.js';
+export { decodeCertificate } from './realm/certificates.js';

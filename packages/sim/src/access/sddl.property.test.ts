@@ -19,8 +19,8 @@ import {
   SDDL_SID_ALIASES,
   type SecurityDescriptor,
 } from './sddl.js';
-import { isCanonicalDecimalSid } from './sid.js';
 import { DOMAIN } from './sddl-test-helpers.js';
+import { isCanonicalDecimalSid } from './sid.js';
 
 const ctx = { domainSid: DOMAIN };
 const ACE_FLAGS = ['CI', 'OI', 'NP', 'IO', 'ID', 'SA', 'FA'];

@@ -11,13 +11,7 @@ import {
   SDDL_MAX_ACES,
   type SecurityDescriptor,
 } from './access-check.js';
-import {
-  checkSidString,
-  excerpt,
-  resolveSddlSid,
-  SID_MAX_SUB_AUTHORITIES,
-  sddlFail,
-} from './sid.js';
+import { checkSidString, excerpt, resolveSddlSid, SID_MAX_SUB_AUTHORITIES, sddlFail } from './sid.js';
 
 export {
   type AccessEvaluation,

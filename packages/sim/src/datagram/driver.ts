@@ -21,16 +21,16 @@ import {
   toSecureSocketError,
 } from '@wsasec/core';
 import { machineNames, partyOf, type SimContext } from '../context.js';
-import { InitiatorExchange, ResponderTable } from './negotiate.js';
-import { type InboundSa, impersonatePeerOf, type PeerState, peerSaOf, queryPeer } from './peers.js';
-import { DEFAULT_REPLAY_WINDOW } from './replay.js';
-import { classifyDatagram, ESP_OVERHEAD, openDatagram, sealDatagram } from './wire.js';
 import { debug } from '../diagnostics.js';
 import { HandshakeError, IKE } from '../negotiation/handshake.js';
 import type { Negotiated } from '../negotiation/negotiation.js';
 import { type EffectivePolicy, resolvePolicy } from '../policy/policy.js';
 import { type Account, policyStore } from '../realm/realm.js';
 import { machineHoldsName } from '../realm/target-names.js';
+import { InitiatorExchange, ResponderTable } from './negotiate.js';
+import { type InboundSa, impersonatePeerOf, type PeerState, peerSaOf, queryPeer } from './peers.js';
+import { DEFAULT_REPLAY_WINDOW } from './replay.js';
+import { classifyDatagram, ESP_OVERHEAD, openDatagram, sealDatagram } from './wire.js';
 
 /** Options of sim datagram sockets. */
 export interface SimDatagramOptions {

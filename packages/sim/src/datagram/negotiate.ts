@@ -6,7 +6,6 @@
  * @module
  */
 
-import { encodeNegotiate } from './wire.js';
 import {
   decodeNotify,
   encodeNotify,
@@ -18,6 +17,7 @@ import {
 } from '../negotiation/handshake.js';
 import { Initiator, type Negotiated, type NegotiationParty, Responder } from '../negotiation/negotiation.js';
 import type { Account } from '../realm/realm.js';
+import { encodeNegotiate } from './wire.js';
 
 /** First retransmission delay (ms); each later one doubles it. */
 export const DGRAM_RETRANSMIT_FIRST = 100;

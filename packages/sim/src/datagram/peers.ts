@@ -14,13 +14,13 @@ import {
   SOCKET_INFO_CONNECTION_IMPERSONATED,
   SOCKET_INFO_CONNECTION_SECURED,
 } from '@wsasec/core';
+import { openPeerToken } from '../access/tokens.js';
 import type { SimContext } from '../context.js';
-import { ReplayWindow } from './replay.js';
 import type { Negotiated } from '../negotiation/negotiation.js';
+import { quickModeSaId, type SaKeyMaterial } from '../negotiation/sa-keys.js';
 import type { Transform } from '../policy/policy.js';
 import { type Account, principalOf, tokenGroups } from '../realm/realm.js';
-import { quickModeSaId, type SaKeyMaterial } from '../negotiation/sa-keys.js';
-import { openPeerToken } from '../access/tokens.js';
+import { ReplayWindow } from './replay.js';
 
 const ZERO_GUID = '00000000-0000-0000-0000-000000000000';
 

@@ -12,8 +12,8 @@ import {
   MessageType,
   RECORD_HEADER_SIZE,
 } from '../negotiation/handshake.js';
-import type { Transform } from '../policy/policy.js';
 import type { SaKeyMaterial } from '../negotiation/sa-keys.js';
+import type { Transform } from '../policy/policy.js';
 
 /** First four bytes of every datagram of the model. */
 export const DGRAM_MAGIC = Buffer.from('WSKD', 'latin1');

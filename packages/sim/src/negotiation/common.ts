@@ -4,10 +4,10 @@
  * @module
  */
 import { createHash, diffieHellman, randomBytes } from 'node:crypto';
-import { HandshakeError, type HandshakeRecord, IKE, type MessageType } from './handshake.js';
-import { x25519PublicKey } from '../realm/keys.js';
 import type { EffectivePolicy, Transform } from '../policy/policy.js';
+import { x25519PublicKey } from '../realm/keys.js';
 import type { Account, RealmState } from '../realm/realm.js';
+import { HandshakeError, type HandshakeRecord, IKE, type MessageType } from './handshake.js';
 import type { QuickModeRoot, SaKeyMaterial } from './sa-keys.js';
 
 /** Smallest frame payload a peer may announce. */

@@ -1,8 +1,10 @@
 import { normalizeSecuritySettings } from '@wsasec/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeCertificate, verifyCertificate } from '../realm/certificates.js';
 import { DecodeError } from '../encoding/codec.js';
+import { resolvePolicy } from '../policy/policy.js';
+import { decodeCertificate, verifyCertificate } from '../realm/certificates.js';
+import { type Account, createSimRealm, findAccount, policyStore, realmState } from '../realm/realm.js';
 import {
   decodeAuth,
   decodeIdentity,
@@ -23,8 +25,6 @@ import {
   RecordReader,
 } from './handshake.js';
 import { Initiator, type NegotiationParty, Responder } from './negotiation.js';
-import { resolvePolicy } from '../policy/policy.js';
-import { type Account, createSimRealm, findAccount, policyStore, realmState } from '../realm/realm.js';
 
 const bytes = (max = 600) => fc.uint8Array({ maxLength: max }).map((u) => Buffer.from(u));
 

@@ -6,10 +6,10 @@
  * @module
  */
 import { IPSEC_IKE_ERRORS } from '@wsasec/core';
-import { MAX_CERTIFICATE_SIZE } from '../realm/certificates.js';
 import { ByteReader, ByteWriter, DecodeError } from '../encoding/codec.js';
-import { RAW_KEY_LENGTH, SIGNATURE_LENGTH } from '../realm/keys.js';
 import type { Transform } from '../policy/policy.js';
+import { MAX_CERTIFICATE_SIZE } from '../realm/certificates.js';
+import { RAW_KEY_LENGTH, SIGNATURE_LENGTH } from '../realm/keys.js';
 
 /** First bytes of every handshake record: `WSKE`. */
 export const HANDSHAKE_MAGIC = Buffer.from('WSKE', 'latin1');

@@ -3,6 +3,24 @@
  * @module
  */
 import { randomBytes } from 'node:crypto';
+import type { Transform } from '../policy/policy.js';
+import { generateEphemeral, type SigningKey, signBytes, verifyBytes } from '../realm/keys.js';
+import { derivePasswordKey, unknownUserSalt } from '../realm/passwords.js';
+import { type Account, findAccount } from '../realm/realm.js';
+import {
+  agree,
+  expectType,
+  fail,
+  LABEL_INITIATOR,
+  LABEL_PASSWORD,
+  LABEL_RESPONDER,
+  LABEL_USER,
+  MIN_FRAME_PAYLOAD,
+  type Negotiated,
+  type NegotiationParty,
+  randomSpi,
+  sha256,
+} from './common.js';
 import {
   decodeIdentity,
   decodeResp,
@@ -19,24 +37,6 @@ import {
   TAG_LENGTH,
   type UserProof,
 } from './handshake.js';
-import { generateEphemeral, type SigningKey, signBytes, verifyBytes } from '../realm/keys.js';
-import {
-  agree,
-  expectType,
-  fail,
-  LABEL_INITIATOR,
-  LABEL_PASSWORD,
-  LABEL_RESPONDER,
-  LABEL_USER,
-  MIN_FRAME_PAYLOAD,
-  type Negotiated,
-  type NegotiationParty,
-  randomSpi,
-  sha256,
-} from './common.js';
-import { derivePasswordKey, unknownUserSalt } from '../realm/passwords.js';
-import type { Transform } from '../policy/policy.js';
-import { type Account, findAccount } from '../realm/realm.js';
 import { verifyPeerCertificate } from './peer-certificates.js';
 import { deriveMainMode, deriveSa, type MainModeKeys, open, seal } from './sa-keys.js';
 

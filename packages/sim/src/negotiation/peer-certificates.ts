@@ -6,9 +6,9 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { type CertificateKind, verifyCertificate } from '../realm/certificates.js';
-import { HandshakeError, IKE } from './handshake.js';
 import { ed25519PublicKey } from '../realm/keys.js';
 import type { Account, RealmState } from '../realm/realm.js';
+import { HandshakeError, IKE } from './handshake.js';
 
 /** A verified certificate: the realm account it names and its public key. */
 export interface VerifiedPrincipal {

@@ -3,21 +3,15 @@
  * @module
  */
 import { randomBytes } from 'node:crypto';
+import { chooseTransform, type Transform } from '../policy/policy.js';
 import {
-  decodeAuth,
-  decodeInit,
-  encodeIdentity,
-  encodeRecordHeader,
-  encodeRespClear,
-  type HandshakeRecord,
-  IKE,
-  MessageType,
-  NONCE_LENGTH,
-  PROTOCOL_VERSION,
-  TAG_LENGTH,
-  type UserProof,
-} from './handshake.js';
-import { ed25519PublicKey, generateEphemeral, type SigningKey, signBytes, verifyBytes } from '../realm/keys.js';
+  ed25519PublicKey,
+  generateEphemeral,
+  type SigningKey,
+  signBytes,
+  verifyBytes,
+} from '../realm/keys.js';
+import { type Account, findAccount, type RealmState } from '../realm/realm.js';
 import {
   agree,
   expectType,
@@ -32,8 +26,20 @@ import {
   randomSpi,
   sha256,
 } from './common.js';
-import { chooseTransform, type Transform } from '../policy/policy.js';
-import { type Account, findAccount, type RealmState } from '../realm/realm.js';
+import {
+  decodeAuth,
+  decodeInit,
+  encodeIdentity,
+  encodeRecordHeader,
+  encodeRespClear,
+  type HandshakeRecord,
+  IKE,
+  MessageType,
+  NONCE_LENGTH,
+  PROTOCOL_VERSION,
+  TAG_LENGTH,
+  type UserProof,
+} from './handshake.js';
 import { verifyPeerCertificate } from './peer-certificates.js';
 import { deriveMainMode, deriveSa, type MainModeKeys, open, seal } from './sa-keys.js';
 

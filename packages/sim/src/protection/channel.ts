@@ -6,11 +6,11 @@
  * @module
  */
 import { randomBytes } from 'node:crypto';
+import type { Negotiated } from '../negotiation/negotiation.js';
+import { type Direction, deriveSa, quickModeSaId, type SaKeyMaterial } from '../negotiation/sa-keys.js';
+import type { Lifetime, Transform } from '../policy/policy.js';
 import { FrameDecoder, type FrameFailure } from './frame-decoder.js';
 import { type FrameOpener, FrameType, OutboundSa, REKEY_PAYLOAD_SIZE } from './frames.js';
-import type { Negotiated } from '../negotiation/negotiation.js';
-import type { Lifetime, Transform } from '../policy/policy.js';
-import { type Direction, deriveSa, quickModeSaId, type SaKeyMaterial } from '../negotiation/sa-keys.js';
 
 /** What the channel reports to its socket. */
 export interface ChannelEvents {

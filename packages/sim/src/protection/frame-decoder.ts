@@ -6,6 +6,8 @@
  * @module
  */
 import { createDecipheriv, type DecipherGCM } from 'node:crypto';
+import type { SaKeyMaterial } from '../negotiation/sa-keys.js';
+import type { Transform } from '../policy/policy.js';
 import {
   FRAME_HEADER_SIZE,
   FRAME_TAG_SIZE,
@@ -14,8 +16,6 @@ import {
   gcmNonce,
   REKEY_PAYLOAD_SIZE,
 } from './frames.js';
-import type { Transform } from '../policy/policy.js';
-import type { SaKeyMaterial } from '../negotiation/sa-keys.js';
 
 /** Why the decoder stopped. */
 export interface FrameFailure {

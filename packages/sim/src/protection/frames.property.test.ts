@@ -1,10 +1,10 @@
 import { createSecretKey, randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { SaKeyMaterial } from '../negotiation/sa-keys.js';
+import type { Transform } from '../policy/policy.js';
 import { FrameDecoder, type FrameFailure } from './frame-decoder.js';
 import { type FrameOpener, FrameType, type OpenJob, OutboundSa } from './frames.js';
-import type { Transform } from '../policy/policy.js';
-import type { SaKeyMaterial } from '../negotiation/sa-keys.js';
 
 const MAX_PAYLOAD = 4096;
 

@@ -15,8 +15,8 @@
  * @module
  */
 import { createCipheriv } from 'node:crypto';
-import type { Transform } from '../policy/policy.js';
 import type { SaKeyMaterial } from '../negotiation/sa-keys.js';
+import type { Transform } from '../policy/policy.js';
 
 /** Size of a frame header. */
 export const FRAME_HEADER_SIZE = 17;

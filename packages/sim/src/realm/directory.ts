@@ -5,10 +5,10 @@
  */
 import type { KeyObject } from 'node:crypto';
 import type { Principal } from '@wsasec/core';
+import type { PolicyStore, SimPolicy } from '../policy/policy.js';
 import { issueCertificate } from './certificates.js';
 import { generateSigningKey, type SigningKey } from './keys.js';
 import { PASSWORD_COST_RANGE, type PasswordVerifier } from './passwords.js';
-import type { PolicyStore, SimPolicy } from '../policy/policy.js';
 import {
   AUTHENTICATED_USERS,
   EVERYONE,

@@ -6,9 +6,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { checkPolicy, type SimPolicy } from '../policy/policy.js';
+import { type Account, addAccount, checkCost, newRealmState, type RealmState } from './directory.js';
 import { signingKeyFromSeed } from './keys.js';
 import type { PasswordVerifier } from './passwords.js';
-import { checkPolicy, type SimPolicy } from '../policy/policy.js';
 import {
   checkAccountName,
   checkDnsName,
@@ -19,7 +20,6 @@ import {
   invalid,
   show,
 } from './principals.js';
-import { type Account, addAccount, checkCost, newRealmState, type RealmState } from './directory.js';
 import { parseSpn } from './target-names.js';
 
 /** Identifies a realm file. */

@@ -1,7 +1,19 @@
 import type { Principal } from '@wsasec/core';
+import { checkPolicy, type PolicyStore, type SimPolicy } from '../policy/policy.js';
+import {
+  type Account,
+  addAccount,
+  checkCost,
+  checkGroups,
+  checkOptions,
+  defaultPolicy,
+  findAccount,
+  newRealmState,
+  principalOf,
+  type RealmState,
+} from './directory.js';
 import { generateSigningKey } from './keys.js';
 import { createPasswordVerifier, DEFAULT_PASSWORD_COST } from './passwords.js';
-import { checkPolicy, type PolicyStore, type SimPolicy } from '../policy/policy.js';
 import {
   checkAccountName,
   checkDnsName,
@@ -19,18 +31,6 @@ import {
   type SimRealmJson,
   writeRealmFile,
 } from './realm-file.js';
-import {
-  type Account,
-  addAccount,
-  checkCost,
-  checkGroups,
-  checkOptions,
-  defaultPolicy,
-  findAccount,
-  newRealmState,
-  principalOf,
-  type RealmState,
-} from './directory.js';
 import { parseSpn } from './target-names.js';
 
 export {

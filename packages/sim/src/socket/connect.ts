@@ -26,8 +26,8 @@ import { classifyFirstBytes, HandshakeError, IKE } from '../negotiation/handshak
 import { firstBytes, HandshakeIo } from '../negotiation/handshake-io.js';
 import { Initiator } from '../negotiation/negotiation.js';
 import type { EffectivePolicy } from '../policy/policy.js';
-import { kConnecting, type SimSocket } from './socket.js';
 import { isSpn, machineHoldsName } from '../realm/target-names.js';
+import { kConnecting, type SimSocket } from './socket.js';
 
 /** What a client connect needs to know about its socket. */
 export interface ClientConnect {

@@ -19,12 +19,12 @@ import {
   SOCKET_QUERY_IPSEC2_FIELD_MASK_QM_SA_ID,
   type SocketDriver,
 } from '@wsasec/core';
-import { connectClient } from './connect.js';
+import { openPeerToken } from '../access/tokens.js';
 import type { SimContext } from '../context.js';
 import { type EffectivePolicy, resolvePolicy } from '../policy/policy.js';
 import { policyStore, principalOf, tokenGroups } from '../realm/realm.js';
+import { connectClient } from './connect.js';
 import { kChannel, kSecurity, kWatch, SimSocket } from './socket.js';
-import { openPeerToken } from '../access/tokens.js';
 
 const ZERO_GUID = '00000000-0000-0000-0000-000000000000';
 

@@ -37,8 +37,8 @@ import { firstBytes, HandshakeIo } from '../negotiation/handshake-io.js';
 import { type Negotiated, Responder } from '../negotiation/negotiation.js';
 import { type EffectivePolicy, resolvePolicy } from '../policy/policy.js';
 import { policyStore } from '../realm/realm.js';
-import { SimSocket } from './socket.js';
 import { SimSocketDriver } from './driver.js';
+import { SimSocket } from './socket.js';
 
 const noop = () => {};
 

@@ -6,8 +6,8 @@
  */
 import type { Socket } from 'node:net';
 import { SecureSocketError, toSecureSocketError } from '@wsasec/core';
-import type { SecureChannel } from '../protection/channel.js';
 import { debug, publish } from '../diagnostics.js';
+import type { SecureChannel } from '../protection/channel.js';
 import type { FrameFailure } from '../protection/frame-decoder.js';
 import type { Account } from '../realm/realm.js';
 import { NetSocketSurface } from './net-surface.js';

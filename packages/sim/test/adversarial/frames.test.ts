@@ -1,15 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  acceptedOne,
-  closeAll,
-  h,
-  SECRET,
-  TARGET,
-  through,
-  watch,
-  world,
-} from './helpers.js';
 import { flip } from '../support/mitm.js';
+import { acceptedOne, closeAll, h, SECRET, TARGET, through, watch, world } from './helpers.js';
 
 afterEach(closeAll);
 

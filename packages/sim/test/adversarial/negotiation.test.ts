@@ -2,9 +2,9 @@ import { once } from 'node:events';
 import * as net from 'node:net';
 import { IPSEC_IKE_ERRORS as IKE, type SecureSocket, type SecureSocketError } from '@wsasec/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeAll, h, SECRET, TARGET, through, world } from './helpers.js';
 import { contosoRealm } from '../support/fixture.js';
 import { flip } from '../support/mitm.js';
+import { closeAll, h, SECRET, TARGET, through, world } from './helpers.js';
 
 afterEach(closeAll);
 

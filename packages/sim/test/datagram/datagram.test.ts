@@ -8,8 +8,8 @@ import {
   TOKEN_QUERY,
 } from '@wsasec/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createSimBackend, type SimBackendOptions, type SimDatagramStats } from '../../src/index.js';
 import { ESP_HEADER_SIZE, KIND_ESP, KIND_NEGOTIATE } from '../../src/datagram/wire.js';
+import { createSimBackend, type SimBackendOptions, type SimDatagramStats } from '../../src/index.js';
 import { type Relay, startRelay } from '../support/dgram-relay.js';
 import { contosoRealm, QM_INTEGRITY } from '../support/fixture.js';
 

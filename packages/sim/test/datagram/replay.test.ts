@@ -1,7 +1,7 @@
 import type { SecureDatagramSocket, SecureSocketBackend } from '@wsasec/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createSimBackend, ReplayWindow, type SimDatagramStats } from '../../src/index.js';
 import { ESP_HEADER_SIZE, KIND_ESP } from '../../src/datagram/wire.js';
+import { createSimBackend, ReplayWindow, type SimDatagramStats } from '../../src/index.js';
 import { type Relay, startRelay } from '../support/dgram-relay.js';
 import { contosoRealm } from '../support/fixture.js';
 
