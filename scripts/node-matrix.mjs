@@ -7,6 +7,8 @@
 //   node scripts/node-matrix.mjs --versions 24 --packages core,sim
 //   node scripts/node-matrix.mjs --versions 22.23.5       # an exact version works too
 //   node scripts/node-matrix.mjs --exclude 'test/*soak*'  # passed to vitest as --exclude
+//   node scripts/node-matrix.mjs --versions current       # the Node running this script, no fetch
+//   node scripts/node-matrix.mjs --build                  # also `turbo run build --force` per version
 //
 // Each major is resolved to its newest release on the registry and fetched once with `npm pack`
 // into the cache (WSASEC_NODE_CACHE, default ~/.cache/wsasec/node/<version>/bin/node); a cached
@@ -34,9 +36,9 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
 const DEFAULT_VERSIONS = '22,24,26';
-// The packages whose suites are Node-version sensitive on Linux. native-win's Linux suite runs its
-// mock-library tests only; its real Windows path is the Wine suite (see docs/windows-node-versions.md).
-const DEFAULT_PACKAGES = 'core,conformance,sim,http-adapter,examples,adversarial';
+// Every package with a suite. native-win's Linux suite runs its mock-library tests and the check of
+// the Node internals it relies on; its real Windows path is the Wine suite (docs/node-versions.md).
+const DEFAULT_PACKAGES = 'core,conformance,sim,http-adapter,examples,adversarial,native-win';
 
 const { values } = parseArgs({
   options: {
@@ -52,6 +54,8 @@ const { values } = parseArgs({
     // Vitest's reporter for the log (the JSON report is always written).
     reporter: { type: 'string', default: 'default' },
     'fetch-only': { type: 'boolean', default: false },
+    // Build every package (turbo, not from its cache) under each version before its suites.
+    build: { type: 'boolean', default: false },
   },
 });
 
@@ -188,6 +192,7 @@ for (const name of packages) {
 }
 
 const versions = specs.map((spec) => {
+  if (spec === 'current') return { spec, version: process.version.slice(1), bin: process.execPath };
   const version = resolveVersion(spec);
   return { spec, version, bin: nodeBinary(version) };
 });
@@ -200,6 +205,26 @@ const results = [];
 const matrixStarted = Date.now();
 for (const { version, bin } of versions) {
   const binDir = join(bin, '..');
+  const buildEnv = { ...process.env, PATH: `${binDir}:${process.env.PATH ?? ''}` };
+  for (const key of ['npm_node_execpath', 'NODE', 'npm_execpath']) delete buildEnv[key];
+  if (values.build) {
+    const args = ['exec', 'turbo', 'run', 'build', '--force', '--output-logs=errors-only'];
+    const outcome = await runSuite(`Node ${version}: build (turbo, --force)`, 'pnpm', args, root, buildEnv);
+    results.push({
+      version,
+      name: 'build',
+      passed: 0,
+      failed: 0,
+      skipped: 0,
+      seconds: outcome.seconds,
+      status: outcome.status,
+      ok: outcome.status === 0 && !outcome.timedOut,
+      processes: 0,
+      strangers: [],
+      failedTests: outcome.status === 0 ? [] : ['build failed'],
+      build: true,
+    });
+  }
   for (const name of packages) {
     const cwd = join(root, 'packages', name);
     const tag = `${version}-${name}`;
@@ -278,6 +303,17 @@ for (const { version } of versions) {
   );
   const sum = { passed: 0, failed: 0, skipped: 0, seconds: 0 };
   for (const r of rows) {
+    if (r.build) {
+      console.log(
+        `  ${pad('(build)', 14)} ${padL('', 7)} ${padL('', 7)} ${padL('', 8)} ${padL(r.seconds.toFixed(1), 8)}  ${r.ok ? 'ok' : 'FAILED'}`,
+      );
+      sum.seconds += r.seconds;
+      if (!r.ok) {
+        failing.push(`Node ${version} build`);
+        sum.failed += 1;
+      }
+      continue;
+    }
     const note = r.strangers.length > 0 ? `  OTHER NODE: ${r.strangers.join(', ')}` : '';
     const state = r.ok ? '' : '  FAILED';
     console.log(
