@@ -1,8 +1,14 @@
 #!/usr/bin/env node
 // Runs every test of the repository, one package at a time (the machines have two cores, and the
-// load tests must not compete with each other), then the Windows-path suites (mingw ABI test and the
-// Wine suite), and ends with one summary line: "N passed, N failed, N skipped".
-import { spawn, spawnSync } from 'node:child_process';
+// load tests must not compete with each other): every package's suite under each supported Node
+// major on Linux (scripts/node-matrix.mjs: Node 22, 24 and 26 from the npm registry, cached, each
+// also building the packages), then the Windows-path suites (mingw ABI test, and the Wine suite
+// under each Windows Node in WSASEC_NODE_WIN_VERSIONS), a table per Node version and one summary
+// line: "N passed, N failed, N skipped".
+//   --current       the Linux suites under the Node running this script only (no download)
+//   --versions L    the Linux Node versions (default WSASEC_NODE_VERSIONS or 22,24,26)
+//   --skip-windows  no Wine; --only <package> one package's suite, no Wine
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,8 +18,17 @@ const { values } = parseArgs({
   options: {
     'skip-windows': { type: 'boolean', default: false },
     only: { type: 'string' },
+    current: { type: 'boolean', default: false },
+    versions: { type: 'string', default: process.env.WSASEC_NODE_VERSIONS ?? '22,24,26' },
   },
 });
+// Windows Node versions the Wine suite runs under. The first is also the one the examples' Windows
+// path uses. Windows Node 24 and later do not start under Debian 12's Wine 8.0
+// (docs/windows-node-versions.md).
+const winVersions = (process.env.WSASEC_NODE_WIN_VERSIONS ?? '20.20.2,22.23.3')
+  .split(',')
+  .map((v) => v.trim())
+  .filter(Boolean);
 
 const root = new URL('..', import.meta.url).pathname;
 const out = mkdtempSync(join(tmpdir(), 'wsasec-tests-'));
@@ -28,42 +43,29 @@ function run(label, cmd, args, opts = {}) {
   return result.status ?? 1;
 }
 
-// A package's suite that has not finished after this long is stuck: its process group is killed
-// and the suite runs once more, and the hang is reported (never silently passed over).
-const SUITE_LIMIT_MS = 6 * 60 * 1000;
+// Suites that hung and were re-run (scripts/node-matrix.mjs stops a suite after 6 minutes).
 const hangs = [];
-
-function runBounded(label, cmd, args, opts) {
-  console.log(`\n=== ${label}`);
-  const started = Date.now();
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { stdio: 'inherit', cwd: root, detached: true, ...opts });
-    const timer = setTimeout(() => {
-      hangs.push(label);
-      console.log(`=== ${label}: no result after ${SUITE_LIMIT_MS / 1000} s, stopping it`);
-      try {
-        process.kill(-child.pid, 'SIGKILL');
-      } catch {}
-    }, SUITE_LIMIT_MS);
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      console.log(`=== ${label}: exit ${code ?? signal} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-      resolve({ status: code ?? 1, timedOut: signal === 'SIGKILL' });
-    });
-  });
-}
 
 const native = join(root, 'packages', 'native-win');
 const nativePkg = JSON.parse(readFileSync(join(native, 'package.json'), 'utf8'));
 const windows = !values['skip-windows'] && !values.only && Boolean(nativePkg.scripts?.['test:wine']);
 // The Wine prefix comes first: the examples' Windows-path tests run only when it exists.
-let windowsReady = false;
+const windowsReady = new Set();
 if (windows) {
-  const setup = run('Windows toolchain and Wine prefix', 'bash', [join(native, 'scripts', 'wine-setup.sh')]);
-  windowsReady = setup === 0;
-  if (!windowsReady) {
-    failures.push('wine-setup');
-    totals.failed += 1;
+  for (const version of winVersions) {
+    const setup = run(
+      `Windows toolchain and Wine prefix (Windows Node ${version})`,
+      'bash',
+      [join(native, 'scripts', 'wine-setup.sh')],
+      {
+        env: { ...process.env, WSASEC_NODE_WIN_VERSION: version },
+      },
+    );
+    if (setup === 0) windowsReady.add(version);
+    else {
+      failures.push(`wine-setup (Windows Node ${version})`);
+      totals.failed += 1;
+    }
   }
 }
 
@@ -73,57 +75,97 @@ const packages = readdirSync(join(root, 'packages')).filter((name) => {
   return typeof pkg.scripts?.test === 'string';
 });
 
-for (const name of packages) {
-  const report = join(out, `${name}.json`);
-  const args = [
-    'exec',
-    'vitest',
-    'run',
-    '--reporter=default',
-    '--reporter=json',
-    `--outputFile.json=${report}`,
-  ];
-  const cwd = join(root, 'packages', name);
-  let { status, timedOut } = await runBounded(`vitest: @wsasec/${name}`, 'pnpm', args, { cwd });
-  if (timedOut)
-    ({ status } = await runBounded(`vitest: @wsasec/${name} (again, after a hang)`, 'pnpm', args, { cwd }));
-  if (existsSync(report)) {
-    const json = JSON.parse(readFileSync(report, 'utf8'));
-    totals.passed += json.numPassedTests ?? 0;
-    totals.failed += json.numFailedTests ?? 0;
-    totals.skipped += (json.numPendingTests ?? 0) + (json.numTodoTests ?? 0);
-    if ((json.numFailedTests ?? 0) > 0 || status !== 0) failures.push(`@wsasec/${name}`);
-  } else if (status !== 0) {
-    failures.push(`@wsasec/${name} (no report)`);
-    totals.failed += 1;
-  }
+// The Linux suites, under each Node version (scripts/node-matrix.mjs prints a table per version).
+const matrixOut = join(out, 'matrix');
+const matrixArgs = [
+  join(root, 'scripts', 'node-matrix.mjs'),
+  `--versions=${values.current ? 'current' : values.versions}`,
+  `--packages=${packages.join(',')}`,
+  `--out=${matrixOut}`,
+];
+// Each fetched version also builds the packages; the running Node already built them (test:all).
+if (!values.current && !values.only) matrixArgs.push('--build');
+const matrixStatus = run('Linux suites per Node version', process.execPath, matrixArgs);
+const rows = existsSync(join(matrixOut, 'matrix.json'))
+  ? JSON.parse(readFileSync(join(matrixOut, 'matrix.json'), 'utf8'))
+  : [];
+for (const r of rows) {
+  totals.passed += r.passed;
+  totals.failed += r.failed > 0 || r.ok ? r.failed : 1;
+  totals.skipped += r.skipped;
+  if (!r.ok) failures.push(r.build ? `Node ${r.version} build` : `Node ${r.version} @wsasec/${r.name}`);
+  if (r.hung) hangs.push(`Node ${r.version} @wsasec/${r.name}`);
+}
+if (matrixStatus !== 0 && rows.length === 0) {
+  failures.push('node-matrix (no results)');
+  totals.failed += 1;
+}
+const perVersion = new Map();
+for (const r of rows) {
+  const key = `Linux Node ${r.version}`;
+  const v = perVersion.get(key) ?? { suites: 0, passed: 0, failed: 0, skipped: 0, seconds: 0 };
+  if (!r.build) v.suites += 1;
+  v.passed += r.passed;
+  v.failed += r.failed > 0 || r.ok ? r.failed : 1;
+  v.skipped += r.skipped;
+  v.seconds += r.seconds;
+  perVersion.set(key, v);
 }
 
-if (windowsReady) {
-  for (const script of ['test:abi', 'test:wine']) {
-    if (!nativePkg.scripts?.[script]) continue;
-    const summary = join(out, `${script.replace(':', '-')}.json`);
-    const status = run(
-      `@wsasec/native-win ${script}`,
-      'pnpm',
-      ['--filter', '@wsasec/native-win', 'run', script],
-      {
-        env: { ...process.env, WSASEC_TEST_SUMMARY: summary },
-      },
+// The ABI test compiles with mingw-w64 and runs on Linux: once. The Wine suite: per Windows Node.
+const windowsRuns = [];
+if (windowsReady.size > 0) windowsRuns.push({ script: 'test:abi', label: 'mingw ABI test', env: {} });
+for (const version of winVersions)
+  if (windowsReady.has(version))
+    windowsRuns.push({
+      script: 'test:wine',
+      label: `Windows Node ${version} (Wine)`,
+      env: { WSASEC_NODE_WIN_VERSION: version },
+    });
+for (const { script, label, env } of windowsRuns) {
+  if (!nativePkg.scripts?.[script]) continue;
+  const summary = join(out, `${script.replace(':', '-')}-${env.WSASEC_NODE_WIN_VERSION ?? 'linux'}.json`);
+  const started = Date.now();
+  const status = run(
+    `@wsasec/native-win ${script} ${env.WSASEC_NODE_WIN_VERSION ? `(Windows Node ${env.WSASEC_NODE_WIN_VERSION})` : ''}`,
+    'pnpm',
+    ['--filter', '@wsasec/native-win', 'run', script],
+    {
+      env: { ...process.env, ...env, WSASEC_TEST_SUMMARY: summary },
+    },
+  );
+  const v = { suites: 1, passed: 0, failed: 0, skipped: 0, seconds: (Date.now() - started) / 1000 };
+  // Each Windows-path runner writes { passed, failed, skipped } to WSASEC_TEST_SUMMARY.
+  if (existsSync(summary)) {
+    const s = JSON.parse(readFileSync(summary, 'utf8'));
+    totals.passed += s.passed ?? 0;
+    totals.failed += s.failed ?? 0;
+    totals.skipped += s.skipped ?? 0;
+    v.passed = s.passed ?? 0;
+    v.failed = s.failed ?? 0;
+    v.skipped = s.skipped ?? 0;
+  }
+  if (status !== 0) {
+    failures.push(
+      `@wsasec/native-win ${script}${env.WSASEC_NODE_WIN_VERSION ? ` (Windows Node ${env.WSASEC_NODE_WIN_VERSION})` : ''}`,
     );
-    // Each Windows-path runner writes { passed, failed, skipped } to WSASEC_TEST_SUMMARY.
-    if (existsSync(summary)) {
-      const s = JSON.parse(readFileSync(summary, 'utf8'));
-      totals.passed += s.passed ?? 0;
-      totals.failed += s.failed ?? 0;
-      totals.skipped += s.skipped ?? 0;
-    }
-    if (status !== 0) {
-      failures.push(`@wsasec/native-win ${script}`);
-      if (!existsSync(summary)) totals.failed += 1;
+    if (!existsSync(summary)) {
+      totals.failed += 1;
+      v.failed += 1;
     }
   }
+  perVersion.set(label, v);
 }
+
+// One row per Node version (and the ABI test), the suites' totals.
+console.log('\nPer Node version:');
+console.log(
+  `  ${'runtime'.padEnd(32)} ${'suites'.padStart(6)} ${'passed'.padStart(7)} ${'failed'.padStart(7)} ${'skipped'.padStart(8)} ${'seconds'.padStart(8)}`,
+);
+for (const [label, v] of perVersion)
+  console.log(
+    `  ${label.padEnd(32)} ${String(v.suites).padStart(6)} ${String(v.passed).padStart(7)} ${String(v.failed).padStart(7)} ${String(v.skipped).padStart(8)} ${v.seconds.toFixed(1).padStart(8)}`,
+  );
 
 console.log('');
 if (hangs.length > 0) console.log(`hung and re-run: ${hangs.join(', ')}`);
