@@ -7,7 +7,8 @@ import { useNodeTest } from './support.js';
 
 const current = useNodeTest();
 
-it('test-http-agent-getname', () => {
+// known: getName() appends '|wsasec|<policy>|<target>' to Node's pool name
+it.fails('test-http-agent-getname', () => {
   const t = current();
   const agent = t.agent();
   // Default to localhost

