@@ -1,0 +1,16 @@
+// Port of node/test/parallel/test-net-listen-close-server.js: the sim backend's createServer (t.net) for net.createServer.
+import { it } from 'vitest';
+import { HOST, useNodeTest } from './support.js';
+
+const current = useNodeTest();
+
+// known: server.listen(0, '127.0.0.1', cb) (Node's positional form) throws 'listen options must be { host?, port?, backlog? }'
+it.fails('test-net-listen-close-server', async () => {
+  const t = current();
+  const server = t.net.createServer(() => {});
+  server.listen(0, HOST, t.mustNotCall('listening after close()'));
+  server.on('error', t.mustNotCall('error'));
+  server.close();
+  setTimeout(() => t.done(), 200);
+  await t.end();
+}, 5000);
