@@ -4,7 +4,7 @@
  * one decoder per variable-length buffer. Importing this entry loads koffi (the main entry does not).
  * @packageDocumentation
  */
-import { abiTypes } from './native-abi-types.js';
+import { abiTypes } from './abi/types.js';
 
 const types = abiTypes();
 
@@ -44,8 +44,8 @@ export {
   WIN_AF_INET,
   WIN_AF_INET6,
   writeSockaddr,
-} from './native-abi-address.js';
-export { OFF, STRUCT_LAYOUTS, type StructLayout, type StructName } from './native-abi-layout.js';
+} from './abi/address.js';
+export { OFF, STRUCT_LAYOUTS, type StructLayout, type StructName } from './abi/layout.js';
 export {
   decodeQueryInfo,
   decodeQueryTemplate,
@@ -54,17 +54,17 @@ export {
   QUERY_INFO_IPSEC2_SIZE,
   QUERY_INFO_SIZE,
   type QueryInfo,
-} from './native-abi-query.js';
+} from './abi/query.js';
 export {
   decodeSecuritySettings,
   encodeSecuritySettings,
   readGuid,
   writeGuid,
-} from './native-abi-settings.js';
+} from './abi/settings.js';
 export {
   decodePeerTargetName,
   encodePeerTargetName,
   resolveTargetNameUnit,
   type TargetNameLengthUnit,
-} from './native-abi-target-name.js';
-export { type AbiTypes, abiTypes } from './native-abi-types.js';
+} from './abi/target-name.js';
+export { type AbiTypes, abiTypes } from './abi/types.js';

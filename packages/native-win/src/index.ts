@@ -5,19 +5,19 @@
  * The struct types and buffer encoders live in `@wsasec/native-win/abi`.
  * @packageDocumentation
  */
-export type { TargetNameLengthUnit } from './native-abi-target-name.js';
+export type { TargetNameLengthUnit } from './abi/target-name.js';
 export {
   createBackendFromEnv,
   createNativeBackend,
   type NativeBackendOptions,
   type NativeBackendStats,
   nativeBackendStats,
-} from './native-backend.js';
-export { createKoffiLibrary, type KoffiLibraryOptions } from './native-koffi-library.js';
-export type { NativeLibrary, NativePointer, NativePollHandle } from './native-library.js';
-export { selfTestNodeInternals } from './native-node-internals.js';
+} from './backend.js';
+export { createKoffiLibrary, type KoffiLibraryOptions } from './library/koffi-library.js';
+export type { NativeLibrary, NativePointer, NativePollHandle } from './library/library.js';
 export {
   createWinsockSecureApi,
   type WinsockSecureApi,
   type WinsockSecureApiOptions,
-} from './native-raw-api.js';
+} from './library/raw-api.js';
+export { selfTestNodeInternals } from './socket/node-internals.js';

@@ -12,7 +12,7 @@ import * as core from '@wsasec/core';
 import koffi, { type TypeObject } from 'koffi';
 import { afterAll, describe, expect, it } from 'vitest';
 import { abiTypes, STRUCT_LAYOUTS } from '../src/abi.js';
-import * as lib from '../src/native-library.js';
+import * as lib from '../src/library/library.js';
 
 const gcc = 'x86_64-w64-mingw32-gcc';
 const objcopy = 'x86_64-w64-mingw32-objcopy';
@@ -194,7 +194,7 @@ function constantChecks(): Check[] {
       expr: 'ERROR_NO_IMPERSONATION_TOKEN',
       ours: { library: lib.ERROR_NO_IMPERSONATION_TOKEN },
     },
-    // The token layouts the decoder reads by hand (native-tokens.ts).
+    // The token layouts the decoder reads by hand (src/access/tokens.ts).
     { label: 'sizeof(SID_AND_ATTRIBUTES)', expr: 'sizeof(SID_AND_ATTRIBUTES)', ours: { decoder: 16 } },
     {
       label: 'offsetof(SID_AND_ATTRIBUTES, Attributes)',

@@ -6,7 +6,7 @@ import type { SecureSocket, SecureSocketBackend } from '@wsasec/core';
 import { SecureSocketError } from '@wsasec/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createNativeBackend, nativeBackendStats } from '../src/index.js';
-import { newTcpHandle } from '../src/native-node-internals.js';
+import { newTcpHandle } from '../src/socket/node-internals.js';
 import { FakeLibrary } from './support/fake-library.js';
 import { echoServer, roundTrip, stopAll, type Tracked, tracker, within } from './support/net-helpers.js';
 

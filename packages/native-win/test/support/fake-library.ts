@@ -6,10 +6,10 @@
 import { fstatSync } from 'node:fs';
 import type { NormalizedSecuritySettings } from '@wsasec/core';
 import koffi from 'koffi';
+import { decodeQueryTemplate } from '../../src/abi/query.js';
+import { decodePeerTargetName } from '../../src/abi/target-name.js';
 import { decodeSecuritySettings, decodeSockaddr, encodeQueryInfo, type QueryInfo } from '../../src/abi.js';
-import { decodeQueryTemplate } from '../../src/native-abi-query.js';
-import { decodePeerTargetName } from '../../src/native-abi-target-name.js';
-import type { NativeLibrary, NativePollHandle } from '../../src/native-library.js';
+import type { NativeLibrary, NativePollHandle } from '../../src/library/library.js';
 import { FakeAdvapi, type FakeCall } from './fake-advapi.js';
 import { type FakeIdentity, IDENTITIES } from './fake-tokens.js';
 

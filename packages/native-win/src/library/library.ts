@@ -1,7 +1,7 @@
 /**
  * The small structural interface of every Windows function the backend calls, with Windows
  * semantics and Windows constant values. The production implementation binds them through koffi
- * (`native-koffi-library.ts`); tests inject their own object (as kysely does for its drivers).
+ * (`koffi-library.ts`); tests inject their own object (as kysely does for its drivers).
  *
  * Conventions: a SOCKET or HANDLE is a JS number (koffi `intptr_t`; INVALID_SOCKET is -1). Byte
  * buffers are passed as `Uint8Array` (koffi passes their memory). An `_Out_`/`_Inout_` scalar is a

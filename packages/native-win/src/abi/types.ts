@@ -1,5 +1,5 @@
 import type { TypeObject } from 'koffi';
-import { type Koffi, loadKoffi } from './native-koffi.js';
+import { type Koffi, loadKoffi } from '../library/koffi.js';
 
 /** The koffi types of the secure socket structures, named as in C. */
 export interface AbiTypes {

@@ -1,7 +1,7 @@
 import type { NormalizedPeerTargetName } from '@wsasec/core';
 import { SecureSocketError } from '@wsasec/core';
-import { decodeSockaddr, WIN_AF_INET6, writeSockaddr } from './native-abi-address.js';
-import { OFF, STRUCT_LAYOUTS } from './native-abi-layout.js';
+import { decodeSockaddr, WIN_AF_INET6, writeSockaddr } from './address.js';
+import { OFF, STRUCT_LAYOUTS } from './layout.js';
 
 const PTN_SIZE = STRUCT_LAYOUTS.SOCKET_PEER_TARGET_NAME.size;
 

@@ -1,11 +1,7 @@
 import { normalizePeerTargetName } from '@wsasec/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  decodePeerTargetName,
-  encodePeerTargetName,
-  resolveTargetNameUnit,
-} from './native-abi-target-name.js';
+import { decodePeerTargetName, encodePeerTargetName, resolveTargetNameUnit } from './target-name.js';
 
 const hex = (s: string) => s.replace(/\s+/g, '');
 const u16 = (s: string) => Buffer.from(s, 'utf16le').toString('hex');

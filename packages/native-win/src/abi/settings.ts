@@ -1,6 +1,6 @@
 import type { NormalizedSecuritySettings } from '@wsasec/core';
 import { SecureSocketError } from '@wsasec/core';
-import { OFF, STRUCT_LAYOUTS } from './native-abi-layout.js';
+import { OFF, STRUCT_LAYOUTS } from './layout.js';
 
 const SETTINGS_SIZE = STRUCT_LAYOUTS.SOCKET_SECURITY_SETTINGS.size;
 const IPSEC_SIZE = STRUCT_LAYOUTS.SOCKET_SECURITY_SETTINGS_IPSEC.size;

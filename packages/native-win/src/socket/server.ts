@@ -21,13 +21,13 @@ import {
   WSAECONNRESET,
   WSAEWOULDBLOCK,
 } from '@wsasec/core';
-import { decodeSockaddr, encodeSockaddr, SIZEOF_SOCKADDR_STORAGE } from './native-abi-address.js';
-import { querySocketSecurity, setSocketSecurity } from './native-calls.js';
-import { checkWsa, windowsError } from './native-errors.js';
-import type { NativePollHandle } from './native-library.js';
-import { newTcpHandle, socketOnConnectedHandle } from './native-node-internals.js';
-import { NativeStreamDriver } from './native-socket.js';
-import { admissionFailure, createSocketHandle, type NativeContext } from './native-socket-ops.js';
+import { decodeSockaddr, encodeSockaddr, SIZEOF_SOCKADDR_STORAGE } from '../abi/address.js';
+import { querySocketSecurity, setSocketSecurity } from '../library/calls.js';
+import { checkWsa, windowsError } from '../library/errors.js';
+import type { NativePollHandle } from '../library/library.js';
+import { newTcpHandle, socketOnConnectedHandle } from './node-internals.js';
+import { NativeStreamDriver } from './socket.js';
+import { admissionFailure, createSocketHandle, type NativeContext } from './socket-ops.js';
 
 const debug = debuglog('wsasec:native');
 

@@ -22,21 +22,21 @@ import {
   querySocketSecurity,
   setSocketPeerTargetName,
   setSocketSecurity,
-} from './native-calls.js';
+} from '../library/calls.js';
 import {
   connectOnHandle,
   handleOf,
   newTcpHandle,
   socketOnUnconnectedHandle,
   type TcpHandle,
-} from './native-node-internals.js';
+} from './node-internals.js';
 import {
   admissionFailure,
   createSocketHandle,
   impersonatePeerOn,
   type NativeContext,
   querySecurityInfo,
-} from './native-socket-ops.js';
+} from './socket-ops.js';
 
 const debug = debuglog('wsasec:native');
 

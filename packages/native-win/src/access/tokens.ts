@@ -7,7 +7,7 @@
 import { debuglog } from 'node:util';
 import type { PeerToken, Principal } from '@wsasec/core';
 import { createPeerToken, SecureSocketError } from '@wsasec/core';
-import { checkBool, windowsError } from './native-errors.js';
+import { checkBool, windowsError } from '../library/errors.js';
 import {
   ERROR_INSUFFICIENT_BUFFER,
   ERROR_NONE_MAPPED,
@@ -15,7 +15,7 @@ import {
   SE_GROUP_ENABLED,
   TokenGroups,
   TokenUser,
-} from './native-library.js';
+} from '../library/library.js';
 
 const debug = debuglog('wsasec:native');
 

@@ -19,7 +19,9 @@ import {
   runImpersonated,
   SecureSocketError,
 } from '@wsasec/core';
-import type { TargetNameLengthUnit } from './native-abi-target-name.js';
+import type { TargetNameLengthUnit } from '../abi/target-name.js';
+import { TokenHandleTracker } from '../access/tokens.js';
+import { type NativeContext, querySecurityInfo } from '../socket/socket-ops.js';
 import {
   deleteSocketPeerTargetName,
   impersonateSocketPeer,
@@ -27,11 +29,9 @@ import {
   revertImpersonation,
   setSocketPeerTargetName,
   setSocketSecurity,
-} from './native-calls.js';
-import { createKoffiLibrary } from './native-koffi-library.js';
-import type { NativeLibrary } from './native-library.js';
-import { type NativeContext, querySecurityInfo } from './native-socket-ops.js';
-import { TokenHandleTracker } from './native-tokens.js';
+} from './calls.js';
+import { createKoffiLibrary } from './koffi-library.js';
+import type { NativeLibrary } from './library.js';
 
 /** The C API on application-owned SOCKETs. Every method throws `SecureSocketError`. */
 export interface WinsockSecureApi {

@@ -6,8 +6,8 @@
  */
 import { SecureSocketError } from '@wsasec/core';
 import type { LibraryHandle } from 'koffi';
-import { type Koffi, loadKoffi } from './native-koffi.js';
-import type { NativeLibrary, NativePollHandle } from './native-library.js';
+import { type Koffi, loadKoffi } from './koffi.js';
+import type { NativeLibrary, NativePollHandle } from './library.js';
 
 type Dll = 'ws2_32.dll' | 'fwpuclnt.dll' | 'advapi32.dll' | 'kernel32.dll';
 

@@ -1,7 +1,7 @@
 import { normalizeAddress, SecureSocketError } from '@wsasec/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { bytesToIpv6, decodeSockaddr, encodeSockaddr, ipv6ToBytes } from './native-abi-address.js';
+import { bytesToIpv6, decodeSockaddr, encodeSockaddr, ipv6ToBytes } from './address.js';
 
 describe('sockaddr encoding', () => {
   it('encodes sockaddr_in in 16 bytes and sockaddr_in6 in 28, family 2 / 23', () => {

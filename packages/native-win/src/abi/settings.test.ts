@@ -1,12 +1,7 @@
 import { normalizeSecuritySettings, SecureSocketError } from '@wsasec/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  decodeSecuritySettings,
-  encodeSecuritySettings,
-  readGuid,
-  writeGuid,
-} from './native-abi-settings.js';
+import { decodeSecuritySettings, encodeSecuritySettings, readGuid, writeGuid } from './settings.js';
 
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 const u16 = (s: string) => Buffer.from(s, 'utf16le').toString('hex');

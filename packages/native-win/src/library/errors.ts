@@ -1,6 +1,6 @@
 import type { SecureSocketErrorCode, SecureSocketSyscall } from '@wsasec/core';
 import { SecureSocketError, wsaCodeName } from '@wsasec/core';
-import type { NativeLibrary } from './native-library.js';
+import type { NativeLibrary } from './library.js';
 
 /** `SOCKET_ERROR` / `INVALID_SOCKET` as the bindings return them. */
 export const SOCKET_ERROR = -1;

@@ -1,8 +1,8 @@
 import type { NormalizedQuery } from '@wsasec/core';
 import { SecureSocketError, SOCKET_QUERY_IPSEC2_ABORT_CONNECTION_ON_FIELD_CHANGE } from '@wsasec/core';
-import { decodeSockaddr, WIN_AF_INET6, writeSockaddr } from './native-abi-address.js';
-import { OFF, STRUCT_LAYOUTS } from './native-abi-layout.js';
-import { readGuid, writeGuid } from './native-abi-settings.js';
+import { decodeSockaddr, WIN_AF_INET6, writeSockaddr } from './address.js';
+import { OFF, STRUCT_LAYOUTS } from './layout.js';
+import { readGuid, writeGuid } from './settings.js';
 
 const TEMPLATE_SIZE = STRUCT_LAYOUTS.SOCKET_SECURITY_QUERY_TEMPLATE.size;
 const TEMPLATE2_SIZE = STRUCT_LAYOUTS.SOCKET_SECURITY_QUERY_TEMPLATE_IPSEC2.size;

@@ -1,7 +1,7 @@
 /**
  * The Windows x64 layout of every structure the secure socket functions take, as sizes, alignments
  * and field offsets (spec/struct-layout-x64.txt). The encoders write at these offsets; the koffi
- * types in `native-abi-types.ts` must produce the same numbers; the ABI test compares both with the
+ * types in `types.ts` must produce the same numbers; the ABI test compares both with the
  * mingw-w64 headers compiled at test time.
  * @module
  */

@@ -1,9 +1,9 @@
 import { normalizeQuery, TOKEN_IMPERSONATE, TOKEN_QUERY } from '@wsasec/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FakeLibrary } from '../test/support/fake-library.js';
-import { IDENTITIES } from '../test/support/fake-tokens.js';
-import { type NativeContext, querySecurityInfo } from './native-socket-ops.js';
-import { decodeToken, TokenHandleTracker } from './native-tokens.js';
+import { FakeLibrary } from '../../test/support/fake-library.js';
+import { IDENTITIES } from '../../test/support/fake-tokens.js';
+import { type NativeContext, querySecurityInfo } from '../socket/socket-ops.js';
+import { decodeToken, TokenHandleTracker } from './tokens.js';
 
 declare const gc: (() => void) | undefined;
 

@@ -7,7 +7,7 @@ import {
   encodeQueryInfo,
   encodeQueryTemplate,
   type QueryInfo,
-} from './native-abi-query.js';
+} from './query.js';
 
 const hex = (s: string) => s.replace(/\s+/g, '');
 

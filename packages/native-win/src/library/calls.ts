@@ -10,12 +10,12 @@ import type {
   NormalizedSecuritySettings,
 } from '@wsasec/core';
 import { SecureSocketError, WSAEFAULT, WSAEMSGSIZE } from '@wsasec/core';
-import { encodeSockaddr } from './native-abi-address.js';
-import { decodeQueryInfo, encodeQueryTemplate, type QueryInfo } from './native-abi-query.js';
-import { encodeSecuritySettings } from './native-abi-settings.js';
-import { encodePeerTargetName, type TargetNameLengthUnit } from './native-abi-target-name.js';
-import { checkWsa, SOCKET_ERROR, windowsError } from './native-errors.js';
-import type { NativeLibrary } from './native-library.js';
+import { encodeSockaddr } from '../abi/address.js';
+import { decodeQueryInfo, encodeQueryTemplate, type QueryInfo } from '../abi/query.js';
+import { encodeSecuritySettings } from '../abi/settings.js';
+import { encodePeerTargetName, type TargetNameLengthUnit } from '../abi/target-name.js';
+import { checkWsa, SOCKET_ERROR, windowsError } from './errors.js';
+import type { NativeLibrary } from './library.js';
 
 /** Largest query result accepted from the size probe (the real structures are 24 or 64 bytes). */
 export const MAX_QUERY_INFO_SIZE = 4096;

@@ -8,15 +8,15 @@ import {
   TOKEN_QUERY,
 } from '@wsasec/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FakeLibrary } from '../test/support/fake-library.js';
-import { IDENTITIES } from '../test/support/fake-tokens.js';
+import { FakeLibrary } from '../../test/support/fake-library.js';
+import { IDENTITIES } from '../../test/support/fake-tokens.js';
 import {
   accessCheck,
   completeSddl,
   currentIdentity,
   impersonateWithToken,
   mapGenericMask,
-} from './native-access.js';
+} from './access.js';
 
 let lib: FakeLibrary;
 let token: number;

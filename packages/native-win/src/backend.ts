@@ -11,17 +11,17 @@ import type {
   SocketDriver,
 } from '@wsasec/core';
 import { defineBackend, normalizeAddress, SecureSocketError } from '@wsasec/core';
-import type { TargetNameLengthUnit } from './native-abi-target-name.js';
-import { accessCheck, currentIdentity } from './native-access.js';
-import { MAX_QUERY_INFO_SIZE, revertImpersonation } from './native-calls.js';
-import { NativeDatagramDriver } from './native-datagram.js';
-import { createKoffiLibrary } from './native-koffi-library.js';
-import type { NativeLibrary } from './native-library.js';
-import { selfTestNodeInternals } from './native-node-internals.js';
-import { NativeServerDriver } from './native-server.js';
-import { NativeStreamDriver } from './native-socket.js';
-import type { NativeContext } from './native-socket-ops.js';
-import { peerTokenHandle, TokenHandleTracker } from './native-tokens.js';
+import type { TargetNameLengthUnit } from './abi/target-name.js';
+import { accessCheck, currentIdentity } from './access/access.js';
+import { peerTokenHandle, TokenHandleTracker } from './access/tokens.js';
+import { MAX_QUERY_INFO_SIZE, revertImpersonation } from './library/calls.js';
+import { createKoffiLibrary } from './library/koffi-library.js';
+import type { NativeLibrary } from './library/library.js';
+import { NativeDatagramDriver } from './socket/datagram.js';
+import { selfTestNodeInternals } from './socket/node-internals.js';
+import { NativeServerDriver } from './socket/server.js';
+import { NativeStreamDriver } from './socket/socket.js';
+import type { NativeContext } from './socket/socket-ops.js';
 
 /** Options of {@link createNativeBackend}. */
 export interface NativeBackendOptions {

@@ -23,13 +23,13 @@ import {
   WSA_FLAG_NO_HANDLE_INHERIT,
   WSA_FLAG_OVERLAPPED,
 } from '@wsasec/core';
-import { WIN_AF_INET, WIN_AF_INET6 } from './native-abi-address.js';
-import type { TargetNameLengthUnit } from './native-abi-target-name.js';
-import { impersonateWithToken } from './native-access.js';
-import { querySocketSecurity } from './native-calls.js';
-import { windowsError } from './native-errors.js';
-import type { NativeLibrary } from './native-library.js';
-import { peerTokenFromHandle, type TokenHandleTracker } from './native-tokens.js';
+import { WIN_AF_INET, WIN_AF_INET6 } from '../abi/address.js';
+import type { TargetNameLengthUnit } from '../abi/target-name.js';
+import { impersonateWithToken } from '../access/access.js';
+import { peerTokenFromHandle, type TokenHandleTracker } from '../access/tokens.js';
+import { querySocketSecurity } from '../library/calls.js';
+import { windowsError } from '../library/errors.js';
+import type { NativeLibrary } from '../library/library.js';
 
 /** What every socket of one backend shares. */
 export interface NativeContext {

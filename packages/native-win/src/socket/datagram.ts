@@ -24,16 +24,16 @@ import {
   WSAEMSGSIZE,
   WSAEWOULDBLOCK,
 } from '@wsasec/core';
-import { decodeSockaddr, encodeSockaddr, SIZEOF_SOCKADDR_STORAGE } from './native-abi-address.js';
-import { deleteSocketPeerTargetName, setSocketPeerTargetName, setSocketSecurity } from './native-calls.js';
-import { checkWsa, windowsError } from './native-errors.js';
-import type { NativePollHandle } from './native-library.js';
+import { decodeSockaddr, encodeSockaddr, SIZEOF_SOCKADDR_STORAGE } from '../abi/address.js';
+import { deleteSocketPeerTargetName, setSocketPeerTargetName, setSocketSecurity } from '../library/calls.js';
+import { checkWsa, windowsError } from '../library/errors.js';
+import type { NativePollHandle } from '../library/library.js';
 import {
   createSocketHandle,
   impersonatePeerOn,
   type NativeContext,
   querySecurityInfo,
-} from './native-socket-ops.js';
+} from './socket-ops.js';
 
 /** Datagrams read per wake-up before yielding to the event loop (the poll fires again if more wait). */
 const RECEIVES_PER_WAKEUP = 64;

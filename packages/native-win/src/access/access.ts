@@ -14,7 +14,7 @@ import {
   TOKEN_IMPERSONATE,
   TOKEN_QUERY,
 } from '@wsasec/core';
-import { checkBool, windowsError } from './native-errors.js';
+import { checkBool, windowsError } from '../library/errors.js';
 import {
   CURRENT_PROCESS,
   CURRENT_THREAD,
@@ -23,8 +23,8 @@ import {
   type NativeLibrary,
   SDDL_REVISION_1,
   SecurityImpersonation,
-} from './native-library.js';
-import { decodeToken } from './native-tokens.js';
+} from '../library/library.js';
+import { decodeToken } from './tokens.js';
 
 /**
  * Who the calling thread acts as: its impersonation token if it has one (`OpenThreadToken`), else

@@ -1,7 +1,7 @@
 import type { SecureSocketErrorCode } from '@wsasec/core';
 import { normalizeQuery, normalizeSecuritySettings, SecureSocketError, WSA_ERRORS } from '@wsasec/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FakeLibrary, WSAEFAULT, WSAEMSGSIZE } from '../test/support/fake-library.js';
+import { FakeLibrary, WSAEFAULT, WSAEMSGSIZE } from '../../test/support/fake-library.js';
 import {
   deleteSocketPeerTargetName,
   impersonateSocketPeer,
@@ -9,7 +9,7 @@ import {
   revertImpersonation,
   setSocketPeerTargetName,
   setSocketSecurity,
-} from './native-calls.js';
+} from './calls.js';
 
 let lib: FakeLibrary;
 let s: number;

@@ -17,7 +17,7 @@ afterEach(() => {
 
 async function fresh() {
   vi.resetModules();
-  return import('./native-node-internals.js');
+  return import('./node-internals.js');
 }
 
 describe('Node internals', () => {
