@@ -185,10 +185,13 @@ function vitestOf(pkg) {
   }
   throw new Error(`no vitest for ${pkg}: run pnpm install first`);
 }
-for (const name of packages) {
-  const pkg = join(root, 'packages', name);
-  if (!existsSync(join(pkg, 'package.json'))) throw new Error(`no package packages/${name}`);
-  vitestOf(pkg);
+// Fetching a Node needs nothing installed (.ci/run fetches the toolchain's Node before pnpm install).
+if (!values['fetch-only']) {
+  for (const name of packages) {
+    const pkg = join(root, 'packages', name);
+    if (!existsSync(join(pkg, 'package.json'))) throw new Error(`no package packages/${name}`);
+    vitestOf(pkg);
+  }
 }
 
 const versions = specs.map((spec) => {
