@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The `wsasec` command. Ctrl-C (SIGINT) and SIGTERM end long-running commands (serve) gracefully.
-import { main } from './cli-main.js';
+import { main } from './cli/main.js';
 
 const controller = new AbortController();
 const stop = () => controller.abort();

@@ -5,12 +5,12 @@
  */
 
 export { CONTOSO, type ContosoRealm, createContosoRealm } from '../examples/contoso-realm.js';
-export { type CliIo, EXIT, UsageError } from './cli-args.js';
-export { main } from './cli-main.js';
-export { type DemoStep, paletteFor } from './demo-report.js';
-export { type DemoOptions, type DemoResult, runDemo } from './demo-run.js';
-export { createDemoServer, type DemoServer } from './demo-server.js';
-export { type SecureRequestOptions, type SecureResponse, secureRequest } from './http-request.js';
+export { type CliIo, EXIT, UsageError } from './cli/args.js';
+export { main } from './cli/main.js';
+export { type DemoStep, paletteFor } from './demo/report.js';
+export { type DemoOptions, type DemoResult, runDemo } from './demo/run.js';
+export { createDemoServer, type DemoServer } from './demo/server.js';
+export { type SecureRequestOptions, type SecureResponse, secureRequest } from './shared/http-request.js';
 export {
   errorCode,
   formatPrincipal,
@@ -18,4 +18,4 @@ export {
   formatSaId,
   type SecuritySnapshot,
   snapshotSecurity,
-} from './security-format.js';
+} from './shared/security-format.js';

@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import type { CliIo } from '../src/cli-args.js';
+import type { CliIo } from '../src/cli/args.js';
 
 /** A Writable that keeps what was written. */
 export class Capture extends Writable {

@@ -5,7 +5,7 @@ import {
   type SecuritySettings,
 } from '@wsasec/core';
 import { createSimBackend, SimRealm } from '@wsasec/sim';
-import { oneOf, required, UsageError } from './cli-args.js';
+import { oneOf, required, UsageError } from './args.js';
 
 /** The backend options every network command takes. */
 export interface BackendFlags {

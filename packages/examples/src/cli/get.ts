@@ -1,9 +1,9 @@
 import { SecureAgent } from '@wsasec/http-adapter';
-import { type CliIo, EXIT, integerOption, parseCommand, UsageError, writeLine } from './cli-args.js';
-import { openBackend, securityFromFlags } from './cli-backend.js';
-import { HELP } from './cli-help.js';
-import { secureRequest } from './http-request.js';
-import { formatPrincipal, formatProtection, formatSaId } from './security-format.js';
+import { secureRequest } from '../shared/http-request.js';
+import { formatPrincipal, formatProtection, formatSaId } from '../shared/security-format.js';
+import { type CliIo, EXIT, integerOption, parseCommand, UsageError, writeLine } from './args.js';
+import { openBackend, securityFromFlags } from './backend.js';
+import { HELP } from './help.js';
 
 const OPTIONS = {
   backend: { type: 'string' },

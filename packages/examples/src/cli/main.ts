@@ -1,10 +1,10 @@
 import { SecureSocketError } from '@wsasec/core';
-import { type CliIo, EXIT, parseCommand, UsageError, writeLine } from './cli-args.js';
-import { getCommand } from './cli-get.js';
-import { HELP } from './cli-help.js';
-import { realmCommand } from './cli-realm.js';
-import { serveCommand } from './cli-serve.js';
-import { runDemo } from './demo-run.js';
+import { runDemo } from '../demo/run.js';
+import { type CliIo, EXIT, parseCommand, UsageError, writeLine } from './args.js';
+import { getCommand } from './get.js';
+import { HELP } from './help.js';
+import { realmCommand } from './realm.js';
+import { serveCommand } from './serve.js';
 
 const COMMANDS: Record<string, (args: readonly string[], io: CliIo) => Promise<number>> = {
   demo: demoCommand,

@@ -10,9 +10,9 @@ import {
   required,
   UsageError,
   writeLine,
-} from './cli-args.js';
-import { HELP } from './cli-help.js';
-import { describeRealm } from './cli-realm-show.js';
+} from './args.js';
+import { HELP } from './help.js';
+import { describeRealm } from './realm-show.js';
 
 const SUBCOMMANDS = ['init', 'add-user', 'add-group', 'add-machine', 'add-policy', 'show'] as const;
 type Subcommand = (typeof SUBCOMMANDS)[number];

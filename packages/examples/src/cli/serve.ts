@@ -2,10 +2,10 @@ import { once } from 'node:events';
 import type * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createSecureServer, getPeerSecurity } from '@wsasec/http-adapter';
-import { type CliIo, EXIT, integerOption, parseCommand, writeLine } from './cli-args.js';
-import { openBackend, securityFromFlags } from './cli-backend.js';
-import { HELP } from './cli-help.js';
-import { errorCode, formatPrincipal } from './security-format.js';
+import { errorCode, formatPrincipal } from '../shared/security-format.js';
+import { type CliIo, EXIT, integerOption, parseCommand, writeLine } from './args.js';
+import { openBackend, securityFromFlags } from './backend.js';
+import { HELP } from './help.js';
 
 /** Largest request body the echo server reads; larger ones are answered 413. */
 export const MAX_ECHO_BODY = 1024 * 1024;

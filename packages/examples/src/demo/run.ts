@@ -6,7 +6,8 @@ import type { Writable } from 'node:stream';
 import { type SecureSocketBackend, SecureSocketError } from '@wsasec/core';
 import { SecureAgent } from '@wsasec/http-adapter';
 import { createSimBackend } from '@wsasec/sim';
-import { CONTOSO, createContosoRealm } from '../examples/contoso-realm.js';
+import { CONTOSO, createContosoRealm } from '../../examples/contoso-realm.js';
+import { secureRequest } from '../shared/http-request.js';
 import {
   type DemoSetting,
   type DemoStep,
@@ -14,8 +15,8 @@ import {
   renderSettings,
   renderStep,
   renderSummary,
-} from './demo-report.js';
-import { createDemoServer, type DemoServer } from './demo-server.js';
+} from './report.js';
+import { createDemoServer, type DemoServer } from './server.js';
 import {
   attempt,
   DEMO_LABELS,
@@ -27,8 +28,7 @@ import {
   judgeIdentity,
   judgeRogue,
   judgeRogueReached,
-} from './demo-steps.js';
-import { secureRequest } from './http-request.js';
+} from './steps.js';
 
 /** Options of {@link runDemo}. */
 export interface DemoOptions {

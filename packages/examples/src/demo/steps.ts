@@ -1,7 +1,7 @@
 import type { Principal } from '@wsasec/core';
-import type { DemoStep } from './demo-report.js';
-import type { SecureResponse } from './http-request.js';
-import { errorCode, formatPrincipal, formatProtection, formatSaId } from './security-format.js';
+import type { SecureResponse } from '../shared/http-request.js';
+import { errorCode, formatPrincipal, formatProtection, formatSaId } from '../shared/security-format.js';
+import type { DemoStep } from './report.js';
 
 /** The demo's steps, in order. */
 export const DEMO_LABELS = [

@@ -1,8 +1,8 @@
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { main } from '../src/cli-main.js';
-import { captureIo } from './capture.js';
-import { built, runNode } from './run-node.js';
+import { main } from '../../src/cli/main.js';
+import { captureIo } from '../capture.js';
+import { built, runNode } from '../run-node.js';
 
 async function run(...argv: string[]) {
   const io = captureIo();

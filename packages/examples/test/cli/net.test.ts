@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../src/cli-main.js';
-import { captureIo } from './capture.js';
-import { built, GRACEFUL_STOP_CODE, runNode, startNode } from './run-node.js';
-import { waitFor } from './wait.js';
+import { main } from '../../src/cli/main.js';
+import { captureIo } from '../capture.js';
+import { built, GRACEFUL_STOP_CODE, runNode, startNode } from '../run-node.js';
+import { waitFor } from '../wait.js';
 
 let dir: string;
 let realm: string;

@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../src/cli-main.js';
-import { captureIo } from './capture.js';
+import { main } from '../../src/cli/main.js';
+import { captureIo } from '../capture.js';
 
 const SID = /S-1-5-21-\d+-\d+-\d+-\d+/;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -1,9 +1,9 @@
 import { openTokenCount } from '@wsasec/sim';
 import { describe, expect, it } from 'vitest';
-import { runDemo } from '../src/demo-run.js';
-import { DEMO_LABELS } from '../src/demo-steps.js';
-import { Capture } from './capture.js';
-import { built, runNode } from './run-node.js';
+import { runDemo } from '../../src/demo/run.js';
+import { DEMO_LABELS } from '../../src/demo/steps.js';
+import { Capture } from '../capture.js';
+import { built, runNode } from '../run-node.js';
 
 describe('the demo', () => {
   it('runs every step, each behaving as it should, and stops everything it started', async () => {

@@ -1,8 +1,8 @@
 import * as http from 'node:http';
 import { SecureSocketError } from '@wsasec/core';
 import { describe, expect, it } from 'vitest';
-import { paletteFor, renderStep, renderSummary } from '../src/demo-report.js';
-import { runDemo } from '../src/demo-run.js';
+import { paletteFor, renderStep, renderSummary } from '../../src/demo/report.js';
+import { runDemo } from '../../src/demo/run.js';
 import {
   judgeAccess,
   judgeClearText,
@@ -10,9 +10,9 @@ import {
   judgeRogue,
   judgeRogueReached,
   type Outcome,
-} from '../src/demo-steps.js';
-import { type SecureResponse, secureRequest } from '../src/http-request.js';
-import { Capture } from './capture.js';
+} from '../../src/demo/steps.js';
+import { type SecureResponse, secureRequest } from '../../src/shared/http-request.js';
+import { Capture } from '../capture.js';
 
 const SIDS = {
   serverMachineSid: 'S-1-5-21-1-2-3-1001',
