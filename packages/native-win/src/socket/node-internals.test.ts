@@ -70,4 +70,39 @@ describe('Node internals', () => {
     const m = await fresh();
     expect(() => m.selfTestNodeInternals()).toThrow(/replaced the adopted handle/);
   });
+
+  it('fail loudly, naming the method, when tcp_wrap TCP has no open', async () => {
+    const real = (
+      process as unknown as { binding(name: string): { TCP: new (t: number) => object } }
+    ).binding('tcp_wrap');
+    class TcpWithoutOpen {}
+    for (const method of ['connect', 'connect6', 'readStart', 'close', 'getpeername'])
+      Object.defineProperty(TcpWithoutOpen.prototype, method, { value: () => 0 });
+    (process as unknown as { binding: unknown }).binding = (name: string) =>
+      name === 'tcp_wrap' ? { ...real, TCP: TcpWithoutOpen } : originalBinding;
+    const m = await fresh();
+    let thrown: unknown;
+    try {
+      m.selfTestNodeInternals();
+    } catch (error) {
+      thrown = error;
+    }
+    expect(SecureSocketError.isInstance(thrown)).toBe(true);
+    expect(thrown).toMatchObject({ code: 'ERR_WSASEC_UNSUPPORTED_PLATFORM' });
+    expect((thrown as Error).message).toMatch(/TCP\.prototype\.open is missing/);
+  });
+
+  it('fail loudly when net.Socket keeps its handle somewhere other than _handle', async () => {
+    netCjs.Socket = class extends OriginalSocket {
+      constructor(opts?: net.SocketConstructorOpts) {
+        super(opts);
+        const self = this as unknown as { _handle: unknown; kHandle?: unknown };
+        self.kHandle = self._handle;
+        self._handle = null;
+      }
+    } as typeof net.Socket;
+    syncBuiltinESMExports();
+    const m = await fresh();
+    expect(() => m.selfTestNodeInternals()).toThrow(/no longer keeps its handle in _handle/);
+  });
 });

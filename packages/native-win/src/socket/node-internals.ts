@@ -156,6 +156,8 @@ export function selfTestNodeInternals(): void {
     sockets.push(
       new net.Socket({ handle: manual, manualStart: true } as unknown as net.SocketConstructorOpts),
     );
+    if (handleOf(sockets[0] as net.Socket) !== manual)
+      throw internalsChanged('net.Socket no longer keeps its handle in _handle');
     if (manual.calls.includes('readStart'))
       throw internalsChanged('net.Socket ignores manualStart and reads an unconnected handle');
     sockets.push(new net.Socket({ handle: auto } as unknown as net.SocketConstructorOpts));
