@@ -23,7 +23,7 @@ it.fails('test-http-agent-reuse-drained-socket-only', async () => {
       res.on(
         'end',
         t.mustCall(() => {
-          setTimeout(sendSecReq, 10, serverPort, req.socket!.localPort);
+          setTimeout(sendSecReq, 10, serverPort, req.socket!.localPort as number);
         }),
       );
     });
@@ -39,7 +39,7 @@ it.fails('test-http-agent-reuse-drained-socket-only', async () => {
       res.on(
         'end',
         t.mustCall(() => {
-          setTimeout(sendThrReq, 10, serverPort, req.socket!.localPort);
+          setTimeout(sendThrReq, 10, serverPort, req.socket!.localPort as number);
         }),
       );
     });

@@ -14,10 +14,10 @@
  * NODE_PARALLEL_CONTROL=1 runs the same ports on Node's own net (the control: they must pass there).
  */
 import * as realNet from 'node:net';
-import type { SecureSocketBackend } from '@wsasec/core';
+import type { SecureSocket, SecureSocketBackend } from '@wsasec/core';
 import { afterEach, beforeEach } from 'vitest';
 import { createSimBackend } from '../../src/index.js';
-import { contosoRealm } from '../sim-fixture.js';
+import { contosoRealm } from '../support/fixture.js';
 
 type AnyFn = (...args: any[]) => any;
 
@@ -216,7 +216,7 @@ function makeNet(t: NodeTest): NetLike {
     const opts = typeof options === 'function' ? undefined : options;
     const onConnection = typeof options === 'function' ? options : listener;
     const server = CONTROL
-      ? realNet.createServer(opts ?? {}, onConnection)
+      ? realNet.createServer(opts ?? {}, onConnection as (socket: realNet.Socket) => void)
       : (t.backends.server.createServer(opts as never, onConnection as never) as unknown as realNet.Server);
     t.onCleanup(async () => {
       (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
@@ -240,7 +240,7 @@ function makeNet(t: NodeTest): NetLike {
       t.onCleanup(() => plain.destroy());
       return plain;
     }
-    const socket = t.backends.client.createSocket(options as never);
+    const socket = t.backends.client.createSocket(options as never) as unknown as SecureSocket;
     socket.setPeerTargetName(SERVER);
     t.onCleanup(() => socket.destroy());
     // Our connect may return a promise: not the Node contract (a Node socket reports through

@@ -31,7 +31,7 @@ it.fails('test-net-write-after-end-nt', async () => {
         t.mustCall(() => {
           const ret = client.write(
             'hello',
-            t.mustCall((err: NodeJS.ErrnoException) => {
+            t.mustCall((err?: NodeJS.ErrnoException | null) => {
               assert.ok(err instanceof Error);
               assert.strictEqual(err.code, 'EPIPE');
               assert.strictEqual(err.name, 'Error');
