@@ -17,7 +17,7 @@ import * as realNet from 'node:net';
 import type { SecureSocketBackend } from '@wsasec/core';
 import { afterEach, beforeEach } from 'vitest';
 import { createSimBackend } from '../../src/index.js';
-import { contosoRealm } from '../sim-fixture.js';
+import { contosoRealm } from '../support/fixture.js';
 
 type AnyFn = (...args: any[]) => any;
 
@@ -241,6 +241,9 @@ function makeNet(t: NodeTest): NetLike {
       return plain;
     }
     const socket = t.backends.client.createSocket(options as never);
+    // A socket without WSASetSocketSecurity is a plain TCP socket (the sim server, which requires
+    // protection, never delivers it): every port's client is a secured socket.
+    socket.setSecurity({});
     socket.setPeerTargetName(SERVER);
     t.onCleanup(() => socket.destroy());
     // Our connect may return a promise: not the Node contract (a Node socket reports through
