@@ -93,12 +93,35 @@ export interface SecureSocket extends Duplex {
 /** A listening secured socket. Emits `'connection'` (SecureSocket), `'error'`, `'close'`, and
  * `'negotiationError'` (a SecureSocketError for an incoming connection that failed to negotiate). */
 export interface SecureServer extends EventEmitter {
-  /** Binds and listens (the listening socket is secured before bind). Resolves with the bound address. */
+  /**
+   * Binds and listens (the listening socket is secured before bind). The legacy forms — `listen()`
+   * and `listen(options)` without a callback — resolve with the bound address; every other
+   * `net.Server.listen` form (`listen(port?, host?, backlog?, cb?)`, `listen(options, cb)`,
+   * `listen(cb)`) returns the server and reports through `'listening'` / `'error'`.
+   */
   listen(opts?: ListenOptions): Promise<{ address: string; port: number; family: 'ipv4' | 'ipv6' }>;
+  listen(port: number | string | null | undefined, callback?: () => void): this;
+  listen(port: number | string | null | undefined, host?: string, callback?: () => void): this;
+  listen(
+    port: number | string | null | undefined,
+    host?: string,
+    backlog?: number,
+    callback?: () => void,
+  ): this;
+  listen(options: ListenOptions, callback: () => void): this;
+  listen(callback: () => void): this;
   /** The bound address, or null before listen. */
   address(): { address: string; port: number; family: 'ipv4' | 'ipv6' } | null;
   /** Stops accepting; resolves when every accepted connection has closed (like `net.Server.close`). */
   close(): Promise<void>;
+  /** As `net.Server.close(cb)`: `cb` gets `ERR_SERVER_NOT_RUNNING` if the server was not listening. */
+  close(callback: (error?: Error) => void): this;
+  /** As `net.Server.getConnections`. */
+  getConnections(callback: (error: Error | null, count: number) => void): this;
+  /** As `net.Server.maxConnections`: connections beyond it are destroyed and `'drop'` is emitted. */
+  maxConnections: number | undefined;
+  ref(): this;
+  unref(): this;
   /** True while listening. */
   readonly listening: boolean;
   /** Accepted connections still open. */

@@ -278,6 +278,7 @@ class SecureServerImpl extends EventEmitter implements SecureServer {
     return this.#address !== null && !this.#closing;
   }
 
+  /** The bound address (`family` `'ipv4'`/`'ipv6'`, as `listen()` resolves it), or null. */
   address() {
     return this.#address;
   }
@@ -286,7 +287,71 @@ class SecureServerImpl extends EventEmitter implements SecureServer {
     return this.#connections.size;
   }
 
-  async listen(opts: ListenOptions = {}) {
+  /** As `net.Server.maxConnections`: connections accepted beyond it are destroyed (`'drop'` is emitted). */
+  maxConnections: number | undefined = undefined;
+
+  /** As `net.Server.getConnections(cb)`. */
+  getConnections(cb: (error: Error | null, count: number) => void): this {
+    const count = this.#connections.size;
+    if (typeof cb === 'function') process.nextTick(cb, null, count);
+    return this;
+  }
+
+  #refed = true;
+  #closed = false;
+
+  /** As `net.Server.ref()`. */
+  ref(): this {
+    this.#refed = true;
+    (this.#server as { ref?: () => void } | undefined)?.ref?.();
+    return this;
+  }
+
+  /** As `net.Server.unref()`. */
+  unref(): this {
+    this.#refed = false;
+    (this.#server as { unref?: () => void } | undefined)?.unref?.();
+    return this;
+  }
+
+  /**
+   * Every form of `net.Server.listen`: `listen(port?, host?, backlog?, cb?)`, `listen(options, cb)`,
+   * `listen(cb)` return the server and report through `'listening'` / `'error'`. The legacy forms
+   * `listen()` and `listen(options)` (one options object, no callback) return a Promise of the
+   * bound address, as before.
+   */
+  // biome-ignore lint/suspicious/noExplicitAny: the overloads of net.Server.listen
+  listen(...args: any[]): any {
+    const [only] = args;
+    const legacy =
+      args.length === 0 ||
+      (args.length === 1 &&
+        typeof only !== 'function' &&
+        typeof only !== 'number' &&
+        !(typeof only === 'string' && /^\s*(0x[0-9a-f]+|\d+)\s*$/i.test(only)) &&
+        !(isPlainObject(only) && 'path' in only));
+    if (legacy) {
+      try {
+        return this.#listen(args[0] ?? {}, false);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    const opts = parseListenArgs(args);
+    const listening = this.#listen(opts.options, true);
+    if (opts.callback) this.once('listening', opts.callback);
+    listening.then(
+      () => {},
+      (error) => {
+        if (opts.callback) this.removeListener('listening', opts.callback);
+        this.emit('error', error);
+      },
+    );
+    return this;
+  }
+
+  /** Validates and starts the bind synchronously (throws); the Promise settles with the bind. */
+  #listen(opts: ListenOptions, netForm: boolean) {
     const syscall = 'listen';
     if (!isPlainObject(opts))
       throw new SecureSocketError(
@@ -295,6 +360,11 @@ class SecureServerImpl extends EventEmitter implements SecureServer {
         { syscall },
       );
     checkKeys(opts, ['host', 'port', 'backlog'], 'listen options', syscall);
+    // As net.Server, a net form may listen again once the server closed ('close' was emitted).
+    if (netForm && this.#closed && !this.#server) {
+      this.#closing = undefined;
+      this.#closed = false;
+    }
     if (this.#server || this.#closing)
       throw new SecureSocketError('WSAEINVAL', 'listen: the server is already listening or closed', {
         syscall,
@@ -331,15 +401,23 @@ class SecureServerImpl extends EventEmitter implements SecureServer {
       },
     );
     this.#server = server;
-    try {
-      const bound = await server.listen(host.address, host.port, backlog);
+    const closing = this.#closing;
+    return (async () => {
+      let bound: NormalizedAddress;
+      try {
+        bound = await server.listen(host.address, host.port, backlog);
+      } catch (error) {
+        if (this.#server === server) this.#server = undefined;
+        throw toSecureSocketError(error, syscall);
+      }
+      // Closed while binding (net: close() right after listen()): never 'listening'.
+      if (this.#closing !== closing)
+        return { address: bound.address, port: bound.port, family: bound.family };
       this.#address = { address: bound.address, port: bound.port, family: bound.family };
-    } catch (error) {
-      this.#server = undefined;
-      throw toSecureSocketError(error, syscall);
-    }
-    this.emit('listening');
-    return this.#address;
+      if (!this.#refed) (server as { unref?: () => void }).unref?.();
+      this.emit('listening');
+      return this.#address;
+    })();
   }
 
   #accept(socketDriver: SocketDriver, family: 'ipv4' | 'ipv6', security: NormalizedSecuritySettings) {
@@ -353,6 +431,20 @@ class SecureServerImpl extends EventEmitter implements SecureServer {
     });
     if (this.#closing) {
       socket.destroy();
+      return;
+    }
+    const max = this.maxConnections;
+    if (typeof max === 'number' && max >= 0 && this.#connections.size >= max) {
+      const drop = {
+        localAddress: socket.localAddress,
+        localPort: socket.localPort,
+        localFamily: (socket as { localFamily?: string }).localFamily,
+        remoteAddress: socket.remoteAddress,
+        remotePort: socket.remotePort,
+        remoteFamily: socket.remoteFamily,
+      };
+      socket.destroy();
+      this.emit('drop', drop);
       return;
     }
     this.#connections.add(socket);
@@ -373,7 +465,32 @@ class SecureServerImpl extends EventEmitter implements SecureServer {
     }
   }
 
-  close(): Promise<void> {
+  /**
+   * As `net.Server.close(cb)`: stops accepting, emits `'close'` once every connection is gone; `cb`
+   * gets `ERR_SERVER_NOT_RUNNING` when the server was not listening. Returns the server when given a
+   * callback; `close()` alone returns a Promise (the legacy form) that resolves on `'close'`.
+   */
+  close(): Promise<void>;
+  close(cb: (error?: Error) => void): this;
+  close(cb?: (error?: Error) => void): Promise<void> | this {
+    if (cb !== undefined && typeof cb !== 'function')
+      throw new SecureSocketError(
+        'ERR_WSASEC_INVALID_ARGUMENT',
+        `close: the callback must be a function, got ${describeValue(cb)}`,
+        { syscall: 'closesocket' },
+      );
+    const running = this.#server !== undefined && !this.#closing;
+    const closing = this.#startClose();
+    if (!cb) return closing;
+    const notRunning = () =>
+      new SecureSocketError('WSAENOTSOCK', 'close: the server is not running (net: ERR_SERVER_NOT_RUNNING)', {
+        syscall: 'closesocket',
+      });
+    closing.then(() => (running ? cb() : cb(notRunning())));
+    return this;
+  }
+
+  #startClose(): Promise<void> {
     if (this.#closing) return this.#closing;
     this.#closing = (async () => {
       await this.#server?.close();
@@ -382,6 +499,8 @@ class SecureServerImpl extends EventEmitter implements SecureServer {
         this.#maybeClosed();
       });
       this.#address = null;
+      this.#server = undefined;
+      this.#closed = true;
       this.emit('close');
     })();
     return this.#closing;
@@ -391,4 +510,61 @@ class SecureServerImpl extends EventEmitter implements SecureServer {
   closeAllConnections(): void {
     for (const socket of this.#connections) socket.destroy();
   }
+}
+
+/** The positional and callback forms of `net.Server.listen`, as one options object. */
+// biome-ignore lint/suspicious/noExplicitAny: the overloads of net.Server.listen
+function parseListenArgs(args: any[]): { options: ListenOptions; callback?: () => void } {
+  const syscall = 'listen';
+  const rest = [...args];
+  const callback = typeof rest[rest.length - 1] === 'function' ? (rest.pop() as () => void) : undefined;
+  for (const value of rest)
+    if (typeof value === 'function')
+      throw new SecureSocketError(
+        'ERR_WSASEC_INVALID_ARGUMENT',
+        'listen: only the last argument may be a callback',
+        {
+          syscall,
+        },
+      );
+  const [first, second, third] = rest;
+  if (isPlainObject(first)) {
+    if ('path' in first && first.path !== undefined)
+      throw new SecureSocketError(
+        'WSAEOPNOTSUPP',
+        'listen: pipes and Unix domain sockets (path) are not supported; IPsec secures TCP only — give { port, host }',
+        { syscall },
+      );
+    const { port, host, backlog } = first as { port?: unknown; host?: unknown; backlog?: unknown };
+    const options: Record<string, unknown> = {};
+    if (port !== undefined) options.port = listenPort(port);
+    if (host !== undefined && host !== null) options.host = host;
+    if (backlog !== undefined) options.backlog = backlog;
+    return { options: options as ListenOptions, ...(callback ? { callback } : {}) };
+  }
+  if (typeof first === 'string' && !/^\s*(0x[0-9a-f]+|\d+)\s*$/i.test(first))
+    throw new SecureSocketError(
+      'WSAEOPNOTSUPP',
+      `listen: ${JSON.stringify(first)} is a pipe path; IPsec secures TCP only — give a port (0–65535) and a host`,
+      { syscall },
+    );
+  const options: Record<string, unknown> = {};
+  if (first !== undefined && first !== null) options.port = listenPort(first);
+  if (typeof second === 'number') options.backlog = second;
+  else {
+    if (second !== undefined && second !== null) options.host = second;
+    if (third !== undefined) options.backlog = third;
+  }
+  return { options: options as ListenOptions, ...(callback ? { callback } : {}) };
+}
+
+function listenPort(value: unknown): number {
+  const port = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535)
+    throw new SecureSocketError(
+      'WSAEINVAL',
+      `listen: port must be an integer from 0 to 65535 (or a string of one), got ${describeValue(value)}`,
+      { syscall: 'listen' },
+    );
+  return port;
 }

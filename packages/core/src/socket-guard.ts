@@ -103,6 +103,66 @@ export function guardSocket(driver: SocketDriver, opts: GuardOptions): SecureSoc
     }
   };
 
+  /** Validates synchronously (throws), then connects; the Promise settles with the connect. */
+  const connectTarget = (
+    target: { host: string; port: number; signal?: AbortSignal; timeout?: number },
+    viaEvents: boolean,
+  ): Promise<void> => {
+    const syscall = 'WSAConnect';
+    live(syscall);
+    if (state.phase === 'connected')
+      throw new SecureSocketError('WSAEISCONN', 'WSAConnect: the socket is already connected', { syscall });
+    if (state.phase === 'connecting')
+      throw new SecureSocketError('WSAEALREADY', 'WSAConnect: a connect is already in progress', {
+        syscall,
+      });
+    if (state.type === 'dgram') {
+      throw new SecureSocketError(
+        'WSAEOPNOTSUPP',
+        'WSAConnect: datagram sockets send to a peer address instead of connecting',
+        { syscall },
+      );
+    }
+    const normalized = normalizeConnectTarget(target, syscall);
+    const signal = checkSignal((target as { signal?: unknown }).signal, syscall);
+    if (signal?.aborted)
+      throw new SecureSocketError('ERR_WSASEC_ABORTED', 'WSAConnect: the signal was already aborted', {
+        syscall,
+        cause: signal.reason,
+      });
+    state.phase = 'connecting';
+    // Legacy Promise form: an 'error' the driver emits while failing the connect is reported
+    // through the rejection, never as an uncaught event. The net forms report it as net does.
+    const swallow = () => {};
+    if (!viaEvents) stream.on('error', swallow);
+    return (async () => {
+      try {
+        const address = await opts.resolveOne(normalized.host, state.family);
+        checkFamily(address, syscall);
+        live(syscall);
+        await driver.connect(address, normalized, signal);
+        live(syscall);
+        state.phase = 'connected';
+      } catch (error) {
+        const failure = toSecureSocketError(error, syscall);
+        // Fail closed: a socket whose connect failed is never usable in clear text.
+        state.phase = 'closed';
+        if (viaEvents) {
+          // As net: 'error', then 'close'.
+          if (!stream.destroyed) stream.destroy(failure);
+          else if (!stream.errored) stream.emit('error', failure);
+        } else if (!stream.destroyed) {
+          // The listener stays: a stream destroyed with an error emits it on a later tick.
+          stream.destroy();
+        }
+        throw failure;
+      }
+      stream.removeListener('error', swallow);
+      stream.emit('connect');
+      stream.emit('ready');
+    })();
+  };
+
   const methods = {
     setSecurity(settings?: SecuritySettings): void {
       const syscall = 'WSASetSocketSecurity';
@@ -173,57 +233,30 @@ export function guardSocket(driver: SocketDriver, opts: GuardOptions): SecureSoc
       state.targetNames.delete(state.type === 'stream' ? '*' : peerKey(peer));
     },
 
-    async connect(target: {
-      host: string;
-      port: number;
-      signal?: AbortSignal;
-      timeout?: number;
-    }): Promise<void> {
-      const syscall = 'WSAConnect';
-      live(syscall);
-      if (state.phase === 'connected')
-        throw new SecureSocketError('WSAEISCONN', 'WSAConnect: the socket is already connected', { syscall });
-      if (state.phase === 'connecting')
-        throw new SecureSocketError('WSAEALREADY', 'WSAConnect: a connect is already in progress', {
-          syscall,
-        });
-      if (state.type === 'dgram') {
-        throw new SecureSocketError(
-          'WSAEOPNOTSUPP',
-          'WSAConnect: datagram sockets send to a peer address instead of connecting',
-          { syscall },
-        );
+    /**
+     * Every form of `net.Socket.connect`: `connect(port, host?, cb?)` and `connect(options, cb)`
+     * return the socket and report through `'connect'`, `'ready'` and `'error'` (then `'close'`);
+     * the legacy form `connect({ host, port, signal?, timeout? })` without a callback returns a
+     * Promise (and still emits `'connect'` / `'ready'`).
+     */
+    // biome-ignore lint/suspicious/noExplicitAny: the overloads of net.Socket.connect
+    connect(...args: any[]): any {
+      if (isLegacyConnect(args)) {
+        // Validation errors reject (never throw) in this form, as they always did.
+        try {
+          return connectTarget(args[0], false);
+        } catch (error) {
+          return Promise.reject(error);
+        }
       }
-      const normalized = normalizeConnectTarget(target, syscall);
-      const signal = checkSignal((target as { signal?: unknown }).signal, syscall);
-      if (signal?.aborted)
-        throw new SecureSocketError('ERR_WSASEC_ABORTED', 'WSAConnect: the signal was already aborted', {
-          syscall,
-          cause: signal.reason,
-        });
-      state.phase = 'connecting';
-      // Nobody else holds the socket yet: an 'error' the driver emits while failing the connect
-      // is reported through the rejection, never as an uncaught event.
-      const swallow = () => {};
-      stream.on('error', swallow);
-      try {
-        const address = await opts.resolveOne(normalized.host, state.family);
-        checkFamily(address, syscall);
-        live(syscall);
-        await driver.connect(address, normalized, signal);
-        live(syscall);
-        state.phase = 'connected';
-      } catch (error) {
-        const failure = toSecureSocketError(error, syscall);
-        // Fail closed: a socket whose connect failed is never usable in clear text.
-        state.phase = 'closed';
-        // The listener stays: a stream destroyed with an error emits it on a later tick.
-        if (!stream.destroyed) stream.destroy();
-        throw failure;
-      }
-      stream.removeListener('error', swallow);
+      const { target, callback } = parseConnectArgs(args, state.family);
+      if (callback) stream.once('connect', callback);
+      connectTarget(target, true).then(
+        () => {},
+        () => {},
+      );
+      return stream;
     },
-
     querySecurity(query?: QueryOptions): SecurityInfo {
       const syscall = 'WSAQuerySocketSecurity';
       live(syscall);
@@ -294,4 +327,55 @@ export function guardSocket(driver: SocketDriver, opts: GuardOptions): SecureSoc
     [STATE]: { value: state as SocketState },
   });
   return stream;
+}
+
+/** The positional and callback forms of `net.Socket.connect`, as one target. */
+// biome-ignore lint/suspicious/noExplicitAny: the overloads of net.Socket.connect
+function parseConnectArgs(args: any[], family: 'ipv4' | 'ipv6') {
+  const syscall = 'WSAConnect';
+  const rest = [...args];
+  const callback = typeof rest[rest.length - 1] === 'function' ? (rest.pop() as () => void) : undefined;
+  const [first, second] = rest;
+  const defaultHost = family === 'ipv6' ? '::1' : '127.0.0.1';
+  let port: unknown;
+  let host: unknown;
+  let extra: { signal?: AbortSignal; timeout?: number } = {};
+  if (typeof first === 'object' && first !== null && !Array.isArray(first)) {
+    if ('path' in first && first.path !== undefined)
+      throw new SecureSocketError(
+        'WSAEOPNOTSUPP',
+        'WSAConnect: pipes and Unix domain sockets (path) are not supported; IPsec secures TCP only — give { port, host }',
+        { syscall },
+      );
+    ({ port, host } = first as { port?: unknown; host?: unknown });
+    const { signal, timeout } = first as { signal?: AbortSignal; timeout?: number };
+    extra = { ...(signal !== undefined ? { signal } : {}), ...(timeout !== undefined ? { timeout } : {}) };
+  } else {
+    port = first;
+    host = second;
+  }
+  if (typeof port === 'string' && /^\s*(0x[0-9a-f]+|\d+)\s*$/i.test(port)) port = Number(port);
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535)
+    throw new SecureSocketError(
+      'WSAEINVAL',
+      `WSAConnect: port must be an integer from 1 to 65535 (or a string of one), got ${typeof port === 'number' || typeof port === 'string' ? JSON.stringify(port) : port === null ? 'null' : typeof port}`,
+      { syscall },
+    );
+  return {
+    target: { host: host === undefined || host === null ? defaultHost : (host as string), port, ...extra },
+    ...(callback ? { callback } : {}),
+  };
+}
+
+/**
+ * The legacy Promise form: one argument that is neither a port (number or numeric string) nor an
+ * options object without `host` (such as `server.address()`, which net connects to on localhost).
+ */
+function isLegacyConnect(args: unknown[]): boolean {
+  if (args.length !== 1) return false;
+  const [only] = args;
+  if (typeof only === 'number' || typeof only === 'function') return false;
+  if (typeof only === 'string' && /^\s*(0x[0-9a-f]+|\d+)\s*$/i.test(only)) return false;
+  if (typeof only === 'object' && only !== null && !Array.isArray(only) && !('host' in only)) return false;
+  return true;
 }

@@ -241,6 +241,9 @@ function makeNet(t: NodeTest): NetLike {
       return plain;
     }
     const socket = t.backends.client.createSocket(options as never) as unknown as SecureSocket;
+    // A socket without WSASetSocketSecurity is a plain TCP socket (the sim server, which requires
+    // protection, never delivers it): every port's client is a secured socket.
+    socket.setSecurity({});
     socket.setPeerTargetName(SERVER);
     t.onCleanup(() => socket.destroy());
     // Our connect may return a promise: not the Node contract (a Node socket reports through

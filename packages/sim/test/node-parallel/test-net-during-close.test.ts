@@ -5,8 +5,7 @@ import { HOST, useNodeTest } from './support.js';
 
 const current = useNodeTest();
 
-// known: server.listen(0, '127.0.0.1', cb) (Node's positional form) throws 'listen options must be { host?, port?, backlog? }'
-it.fails('test-net-during-close', async () => {
+it('test-net-during-close', async () => {
   const t = current();
   let accessedProperties = false;
   const server = t.net.createServer((socket: any) => {

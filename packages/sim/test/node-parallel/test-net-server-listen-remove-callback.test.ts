@@ -5,8 +5,7 @@ import { HOST, useNodeTest } from './support.js';
 
 const current = useNodeTest();
 
-// known: server.listen(0, '127.0.0.1', cb) (Node's positional form) throws 'listen options must be { host?, port?, backlog? }'
-it.fails('test-net-server-listen-remove-callback', async () => {
+it('test-net-server-listen-remove-callback', async () => {
   const t = current();
   // Server should only fire listen callback once
   const server = t.net.createServer();

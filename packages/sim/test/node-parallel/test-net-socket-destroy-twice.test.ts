@@ -14,8 +14,7 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-// known: hang: connect(port, host) to a closed port emits neither 'error' nor 'close' (its promise rejects instead)
-it.fails('test-net-socket-destroy-twice', async () => {
+it('test-net-socket-destroy-twice', async () => {
   const t = current();
   let nerrors = 0;
   let ncloses = 0;
