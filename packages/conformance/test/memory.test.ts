@@ -1,4 +1,4 @@
-import { createMemoryBackend, createMemoryRealm, openMemoryTokens } from '../../core/test/memory-backend.js';
+import { createMemoryBackend, createMemoryRealm, openMemoryTokens } from '@wsasec/core/testing';
 import { describeBackend } from '../src/index.js';
 
 describeBackend({

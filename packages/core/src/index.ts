@@ -5,44 +5,44 @@
  * @packageDocumentation
  */
 
-export type * from './backend.js';
-export * from './constants.js';
-export { datagramPeerKey, MAX_DATAGRAM_SIZE } from './datagram-guard.js';
-export type * from './datagram-types.js';
-export { defineBackend, MAX_SDDL_LENGTH } from './define-backend.js';
-export type * from './driver.js';
-export * from './error-codes.js';
+export type * from './contract/backend.js';
+export * from './contract/constants.js';
+export { datagramPeerKey, MAX_DATAGRAM_SIZE } from './guards/datagram.js';
+export type * from './contract/datagram-types.js';
+export { defineBackend, MAX_SDDL_LENGTH } from './backend/define.js';
+export type * from './driver/driver.js';
+export * from './contract/error-codes.js';
 export {
   ikeErrorName,
   isDocumentedErrorCode,
   SecureSocketError,
   type SecureSocketErrorOptions,
   wsaCodeName,
-} from './errors.js';
-export { rejectThenable, runImpersonated } from './impersonation.js';
+} from './errors/errors.js';
+export { rejectThenable, runImpersonated } from './guards/impersonation.js';
 export {
   BACKEND_PACKAGES,
   type BackendModule,
   type BackendName,
   type LoadBackendOptions,
   loadBackend,
-} from './load-backend.js';
-export { toSecureSocketError } from './node-errors.js';
-export type * from './normalized.js';
+} from './backend/load.js';
+export { toSecureSocketError } from './errors/node-errors.js';
+export type * from './validate/normalized.js';
 export {
   createPeerToken,
   createSecurityInfo,
   type PeerTokenInit,
   type SecurityInfoInit,
-} from './security-info.js';
+} from './driver/security-info.js';
 export {
   type GuardOptions,
   guardSocket,
   type SocketPhase,
   type SocketState,
   socketState,
-} from './socket-guard.js';
-export type * from './types.js';
+} from './guards/socket.js';
+export type * from './contract/types.js';
 export {
   CREDENTIAL_LIMITS,
   MAX_TARGET_NAME_LENGTH,
@@ -55,4 +55,4 @@ export {
   normalizeQuery,
   normalizeSecuritySettings,
   protocolName,
-} from './validate.js';
+} from './validate/validate.js';

@@ -6,7 +6,7 @@ import {
   SecureSocketError,
   socketState,
 } from '../src/index.js';
-import { createRecordingBackend } from './recording-driver.js';
+import { createRecordingBackend } from '../src/testing/recording-driver.js';
 
 /** The call-order table of packages/core/README.md, as `call → refused with` rows. */
 const README = readFileSync(new URL('../README.md', import.meta.url), 'utf8');

@@ -5,7 +5,7 @@ import {
   SecureSocketError,
   socketState,
 } from '../src/index.js';
-import { createRecordingBackend } from './recording-driver.js';
+import { createRecordingBackend } from '../src/testing/recording-driver.js';
 
 function codeOf(fn: () => unknown): string | undefined {
   try {

@@ -7,8 +7,8 @@ import {
   SecureSocketError,
   socketState,
 } from '../src/index.js';
-import { createMemoryBackend, createMemoryRealm } from './memory-backend.js';
-import { createRecordingBackend } from './recording-driver.js';
+import { createMemoryBackend, createMemoryRealm } from '../src/testing/memory-backend.js';
+import { createRecordingBackend } from '../src/testing/recording-driver.js';
 
 const v4 = (address: string): NormalizedAddress => ({ address, port: 0, family: 'ipv4' });
 /** A resolver that names `addresses` for any host name and passes IP literals through, as drivers must. */

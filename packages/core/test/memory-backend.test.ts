@@ -8,9 +8,9 @@ import {
   SecureSocketError,
   type SecuritySettings,
 } from '../src/index.js';
-import { type MemoryHost, negotiate } from './memory-network.js';
-import { createMemoryRealm } from './memory-realm.js';
-import { evaluateMemoryAccess, parseMemoryDacl } from './memory-sddl.js';
+import { type MemoryHost, negotiate } from '../src/testing/memory-network.js';
+import { createMemoryRealm } from '../src/testing/memory-realm.js';
+import { evaluateMemoryAccess, parseMemoryDacl } from '../src/testing/memory-sddl.js';
 
 // The memory backend is a test double; these tests pin the model it claims in its doc comments,
 // so that the conformance run against it means what it says.

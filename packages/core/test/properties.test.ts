@@ -20,7 +20,7 @@ import {
   socketState,
   TOKEN_QUERY,
 } from '../src/index.js';
-import { createMemoryBackend, createMemoryRealm } from './memory-backend.js';
+import { createMemoryBackend, createMemoryRealm } from '../src/testing/memory-backend.js';
 
 const RUNS = { numRuns: 300 };
 const ASYNC_RUNS = { numRuns: 100 };

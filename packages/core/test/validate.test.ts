@@ -13,7 +13,7 @@ import {
   protocolName,
   SecureSocketError,
 } from '../src/index.js';
-import { checkSignal, normalizeFamily, normalizeSocketType } from '../src/validate.js';
+import { checkSignal, normalizeFamily, normalizeSocketType } from '../src/validate/validate.js';
 
 /** Runs `fn`, which must throw a SecureSocketError with `code` whose message matches `says`. */
 function refuses(fn: () => unknown, code: string, says: RegExp, syscall?: string): SecureSocketError {

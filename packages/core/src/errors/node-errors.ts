@@ -1,4 +1,4 @@
-import type { SecureSocketSyscall, WsaErrorCode } from './error-codes.js';
+import type { SecureSocketSyscall, WsaErrorCode } from '../contract/error-codes.js';
 import { SecureSocketError } from './errors.js';
 
 const NODE_TO_WSA: Record<string, WsaErrorCode> = {

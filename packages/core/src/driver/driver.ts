@@ -5,8 +5,8 @@ import type {
   NormalizedPeerTargetName,
   NormalizedQuery,
   NormalizedSecuritySettings,
-} from './normalized.js';
-import type { AccessCheckResult, PeerToken, Principal, SecurityInfo } from './types.js';
+} from '../validate/normalized.js';
+import type { AccessCheckResult, PeerToken, Principal, SecurityInfo } from '../contract/types.js';
 
 /**
  * What a backend implements: mechanisms only. Core's {@link defineBackend} validates every input,

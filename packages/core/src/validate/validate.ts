@@ -8,9 +8,9 @@ import {
   SOCKET_SETTINGS_IPSEC_OPTIONAL_PEER_NAME_VERIFICATION,
   SOCKET_SETTINGS_IPSEC_PEER_NAME_IS_RAW_FORMAT,
   SOCKET_SETTINGS_IPSEC_SKIP_FILTER_INSTANTIATION,
-} from './constants.js';
-import type { SecureSocketErrorCode, SecureSocketSyscall } from './error-codes.js';
-import { SecureSocketError } from './errors.js';
+} from '../contract/constants.js';
+import type { SecureSocketErrorCode, SecureSocketSyscall } from '../contract/error-codes.js';
+import { SecureSocketError } from '../errors/errors.js';
 import type {
   NormalizedAddress,
   NormalizedConnectTarget,

@@ -12,7 +12,7 @@ import {
   type SecureSocketBackend,
   type ServerDriverEvents,
   type SocketDriver,
-} from '../src/index.js';
+} from '../index.js';
 import { type RecordingDatagram, recordingDatagram } from './recording-datagram.js';
 
 /** A connect the test has not settled yet. */

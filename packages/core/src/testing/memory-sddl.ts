@@ -12,7 +12,7 @@ import {
   GENERIC_WRITE,
   MAXIMUM_ALLOWED,
   SecureSocketError,
-} from '../src/index.js';
+} from '../index.js';
 
 interface Ace {
   allow: boolean;

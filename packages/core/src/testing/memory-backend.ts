@@ -28,7 +28,7 @@ import {
   SOCKET_INFO_CONNECTION_ENCRYPTED,
   SOCKET_INFO_CONNECTION_SECURED,
   type SocketDriver,
-} from '../src/index.js';
+} from '../index.js';
 import {
   bindListener,
   ephemeralPort,

@@ -1,10 +1,10 @@
-import type { SecureSocket } from './backend.js';
-import type { SocketDriver } from './driver.js';
-import { SecureSocketError } from './errors.js';
+import type { SecureSocket } from '../contract/backend.js';
+import type { SocketDriver } from '../driver/driver.js';
+import { SecureSocketError } from '../errors/errors.js';
 import { rejectThenable } from './impersonation.js';
-import { toSecureSocketError } from './node-errors.js';
-import type { NormalizedAddress, NormalizedSecuritySettings } from './normalized.js';
-import type { PeerTargetName, QueryOptions, SecurityInfo, SecuritySettings, SocketAddress } from './types.js';
+import { toSecureSocketError } from '../errors/node-errors.js';
+import type { NormalizedAddress, NormalizedSecuritySettings } from '../validate/normalized.js';
+import type { PeerTargetName, QueryOptions, SecurityInfo, SecuritySettings, SocketAddress } from '../contract/types.js';
 import {
   checkSignal,
   normalizeAddress,
@@ -12,7 +12,7 @@ import {
   normalizePeerTargetName,
   normalizeQuery,
   normalizeSecuritySettings,
-} from './validate.js';
+} from '../validate/validate.js';
 
 /**
  * The phases of core's call-order state machine. Stream sockets go `created → connecting →

@@ -4,14 +4,14 @@
  * @module
  */
 import { EventEmitter } from 'node:events';
-import type { DatagramBindOptions, DatagramRemoteInfo, SecureDatagramSocket } from './datagram-types.js';
-import type { DatagramDriver, DatagramDriverEvents } from './driver.js';
-import { SecureSocketError } from './errors.js';
+import type { DatagramBindOptions, DatagramRemoteInfo, SecureDatagramSocket } from '../contract/datagram-types.js';
+import type { DatagramDriver, DatagramDriverEvents } from '../driver/driver.js';
+import { SecureSocketError } from '../errors/errors.js';
 import { rejectThenable } from './impersonation.js';
-import { toSecureSocketError } from './node-errors.js';
-import type { NormalizedAddress, NormalizedSecuritySettings } from './normalized.js';
-import type { SocketPhase } from './socket-guard.js';
-import type { PeerTargetName, QueryOptions, SecurityInfo, SecuritySettings, SocketAddress } from './types.js';
+import { toSecureSocketError } from '../errors/node-errors.js';
+import type { NormalizedAddress, NormalizedSecuritySettings } from '../validate/normalized.js';
+import type { SocketPhase } from './socket.js';
+import type { PeerTargetName, QueryOptions, SecurityInfo, SecuritySettings, SocketAddress } from '../contract/types.js';
 import {
   checkKeys,
   describeValue,
@@ -20,7 +20,7 @@ import {
   normalizePeerTargetName,
   normalizeQuery,
   normalizeSecuritySettings,
-} from './validate.js';
+} from '../validate/validate.js';
 
 /** Largest datagram payload `send` accepts (bytes): the IPv4 UDP maximum. Backends may refuse less. */
 export const MAX_DATAGRAM_SIZE = 65_507;

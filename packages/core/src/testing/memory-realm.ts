@@ -4,7 +4,7 @@
  * of Active Directory.
  * @module
  */
-import type { Principal } from '../src/index.js';
+import type { Principal } from '../index.js';
 
 /** A principal of the memory realm, with the group SIDs its token carries. */
 export interface MemoryPrincipal {

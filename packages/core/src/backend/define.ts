@@ -1,13 +1,13 @@
 import { lookup } from 'node:dns/promises';
 import { EventEmitter } from 'node:events';
 import { isIP } from 'node:net';
-import type { SecureDatagramSocket, SecureServer, SecureSocket, SecureSocketBackend } from './backend.js';
-import { GuardedDatagramSocket } from './datagram-guard.js';
-import type { BackendDriver, ServerDriver, SocketDriver } from './driver.js';
-import { SecureSocketError } from './errors.js';
-import { toSecureSocketError } from './node-errors.js';
-import type { NormalizedAddress, NormalizedSecuritySettings } from './normalized.js';
-import { guardSocket } from './socket-guard.js';
+import type { SecureDatagramSocket, SecureServer, SecureSocket, SecureSocketBackend } from '../contract/backend.js';
+import { GuardedDatagramSocket } from '../guards/datagram.js';
+import type { BackendDriver, ServerDriver, SocketDriver } from '../driver/driver.js';
+import { SecureSocketError } from '../errors/errors.js';
+import { toSecureSocketError } from '../errors/node-errors.js';
+import type { NormalizedAddress, NormalizedSecuritySettings } from '../validate/normalized.js';
+import { guardSocket } from '../guards/socket.js';
 import type {
   AccessCheckResult,
   ConnectOptions,
@@ -15,7 +15,7 @@ import type {
   ListenOptions,
   PeerToken,
   ServerOptions,
-} from './types.js';
+} from '../contract/types.js';
 import {
   checkKeys,
   checkSignal,
@@ -28,7 +28,7 @@ import {
   normalizePeerTargetName,
   normalizeSecuritySettings,
   normalizeSocketType,
-} from './validate.js';
+} from '../validate/validate.js';
 
 /** Longest SDDL string accepted by `accessCheck` (characters). */
 export const MAX_SDDL_LENGTH = 65_536;

@@ -5,7 +5,7 @@ import {
   type SecureSocketSyscall,
   WSA_ERRORS,
   type WsaErrorCode,
-} from './error-codes.js';
+} from '../contract/error-codes.js';
 
 const BRAND = Symbol.for('wsasec.SecureSocketError');
 

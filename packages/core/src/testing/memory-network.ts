@@ -18,7 +18,7 @@ import {
   SOCKET_SETTINGS_GUARANTEE_ENCRYPTION,
   SOCKET_SETTINGS_IPSEC_OPTIONAL_PEER_NAME_VERIFICATION,
   SOCKET_SETTINGS_IPSEC_PEER_NAME_IS_RAW_FORMAT,
-} from '../src/index.js';
+} from '../index.js';
 import type { MemoryPrincipal, MemoryRealm } from './memory-realm.js';
 import type { MemoryStream } from './memory-stream.js';
 

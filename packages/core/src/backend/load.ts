@@ -1,8 +1,8 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { SecureSocketBackend } from './backend.js';
-import { SecureSocketError } from './errors.js';
+import type { SecureSocketBackend } from '../contract/backend.js';
+import { SecureSocketError } from '../errors/errors.js';
 
 /** The backends `loadBackend()` knows, and the package each lives in. */
 export const BACKEND_PACKAGES = {

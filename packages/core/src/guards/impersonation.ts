@@ -1,4 +1,4 @@
-import { SecureSocketError } from './errors.js';
+import { SecureSocketError } from '../errors/errors.js';
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (

@@ -10,7 +10,7 @@ import {
   datagramPeerKey,
   type NormalizedAddress,
   SecureSocketError,
-} from '../src/index.js';
+} from '../index.js';
 
 /** What a test can reach of a recording datagram driver. */
 export interface RecordingDatagram {

@@ -2,9 +2,9 @@ import {
   SOCKET_INFO_CONNECTION_ENCRYPTED,
   SOCKET_INFO_CONNECTION_IMPERSONATED,
   SOCKET_INFO_CONNECTION_SECURED,
-} from './constants.js';
-import type { PeerToken, Principal, SecurityInfo } from './types.js';
-import { protocolName } from './validate.js';
+} from '../contract/constants.js';
+import type { PeerToken, Principal, SecurityInfo } from '../contract/types.js';
+import { protocolName } from '../validate/validate.js';
 
 /** What a backend supplies to build a {@link PeerToken}. */
 export interface PeerTokenInit {
