@@ -10,10 +10,10 @@ import {
   SecureSocketError,
   type SecuritySettings,
 } from '@wsasec/core';
-import { debug } from './adapter-observe.js';
-import { delegateAddresses } from './secure-connect.js';
-import { checkBackend, invalidArgument, isObject } from './secure-options.js';
-import { registerConnection } from './server-peer.js';
+import { debug } from '../connect/observe.js';
+import { delegateAddresses } from '../connect/connect.js';
+import { checkBackend, invalidArgument, isObject } from '../connect/options.js';
+import { registerConnection } from './peer.js';
 
 /** Options of {@link createSecureServer}: the secure-socket settings plus every `http.ServerOptions`. */
 export interface SecureServerOptions extends http.ServerOptions {

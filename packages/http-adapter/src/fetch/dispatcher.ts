@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type * as tls from 'node:tls';
 import { Agent, type buildConnector } from 'undici';
-import { connectSecured } from './secure-connect.js';
+import { connectSecured } from '../connect/connect.js';
 import {
   checkBackend,
   checkTargetOption,
@@ -11,7 +11,7 @@ import {
   resolvePolicy,
   resolveTarget,
   type SecureClientOptions,
-} from './secure-options.js';
+} from '../connect/options.js';
 
 /**
  * Options of {@link createSecureDispatcher}: the secure-socket settings plus undici `Agent` options

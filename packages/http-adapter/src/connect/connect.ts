@@ -8,7 +8,7 @@ import {
   type SecuritySettings,
   toSecureSocketError,
 } from '@wsasec/core';
-import { channels, debug } from './adapter-observe.js';
+import { channels, debug } from './observe.js';
 
 /** One secured connect, as the agent and the dispatcher ask for it. */
 export interface SecureConnectRequest {

@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MAX_SDDL_LENGTH, normalizeAccessMask, type PeerToken, SecureSocketError } from '@wsasec/core';
-import { channels, debug } from './adapter-observe.js';
-import { isObject } from './secure-options.js';
-import { connectionOf, getPeerSecurity } from './server-peer.js';
+import { channels, debug } from '../connect/observe.js';
+import { isObject } from '../connect/options.js';
+import { connectionOf, getPeerSecurity } from './peer.js';
 
 /** Options of {@link requirePeerAccess}. */
 export interface RequirePeerAccessOptions {

@@ -4,9 +4,9 @@ import * as https from 'node:https';
 import type { Duplex } from 'node:stream';
 import type * as tls from 'node:tls';
 import { type PeerTargetName, type SecureSocketBackend, SecureSocketError } from '@wsasec/core';
-import { debug } from './adapter-observe.js';
-import { hangUpError, PendingConnection, watchDestroy } from './agent-pending.js';
-import { connectSecured } from './secure-connect.js';
+import { debug } from '../connect/observe.js';
+import { hangUpError, PendingConnection, watchDestroy } from './pending.js';
+import { connectSecured } from '../connect/connect.js';
 import {
   checkBackend,
   checkTargetOption,
@@ -19,7 +19,7 @@ import {
   resolveTarget,
   type SecureClientOptions,
   targetKey,
-} from './secure-options.js';
+} from '../connect/options.js';
 
 /** Options of {@link SecureAgent}: the secure-socket settings plus every `http.AgentOptions`. */
 export interface SecureAgentOptions extends SecureClientOptions, Omit<http.AgentOptions, 'keepAlive'> {
