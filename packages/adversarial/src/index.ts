@@ -3,48 +3,16 @@
  * that test the sim (private to the repository).
  * @packageDocumentation
  */
-export {
-  adversarialRealm,
-  REALM_SECRETS,
-  type RealmBackends,
-  realmBackends,
-  SUITE_TIMINGS,
-} from './adversarial-realm.js';
-export { type EchoServer, echoOnce, readBytes, startEchoServer } from './echo-harness.js';
-export { NATIVE_FUZZ_TARGETS } from './fuzz-native.js';
+
+export { NATIVE_FUZZ_TARGETS } from './fuzz/native.js';
 export {
   assertDocumented,
   FUZZ_TARGETS,
   type FuzzOutcome,
   type FuzzTarget,
   fuzzTarget,
-} from './fuzz-targets.js';
-export {
-  type DatagramRelay,
-  type DatagramRelayOptions,
-  type DatagramTamper,
-  isProtectedDatagram,
-  startDatagramRelay,
-} from './mitm-dgram-relay.js';
-export {
-  type DatagramObserved,
-  type DatagramScenario,
-  DROP_COUNTERS,
-  type DropCounter,
-  datagramScenarios,
-  runDatagramScenario,
-} from './mitm-dgram-scenarios.js';
-export {
-  type MitmProxy,
-  type MitmProxyOptions,
-  type RecordedUnit,
-  startMitmProxy,
-  type Tamper,
-  type TamperContext,
-} from './mitm-proxy.js';
-export { type Observed, runCell, settle } from './mitm-run.js';
-export { type Expected, SCENARIOS, type Scenario, SETTINGS, type SettingsCase } from './mitm-scenarios.js';
-export { type Direction, FrameKind, RecordType, UnitSplitter, type WireUnit } from './mitm-units.js';
+} from './fuzz/targets.js';
+export { type EchoServer, echoOnce, readBytes, startEchoServer } from './harness/echo.js';
 export {
   type ChannelEvent,
   findBytes,
@@ -53,7 +21,40 @@ export {
   type Recording,
   recordChannels,
   recordDebugLog,
-} from './observe.js';
+} from './harness/observe.js';
+export {
+  adversarialRealm,
+  REALM_SECRETS,
+  type RealmBackends,
+  realmBackends,
+  SUITE_TIMINGS,
+} from './harness/realm.js';
+export {
+  type DatagramRelay,
+  type DatagramRelayOptions,
+  type DatagramTamper,
+  isProtectedDatagram,
+  startDatagramRelay,
+} from './mitm/dgram-relay.js';
+export {
+  type DatagramObserved,
+  type DatagramScenario,
+  DROP_COUNTERS,
+  type DropCounter,
+  datagramScenarios,
+  runDatagramScenario,
+} from './mitm/dgram-scenarios.js';
+export {
+  type MitmProxy,
+  type MitmProxyOptions,
+  type RecordedUnit,
+  startMitmProxy,
+  type Tamper,
+  type TamperContext,
+} from './mitm/proxy.js';
+export { type Observed, runCell, settle } from './mitm/run.js';
+export { type Expected, SCENARIOS, type Scenario, SETTINGS, type SettingsCase } from './mitm/scenarios.js';
+export { type Direction, FrameKind, RecordType, UnitSplitter, type WireUnit } from './mitm/units.js';
 export {
   type DatagramRow,
   type FuzzFigures,
@@ -63,7 +64,14 @@ export {
   type SoakFigures,
   saveResult,
   writeReport,
-} from './reliability-report.js';
+} from './report/reliability.js';
+export {
+  heapAfterGc,
+  openHandles,
+  type SoakServer,
+  type SoakServerStats,
+  startSoakServer,
+} from './soak/server.js';
 export {
   addPeers,
   type IdentityResult,
@@ -72,11 +80,4 @@ export {
   type SoakOptions,
   type SoakResult,
   type SoakServerHandle,
-} from './soak.js';
-export {
-  heapAfterGc,
-  openHandles,
-  type SoakServer,
-  type SoakServerStats,
-  startSoakServer,
-} from './soak-server.js';
+} from './soak/soak.js';

@@ -3,11 +3,11 @@ import { connect, type Socket } from 'node:net';
 import { IPSEC_IKE_ERRORS, type SecureSocketBackend } from '@wsasec/core';
 import { createSimBackend, type SimBackendOptions } from '@wsasec/sim';
 import { afterEach, describe, expect, it } from 'vitest';
-import { adversarialRealm, SUITE_TIMINGS } from '../src/adversarial-realm.js';
-import { type EchoServer, echoOnce, readBytes, startEchoServer } from '../src/echo-harness.js';
-import { type MitmProxy, startMitmProxy, type Tamper } from '../src/mitm-proxy.js';
-import { settle } from '../src/mitm-run.js';
-import { FrameKind } from '../src/mitm-units.js';
+import { type EchoServer, echoOnce, readBytes, startEchoServer } from '../src/harness/echo.js';
+import { adversarialRealm, SUITE_TIMINGS } from '../src/harness/realm.js';
+import { type MitmProxy, startMitmProxy, type Tamper } from '../src/mitm/proxy.js';
+import { settle } from '../src/mitm/run.js';
+import { FrameKind } from '../src/mitm/units.js';
 
 const open: { close(): Promise<void> }[] = [];
 const raw: Socket[] = [];

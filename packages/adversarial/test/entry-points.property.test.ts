@@ -4,9 +4,14 @@ import { isDocumentedErrorCode, type SecureSocket, SecureSocketError, TOKEN_QUER
 import * as sim from '@wsasec/sim';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adversarialRealm, SUITE_TIMINGS } from '../src/adversarial-realm.js';
-import { type EchoServer, readBytes, startEchoServer } from '../src/echo-harness.js';
-import { exportedFunctions, methodNames, socketMethodNames, staticNames } from '../src/entry-points.js';
+import { type EchoServer, readBytes, startEchoServer } from '../src/harness/echo.js';
+import {
+  exportedFunctions,
+  methodNames,
+  socketMethodNames,
+  staticNames,
+} from '../src/harness/entry-points.js';
+import { adversarialRealm, SUITE_TIMINGS } from '../src/harness/realm.js';
 
 const RUNS = 120;
 const junk = fc.anything({

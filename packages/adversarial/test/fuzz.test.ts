@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { NATIVE_FUZZ_TARGETS } from '../src/fuzz-native.js';
-import { FUZZ_TARGETS } from '../src/fuzz-targets.js';
+import { NATIVE_FUZZ_TARGETS } from '../src/fuzz/native.js';
+import { FUZZ_TARGETS } from '../src/fuzz/targets.js';
 
 // The short, bounded run of CI; `pnpm fuzz` runs the same targets far longer.
 const RUNS = 400;

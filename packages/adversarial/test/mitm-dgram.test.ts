@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { DROP_COUNTERS, datagramScenarios, runDatagramScenario } from '../src/mitm-dgram-scenarios.js';
-import { type DatagramRow, saveResult } from '../src/reliability-report.js';
+import { DROP_COUNTERS, datagramScenarios, runDatagramScenario } from '../src/mitm/dgram-scenarios.js';
+import { type DatagramRow, saveResult } from '../src/report/reliability.js';
 
 const rows: DatagramRow[] = [];
 

@@ -1,9 +1,6 @@
 import { ikeErrorName } from '@wsasec/core';
 import { openTokenCount } from '@wsasec/sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REALM_SECRETS } from '../src/adversarial-realm.js';
-import { runCell } from '../src/mitm-run.js';
-import { SCENARIOS, SETTINGS } from '../src/mitm-scenarios.js';
 import {
   findBytes,
   findSecrets,
@@ -11,8 +8,11 @@ import {
   type Recording,
   recordChannels,
   recordDebugLog,
-} from '../src/observe.js';
-import { type MatrixCell, saveResult } from '../src/reliability-report.js';
+} from '../src/harness/observe.js';
+import { REALM_SECRETS } from '../src/harness/realm.js';
+import { runCell } from '../src/mitm/run.js';
+import { SCENARIOS, SETTINGS } from '../src/mitm/scenarios.js';
+import { type MatrixCell, saveResult } from '../src/report/reliability.js';
 
 const cells: MatrixCell[] = [];
 const secrets: Buffer[] = [];

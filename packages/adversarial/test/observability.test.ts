@@ -1,9 +1,15 @@
 import { createSimBackend, openTokenCount } from '@wsasec/sim';
 import { afterEach, describe, expect, it } from 'vitest';
-import { adversarialRealm, REALM_SECRETS, SUITE_TIMINGS } from '../src/adversarial-realm.js';
-import { readBytes, startEchoServer } from '../src/echo-harness.js';
-import { findBytes, findSecrets, payloadText, type Recording, recordChannels } from '../src/observe.js';
-import { addPeers, runIdentitySoak } from '../src/soak.js';
+import { readBytes, startEchoServer } from '../src/harness/echo.js';
+import {
+  findBytes,
+  findSecrets,
+  payloadText,
+  type Recording,
+  recordChannels,
+} from '../src/harness/observe.js';
+import { adversarialRealm, REALM_SECRETS, SUITE_TIMINGS } from '../src/harness/realm.js';
+import { addPeers, runIdentitySoak } from '../src/soak/soak.js';
 
 const QM_REKEY = '44444444-4444-4444-8444-444444444444';
 let recording: Recording | undefined;

@@ -1,9 +1,9 @@
 import { createSimBackend, openTokenCount } from '@wsasec/sim';
 import { afterAll, describe, expect, it } from 'vitest';
-import { adversarialRealm, SUITE_TIMINGS } from '../src/adversarial-realm.js';
-import { settle } from '../src/mitm-run.js';
-import { addPeers, runIdentitySoak, runSoak } from '../src/soak.js';
-import { openHandles, type SoakServer, startSoakServer } from '../src/soak-server.js';
+import { adversarialRealm, SUITE_TIMINGS } from '../src/harness/realm.js';
+import { settle } from '../src/mitm/run.js';
+import { openHandles, type SoakServer, startSoakServer } from '../src/soak/server.js';
+import { addPeers, runIdentitySoak, runSoak } from '../src/soak/soak.js';
 
 // The short version of `pnpm soak` (which runs 10 000 connections with the server in its own process).
 const CONNECTIONS = 1_000;

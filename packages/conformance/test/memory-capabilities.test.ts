@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
 import { createMemoryBackend } from '@wsasec/core/testing';
+import { describe, expect, it } from 'vitest';
 import { ALL_CASES } from '../src/cases/all.js';
 import { CONFORMANCE_CASE_NEEDS, CONFORMANCE_CASES, describeBackend } from '../src/index.js';
 

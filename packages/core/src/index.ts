@@ -5,21 +5,7 @@
  * @packageDocumentation
  */
 
-export type * from './contract/backend.js';
-export * from './contract/constants.js';
-export { datagramPeerKey, MAX_DATAGRAM_SIZE } from './guards/datagram.js';
-export type * from './contract/datagram-types.js';
 export { defineBackend, MAX_SDDL_LENGTH } from './backend/define.js';
-export type * from './driver/driver.js';
-export * from './contract/error-codes.js';
-export {
-  ikeErrorName,
-  isDocumentedErrorCode,
-  SecureSocketError,
-  type SecureSocketErrorOptions,
-  wsaCodeName,
-} from './errors/errors.js';
-export { rejectThenable, runImpersonated } from './guards/impersonation.js';
 export {
   BACKEND_PACKAGES,
   type BackendModule,
@@ -27,8 +13,12 @@ export {
   type LoadBackendOptions,
   loadBackend,
 } from './backend/load.js';
-export { toSecureSocketError } from './errors/node-errors.js';
-export type * from './validate/normalized.js';
+export type * from './contract/backend.js';
+export * from './contract/constants.js';
+export type * from './contract/datagram-types.js';
+export * from './contract/error-codes.js';
+export type * from './contract/types.js';
+export type * from './driver/driver.js';
 export {
   createPeerToken,
   createSecurityInfo,
@@ -36,13 +26,23 @@ export {
   type SecurityInfoInit,
 } from './driver/security-info.js';
 export {
+  ikeErrorName,
+  isDocumentedErrorCode,
+  SecureSocketError,
+  type SecureSocketErrorOptions,
+  wsaCodeName,
+} from './errors/errors.js';
+export { toSecureSocketError } from './errors/node-errors.js';
+export { datagramPeerKey, MAX_DATAGRAM_SIZE } from './guards/datagram.js';
+export { rejectThenable, runImpersonated } from './guards/impersonation.js';
+export {
   type GuardOptions,
   guardSocket,
   type SocketPhase,
   type SocketState,
   socketState,
 } from './guards/socket.js';
-export type * from './contract/types.js';
+export type * from './validate/normalized.js';
 export {
   CREDENTIAL_LIMITS,
   MAX_TARGET_NAME_LENGTH,

@@ -5,16 +5,16 @@
  * @packageDocumentation
  */
 
-export { HTTP_CHANNELS } from './connect/observe.js';
+export { SecureAgent, type SecureAgentOptions, type SecureRequestOptions } from './agent/agent.js';
 export { isReusedSocketReset } from './agent/retry.js';
+export { HTTP_CHANNELS } from './connect/observe.js';
+export type { PeerTargetNameOption, SecureClientOptions } from './connect/options.js';
 export { createSecureDispatcher, type SecureDispatcherOptions } from './fetch/dispatcher.js';
 export { fetch } from './fetch/fetch.js';
-export { SecureAgent, type SecureAgentOptions, type SecureRequestOptions } from './agent/agent.js';
-export type { PeerTargetNameOption, SecureClientOptions } from './connect/options.js';
-export { createSecureServer, type SecureServerOptions } from './server/server.js';
 export {
   type PeerAccessMiddleware,
   type RequirePeerAccessOptions,
   requirePeerAccess,
 } from './server/access.js';
 export { getPeerSecurity, impersonateRequestPeer } from './server/peer.js';
+export { createSecureServer, type SecureServerOptions } from './server/server.js';

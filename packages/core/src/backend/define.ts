@@ -1,13 +1,12 @@
 import { lookup } from 'node:dns/promises';
 import { EventEmitter } from 'node:events';
 import { isIP } from 'node:net';
-import type { SecureDatagramSocket, SecureServer, SecureSocket, SecureSocketBackend } from '../contract/backend.js';
-import { GuardedDatagramSocket } from '../guards/datagram.js';
-import type { BackendDriver, ServerDriver, SocketDriver } from '../driver/driver.js';
-import { SecureSocketError } from '../errors/errors.js';
-import { toSecureSocketError } from '../errors/node-errors.js';
-import type { NormalizedAddress, NormalizedSecuritySettings } from '../validate/normalized.js';
-import { guardSocket } from '../guards/socket.js';
+import type {
+  SecureDatagramSocket,
+  SecureServer,
+  SecureSocket,
+  SecureSocketBackend,
+} from '../contract/backend.js';
 import type {
   AccessCheckResult,
   ConnectOptions,
@@ -16,6 +15,12 @@ import type {
   PeerToken,
   ServerOptions,
 } from '../contract/types.js';
+import type { BackendDriver, ServerDriver, SocketDriver } from '../driver/driver.js';
+import { SecureSocketError } from '../errors/errors.js';
+import { toSecureSocketError } from '../errors/node-errors.js';
+import { GuardedDatagramSocket } from '../guards/datagram.js';
+import { guardSocket } from '../guards/socket.js';
+import type { NormalizedAddress, NormalizedSecuritySettings } from '../validate/normalized.js';
 import {
   checkKeys,
   checkSignal,

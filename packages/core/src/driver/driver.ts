@@ -1,4 +1,5 @@
 import type { Duplex } from 'node:stream';
+import type { AccessCheckResult, PeerToken, Principal, SecurityInfo } from '../contract/types.js';
 import type {
   NormalizedAddress,
   NormalizedConnectTarget,
@@ -6,7 +7,6 @@ import type {
   NormalizedQuery,
   NormalizedSecuritySettings,
 } from '../validate/normalized.js';
-import type { AccessCheckResult, PeerToken, Principal, SecurityInfo } from '../contract/types.js';
 
 /**
  * What a backend implements: mechanisms only. Core's {@link defineBackend} validates every input,

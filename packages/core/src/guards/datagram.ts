@@ -4,14 +4,22 @@
  * @module
  */
 import { EventEmitter } from 'node:events';
-import type { DatagramBindOptions, DatagramRemoteInfo, SecureDatagramSocket } from '../contract/datagram-types.js';
+import type {
+  DatagramBindOptions,
+  DatagramRemoteInfo,
+  SecureDatagramSocket,
+} from '../contract/datagram-types.js';
+import type {
+  PeerTargetName,
+  QueryOptions,
+  SecurityInfo,
+  SecuritySettings,
+  SocketAddress,
+} from '../contract/types.js';
 import type { DatagramDriver, DatagramDriverEvents } from '../driver/driver.js';
 import { SecureSocketError } from '../errors/errors.js';
-import { rejectThenable } from './impersonation.js';
 import { toSecureSocketError } from '../errors/node-errors.js';
 import type { NormalizedAddress, NormalizedSecuritySettings } from '../validate/normalized.js';
-import type { SocketPhase } from './socket.js';
-import type { PeerTargetName, QueryOptions, SecurityInfo, SecuritySettings, SocketAddress } from '../contract/types.js';
 import {
   checkKeys,
   describeValue,
@@ -21,6 +29,8 @@ import {
   normalizeQuery,
   normalizeSecuritySettings,
 } from '../validate/validate.js';
+import { rejectThenable } from './impersonation.js';
+import type { SocketPhase } from './socket.js';
 
 /** Largest datagram payload `send` accepts (bytes): the IPv4 UDP maximum. Backends may refuse less. */
 export const MAX_DATAGRAM_SIZE = 65_507;

@@ -1,10 +1,15 @@
 import type { SecureSocket } from '../contract/backend.js';
+import type {
+  PeerTargetName,
+  QueryOptions,
+  SecurityInfo,
+  SecuritySettings,
+  SocketAddress,
+} from '../contract/types.js';
 import type { SocketDriver } from '../driver/driver.js';
 import { SecureSocketError } from '../errors/errors.js';
-import { rejectThenable } from './impersonation.js';
 import { toSecureSocketError } from '../errors/node-errors.js';
 import type { NormalizedAddress, NormalizedSecuritySettings } from '../validate/normalized.js';
-import type { PeerTargetName, QueryOptions, SecurityInfo, SecuritySettings, SocketAddress } from '../contract/types.js';
 import {
   checkSignal,
   normalizeAddress,
@@ -13,6 +18,7 @@ import {
   normalizeQuery,
   normalizeSecuritySettings,
 } from '../validate/validate.js';
+import { rejectThenable } from './impersonation.js';
 
 /**
  * The phases of core's call-order state machine. Stream sockets go `created → connecting →

@@ -13,10 +13,10 @@ export {
   openMemoryTokens,
 } from './memory-backend.js';
 export type { MemoryPrincipal, MemoryRealmOptions } from './memory-realm.js';
+export type { RecordingDatagram } from './recording-datagram.js';
 export {
   createRecordingBackend,
   type PendingConnect,
   type RecordingBackend,
   type RecordingOptions,
 } from './recording-driver.js';
-export type { RecordingDatagram } from './recording-datagram.js';

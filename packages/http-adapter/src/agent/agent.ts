@@ -4,9 +4,8 @@ import * as https from 'node:https';
 import type { Duplex } from 'node:stream';
 import type * as tls from 'node:tls';
 import { type PeerTargetName, type SecureSocketBackend, SecureSocketError } from '@wsasec/core';
-import { debug } from '../connect/observe.js';
-import { hangUpError, PendingConnection, watchDestroy } from './pending.js';
 import { connectSecured } from '../connect/connect.js';
+import { debug } from '../connect/observe.js';
 import {
   checkBackend,
   checkTargetOption,
@@ -20,6 +19,7 @@ import {
   type SecureClientOptions,
   targetKey,
 } from '../connect/options.js';
+import { hangUpError, PendingConnection, watchDestroy } from './pending.js';
 
 /** Options of {@link SecureAgent}: the secure-socket settings plus every `http.AgentOptions`. */
 export interface SecureAgentOptions extends SecureClientOptions, Omit<http.AgentOptions, 'keepAlive'> {

@@ -10,8 +10,8 @@ import {
   SecureSocketError,
   type SecuritySettings,
 } from '@wsasec/core';
-import { debug } from '../connect/observe.js';
 import { delegateAddresses } from '../connect/connect.js';
+import { debug } from '../connect/observe.js';
 import { checkBackend, invalidArgument, isObject } from '../connect/options.js';
 import { registerConnection } from './peer.js';
 

@@ -1,7 +1,7 @@
 // Port of node/test/parallel/test-http-client-timeout-agent.js: createSecureServer for http.createServer, a SecureAgent for the global agent.
 import assert from 'node:assert';
 import { it } from 'vitest';
-import { HOST, http, useNodeTest } from './support.js';
+import { http, useNodeTest } from './support.js';
 
 const current = useNodeTest();
 

@@ -7,7 +7,7 @@
  */
 import { once } from 'node:events';
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import { type Direction, UnitSplitter, type WireUnit } from './mitm-units.js';
+import { type Direction, UnitSplitter, type WireUnit } from './units.js';
 
 /** What a tamper function can see and do for one unit. */
 export interface TamperContext {

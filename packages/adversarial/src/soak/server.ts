@@ -7,8 +7,8 @@
  */
 import { TOKEN_QUERY } from '@wsasec/core';
 import { createSimBackend, openTokenCount, type SimRealm } from '@wsasec/sim';
-import { SUITE_TIMINGS } from './adversarial-realm.js';
-import { type EchoServer, startEchoServer } from './echo-harness.js';
+import { type EchoServer, startEchoServer } from '../harness/echo.js';
+import { SUITE_TIMINGS } from '../harness/realm.js';
 
 /** What the server reports. */
 export interface SoakServerStats {

@@ -6,11 +6,11 @@
 import { randomBytes } from 'node:crypto';
 import { type SecureSocket, type SecureSocketBackend, TOKEN_QUERY } from '@wsasec/core';
 import { createSimBackend, openTokenCount, type SimRealm } from '@wsasec/sim';
-import { SUITE_TIMINGS } from './adversarial-realm.js';
-import { readBytes } from './echo-harness.js';
-import { settle } from './mitm-run.js';
-import type { SoakServerStats } from './soak-server.js';
-import { heapAfterGc, openHandles } from './soak-server.js';
+import { readBytes } from '../harness/echo.js';
+import { SUITE_TIMINGS } from '../harness/realm.js';
+import { settle } from '../mitm/run.js';
+import type { SoakServerStats } from './server.js';
+import { heapAfterGc, openHandles } from './server.js';
 
 /** The server as the soak sees it (in-process or in a child process). */
 export interface SoakServerHandle {

@@ -6,13 +6,13 @@
 import { randomBytes } from 'node:crypto';
 import type { SecureDatagramSocket } from '@wsasec/core';
 import { DEFAULT_REPLAY_WINDOW, type SimDatagramStats } from '@wsasec/sim';
-import { realmBackends } from './adversarial-realm.js';
+import { realmBackends } from '../harness/realm.js';
 import {
   type DatagramRelay,
   type DatagramTamper,
   PROTECTED_HEADER_SIZE,
   startDatagramRelay,
-} from './mitm-dgram-relay.js';
+} from './dgram-relay.js';
 
 /** The server socket counters a datagram can be dropped under. */
 export type DropCounter = Exclude<

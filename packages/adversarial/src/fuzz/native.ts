@@ -12,7 +12,7 @@ import {
   decodeSockaddr,
 } from '@wsasec/native-win/abi';
 import fc from 'fast-check';
-import { assertDocumented, type FuzzTarget, fuzzTarget } from './fuzz-targets.js';
+import { assertDocumented, type FuzzTarget, fuzzTarget } from './targets.js';
 
 const input = fc
   .tuple(fc.uint8Array({ maxLength: 400 }), fc.oneof(fc.constant(-1), fc.nat({ max: 420 })))

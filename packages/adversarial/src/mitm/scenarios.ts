@@ -5,8 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { SecuritySettings } from '@wsasec/core';
-import type { Tamper } from './mitm-proxy.js';
-import { FrameKind, RecordType } from './mitm-units.js';
+import type { Tamper } from './proxy.js';
+import { FrameKind, RecordType } from './units.js';
 
 /** A settings column of the matrix, applied to the client and the server alike. */
 export interface SettingsCase {

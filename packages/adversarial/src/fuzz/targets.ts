@@ -26,7 +26,7 @@ import {
   type SaKeyMaterial,
 } from '@wsasec/sim/internals';
 import fc from 'fast-check';
-import { adversarialRealm } from './adversarial-realm.js';
+import { adversarialRealm } from '../harness/realm.js';
 
 /** The outcome of fuzzing one target. */
 export interface FuzzOutcome {

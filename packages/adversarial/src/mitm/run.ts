@@ -7,9 +7,9 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import { type SecureSocket, SecureSocketError, TOKEN_QUERY } from '@wsasec/core';
-import { type RealmBackends, realmBackends } from './adversarial-realm.js';
-import { type MitmProxy, startMitmProxy } from './mitm-proxy.js';
-import type { Scenario, SettingsCase } from './mitm-scenarios.js';
+import { type RealmBackends, realmBackends } from '../harness/realm.js';
+import { type MitmProxy, startMitmProxy } from './proxy.js';
+import type { Scenario, SettingsCase } from './scenarios.js';
 
 /** What both applications saw in one cell. */
 export interface Observed {
