@@ -289,15 +289,22 @@ const backendHarnesses: Record<string, fc.Arbitrary<unknown[]>> = {
 };
 
 const serverHarnesses: Record<string, fc.Arbitrary<unknown[]>> = {
-  listen: fc.tuple(
-    fc.oneof(
-      junk,
-      fc.record({ host, port: fc.oneof(fc.constant(0), port), backlog: value }, { requiredKeys: [] }),
+  listen: fc.oneof(
+    fc.tuple(
+      fc.oneof(
+        junk,
+        fc.record({ host, port: fc.oneof(fc.constant(0), port), backlog: value }, { requiredKeys: [] }),
+      ),
     ),
+    // net.Server#listen's positional forms: (port, host, backlog, callback) with any of them junk.
+    fc.tuple(fc.oneof(fc.constant(0), port, value), fc.oneof(host, value), value),
   ),
   address: args(2),
   close: args(1),
   closeAllConnections: args(1),
+  getConnections: args(1),
+  ref: args(1),
+  unref: args(1),
 };
 
 /**

@@ -16,13 +16,19 @@ import {
   SIM_CHANNELS,
 } from '@wsasec/sim';
 
-const here = dirname(fileURLToPath(import.meta.url));
-/** The package folder (src/ and dist/ both sit one level below it). */
-export const PACKAGE_DIR = join(here, '..');
+/** The package folder: the nearest folder above this module with a package.json (from src/report/ or dist/). */
+export const PACKAGE_DIR = packageDir(dirname(fileURLToPath(import.meta.url)));
 /** Where suites leave their results. */
 export const RESULTS_DIR = join(PACKAGE_DIR, 'results');
 /** The generated document. */
 export const REPORT_PATH = join(PACKAGE_DIR, '..', '..', 'docs', 'RELIABILITY.md');
+
+function packageDir(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) throw new Error(`no package.json above ${from}`);
+  }
+}
 
 /** One cell of the matrix. */
 export interface MatrixCell {
