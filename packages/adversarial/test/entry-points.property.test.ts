@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDocumentedErrorCode, type SecureSocket, SecureSocketError, TOKEN_QUERY } from '@wsasec/core';
@@ -526,7 +527,7 @@ describe('every public entry point, with arbitrary values', () => {
             return;
           }
           rejected++;
-          await socket.connect({ host: '127.0.0.1', port: echo.port });
+          await once(socket.connect({ host: '127.0.0.1', port: echo.port }), 'connect');
           using info = socket.querySecurity({ tokenAccess: TOKEN_QUERY });
           expect(info.encrypted).toBe(true);
           expect(info.peerMachineToken?.user.name).toBe('SERVER$');

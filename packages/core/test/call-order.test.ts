@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
@@ -47,7 +48,7 @@ async function refused(
 function connecting(rec: ReturnType<typeof createRecordingBackend>) {
   const socket = rec.backend.createSocket();
   socket.setSecurity();
-  const pending = socket.connect({ host: '127.0.0.1', port: 80 });
+  const pending = once(socket.connect({ host: '127.0.0.1', port: 80 }), 'connect');
   return { socket, pending };
 }
 
@@ -261,13 +262,21 @@ describe('beyond the table', () => {
     await refused(rec, socket, 'WSAENOTSOCK', () => socket.setSecurity());
   });
 
-  it('a socket destroyed while its connect is in flight ends closed even if the driver succeeds', async () => {
+  it('a socket destroyed while its connect is in flight cancels it, ends closed even if the driver succeeds, and emits only close', async () => {
     const rec = createRecordingBackend();
-    const { socket, pending } = connecting(rec);
+    const socket = rec.backend.createSocket();
+    socket.setSecurity();
+    const events: string[] = [];
+    for (const name of ['connect', 'ready', 'error', 'close']) socket.on(name, () => events.push(name));
+    socket.connect(80, '127.0.0.1');
     await new Promise((resolve) => setImmediate(resolve));
+    const pending = rec.connects.shift();
     socket.destroy();
-    rec.connects.shift()?.resolve();
-    await expect(pending).rejects.toMatchObject({ code: 'WSAENOTSOCK' });
+    await once(socket, 'close');
+    expect(pending?.signal?.aborted).toBe(true);
+    pending?.resolve();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(events).toEqual(['close']);
     expect(socketState(socket)?.phase).toBe('closed');
   });
 

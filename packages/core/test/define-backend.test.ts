@@ -168,7 +168,7 @@ describe('SecureServer', () => {
     expect(await codeOf(server.listen({ port: 80 }))).toBe('WSAEADDRINUSE');
     expect(server.listening).toBe(false);
     fail = false;
-    expect(await server.listen({ port: 80 })).toEqual({ address: '127.0.0.1', port: 80, family: 'ipv4' });
+    expect(await server.listen({ port: 80 })).toEqual({ address: '127.0.0.1', port: 80, family: 'IPv4' });
     await server.close();
   });
 

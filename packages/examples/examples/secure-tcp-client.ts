@@ -15,6 +15,7 @@
  * (--address connects to that IP instead of resolving the name; the name is still what the server
  * must prove to be.)
  */
+import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { loadBackend, SecureSocketError, type SecuritySettings, TOKEN_QUERY } from '@wsasec/core';
 
@@ -60,7 +61,15 @@ async function main() {
     const socket = backend.createSocket({ family: values.v6 ? 'ipv6' : 'ipv4' }); // WSASocketW
     socket.setSecurity(security); // WSASetSocketSecurity
     socket.setPeerTargetName(`host/${fqdn}`); // WSASetSocketPeerTargetName
-    await socket.connect({ host: values.address ?? fqdn, port: Number(values.port), timeout: 10_000 }); // WSAConnect
+    // WSAConnect, in net's form: the socket at once, 'connect' once IPsec negotiated (or 'error').
+    await once(
+      socket.connect({
+        host: values.address ?? fqdn,
+        port: Number(values.port),
+        signal: AbortSignal.timeout(10_000),
+      }),
+      'connect',
+    );
     console.log(
       `connected to ${fqdn} (${socket.remoteAddress} port ${socket.remotePort}) with the ${backend.name} backend`,
     );

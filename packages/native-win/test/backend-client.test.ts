@@ -100,15 +100,15 @@ describe('secured client connect', () => {
     socket.setSecurity({});
     const original = (socket as unknown as { _handle: { close(): void } })._handle;
     const stranger = newTcpHandle('socket');
+    const attempt = once(socket.connect({ host: '127.0.0.1', port }), 'connect');
+    for (let i = 0; i < 20 && !socket.connecting; i++) await Promise.resolve();
+    expect(socket.connecting).toBe(true);
     // Stands for Node swapping the handle under the socket before 'connect' is emitted.
     const emit = socket.emit.bind(socket);
     socket.emit = ((event: string, ...args: unknown[]) => {
       if (event === 'connect') (socket as unknown as { _handle: unknown })._handle = stranger;
       return emit(event, ...args);
     }) as typeof socket.emit;
-    const attempt = socket.connect({ host: '127.0.0.1', port });
-    for (let i = 0; i < 20 && !socket.connecting; i++) await Promise.resolve();
-    expect(socket.connecting).toBe(true);
     // Queued while connecting: Node flushes it from a 'connect' listener.
     socket.write('must not be sent');
     let thrown: unknown;
@@ -141,9 +141,9 @@ describe('secured client connect', () => {
     const controller = new AbortController();
     const socket = backend.createSocket();
     socket.setSecurity({});
-    const attempt = socket.connect({ host: '127.0.0.1', port, signal: controller.signal });
+    const attempt = once(socket.connect({ host: '127.0.0.1', port, signal: controller.signal }), 'connect');
     controller.abort(new Error('changed my mind'));
-    await expect(attempt).rejects.toMatchObject({ code: 'ERR_WSASEC_ABORTED' });
+    await expect(attempt).rejects.toMatchObject({ code: 'ERR_WSASEC_ABORTED', name: 'AbortError' });
     expect(socket.destroyed).toBe(true);
   });
 
@@ -194,7 +194,7 @@ describe('the two traps that silently drop security', () => {
     const fd = lib.callsOf('WSASetSocketSecurity')[0]?.socket;
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(socket.destroyed).toBe(false);
-    await socket.connect({ host: '127.0.0.1', port });
+    await once(socket.connect({ host: '127.0.0.1', port }), 'connect');
     t.sockets.add(socket);
     expect(fdOf(socket)).toBe(fd);
   });

@@ -116,7 +116,7 @@ describe('fail-closed verification of a new connection', () => {
     const socket = backend.createSocket();
     socket.setSecurity({});
     socket.write('written before connect');
-    await expect(socket.connect({ host: '127.0.0.1', port })).rejects.toMatchObject({
+    await expect(once(socket.connect({ host: '127.0.0.1', port }), 'connect')).rejects.toMatchObject({
       code: 'ERR_WSASEC_NEGOTIATION_FAILED',
       syscall: 'WSAConnect',
     });
@@ -147,7 +147,7 @@ describe('fail-closed verification of a new connection', () => {
     t.sockets.add(socket);
     socket.setSecurity({});
     socket.write('early ');
-    await socket.connect({ host: '127.0.0.1', port });
+    await once(socket.connect({ host: '127.0.0.1', port }), 'connect');
     socket.write('late');
     await within(
       (async () => {

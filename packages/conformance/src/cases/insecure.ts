@@ -1,7 +1,7 @@
 import { type SecuritySettings, TOKEN_QUERY } from '@wsasec/core';
 import { expect } from 'vitest';
 import type { CaseContext } from '../run/context.js';
-import { expectRejects, readBytes, readToEnd, tick, within } from '../run/helpers.js';
+import { connectSocket, expectRejects, readBytes, readToEnd, tick, within } from '../run/helpers.js';
 import { group } from './shared.js';
 
 const { list, add } = group('clear text and fail-closed');
@@ -17,7 +17,11 @@ async function expectFailsClosed(ctx: CaseContext, security: SecuritySettings | 
   // Written before connect: a backend must hold it, and drop it when the connect fails.
   socket.write(SECRET);
   await expectRejects(
-    socket.connect({ host: '127.0.0.1', port: plain.port, timeout: CONNECT_TIMEOUT_MS }),
+    connectSocket(socket, {
+      host: '127.0.0.1',
+      port: plain.port,
+      signal: AbortSignal.timeout(CONNECT_TIMEOUT_MS),
+    }),
     [],
     'the connect to a peer without security to fail',
   );

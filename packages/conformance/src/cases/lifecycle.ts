@@ -15,7 +15,7 @@ add('listen resolves with the bound address; address() and listening agree', ['n
   const bound = await within(server.listen({ host: '127.0.0.1', port: 0 }), 'listen()');
   await listeningEvent;
   expect(bound.address).toBe('127.0.0.1');
-  expect(bound.family).toBe('ipv4');
+  expect(bound.family).toBe('IPv4');
   expect(Number.isInteger(bound.port) && bound.port > 0 && bound.port < 65536).toBe(true);
   expect(server.address()).toEqual(bound);
   expect(server.listening).toBe(true);

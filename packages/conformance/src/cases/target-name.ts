@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import type { CaseContext } from '../run/context.js';
-import { expectRejects, readBytes } from '../run/helpers.js';
+import { connectSocket, expectRejects, readBytes } from '../run/helpers.js';
 import { expectSecured, group, snapshot } from './shared.js';
 
 const { list, add } = group('target names');
@@ -47,7 +47,7 @@ add(
     socket.setSecurity();
     socket.setPeerTargetName(ctx.wrongTargetName);
     await expectRejects(
-      socket.connect({ host: '127.0.0.1', port: listening.port }),
+      connectSocket(socket, { host: '127.0.0.1', port: listening.port }),
       'ERR_WSASEC_PEER_NAME_MISMATCH',
     );
     expect(socket.destroyed, 'a socket whose name did not match is destroyed').toBe(true);
@@ -101,7 +101,7 @@ add('the last target name set is the one checked', ['network', 'peerNameVerifica
   socket.setSecurity();
   socket.setPeerTargetName(ctx.wrongTargetName);
   socket.setPeerTargetName(ctx.fixture.serverTargetName);
-  await socket.connect({ host: '127.0.0.1', port: listening.port });
+  await connectSocket(socket, { host: '127.0.0.1', port: listening.port });
   expect(snapshot(socket).targetNames).toEqual([['*', ctx.fixture.serverTargetName]]);
   expectSecured(socket);
 });
@@ -112,7 +112,7 @@ add('a deleted target name is no longer checked', ['network', 'peerNameVerificat
   socket.setSecurity();
   socket.setPeerTargetName(ctx.wrongTargetName);
   socket.deletePeerTargetName({ address: '127.0.0.1', port: listening.port });
-  await socket.connect({ host: '127.0.0.1', port: listening.port });
+  await connectSocket(socket, { host: '127.0.0.1', port: listening.port });
   expectSecured(socket);
 });
 

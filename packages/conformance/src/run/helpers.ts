@@ -139,3 +139,30 @@ export function readToEnd(stream: NodeJS.ReadableStream, what = 'the end of the 
 export function tick(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
+
+/**
+ * `socket.connect(target)` in net's form, awaited: resolves on `'connect'`, rejects with the
+ * `'error'` (or what connect threw synchronously). Listeners are removed either way.
+ */
+export function connectSocket(
+  socket: import('@wsasec/core').SecureSocket,
+  target: { host: string; port: number; signal?: AbortSignal },
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const onError = (error: unknown) => {
+      socket.off('connect', onConnect);
+      reject(error);
+    };
+    const onConnect = () => {
+      socket.off('error', onError);
+      resolve();
+    };
+    socket.once('error', onError);
+    socket.once('connect', onConnect);
+    try {
+      socket.connect(target);
+    } catch (error) {
+      onError(error);
+    }
+  });
+}

@@ -19,7 +19,7 @@ import type { BackendDriver, ServerDriver, SocketDriver } from '../driver/driver
 import { SecureSocketError } from '../errors/errors.js';
 import { toSecureSocketError } from '../errors/node-errors.js';
 import { GuardedDatagramSocket } from '../guards/datagram.js';
-import { guardSocket } from '../guards/socket.js';
+import { connectGuarded, guardSocket } from '../guards/socket.js';
 import type { NormalizedAddress, NormalizedSecuritySettings } from '../validate/normalized.js';
 import {
   checkKeys,
@@ -163,7 +163,7 @@ export function defineBackend(driver: BackendDriver): SecureSocketBackend {
           throw error;
         }
         try {
-          await socket.connect({
+          await connectGuarded(socket, {
             host: address.address,
             port: target.port,
             ...(signal ? { signal } : {}),
@@ -264,7 +264,7 @@ class SecureServerImpl extends EventEmitter implements SecureServer {
   #security: NormalizedSecuritySettings;
   #family: 'ipv4' | 'ipv6' | undefined;
   #server: ServerDriver | undefined;
-  #address: { address: string; port: number; family: 'ipv4' | 'ipv6' } | null = null;
+  #address: { address: string; port: number; family: 'IPv4' | 'IPv6' } | null = null;
   #connections = new Set<SecureSocket>();
   #closing: Promise<void> | undefined;
 
@@ -416,9 +416,10 @@ class SecureServerImpl extends EventEmitter implements SecureServer {
         throw toSecureSocketError(error, syscall);
       }
       // Closed while binding (net: close() right after listen()): never 'listening'.
-      if (this.#closing !== closing)
-        return { address: bound.address, port: bound.port, family: bound.family };
-      this.#address = { address: bound.address, port: bound.port, family: bound.family };
+      // net's spelling of the family ('IPv4' / 'IPv6'), as server.address() reports it.
+      const family = bound.family === 'ipv6' ? 'IPv6' : 'IPv4';
+      if (this.#closing !== closing) return { address: bound.address, port: bound.port, family };
+      this.#address = { address: bound.address, port: bound.port, family };
       if (!this.#refed) (server as { unref?: () => void }).unref?.();
       this.emit('listening');
       return this.#address;

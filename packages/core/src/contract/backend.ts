@@ -51,13 +51,25 @@ export interface SecureSocket extends Duplex {
    */
   deletePeerTargetName(peerAddress: SocketAddress): void;
   /**
-   * Mirrors `WSAConnect` on a secured socket: resolves once IPsec negotiation succeeded (or fell back
-   * to clear text under `allowInsecure`).
-   * @throws SecureSocketError `WSAEISCONN`, `WSAEALREADY`, `WSAENOTSOCK`, `WSAEINVAL` (bad target),
-   *   `WSAECONNREFUSED`, `WSAETIMEDOUT`, `ERR_WSASEC_NEGOTIATION_FAILED` (with `negotiationError`),
-   *   `ERR_WSASEC_PEER_NAME_MISMATCH`, `ERR_WSASEC_ABORTED`.
+   * Mirrors `WSAConnect` on a secured socket, in every form of `net.Socket.connect`:
+   * `connect(port, host?, connectListener?)` and `connect({ port, host?, signal?, timeout? },
+   * connectListener?)` return the socket at once; `'connect'` and `'ready'` follow once IPsec
+   * negotiation succeeded (or fell back to clear text under `allowInsecure`), else `'error'` then
+   * `'close'`. Writes before `'connect'` are buffered and sent protected. `timeout` is net's: it calls
+   * `setTimeout`. `destroy()` while connecting cancels the negotiation. To await it:
+   * `await once(socket.connect(port, host), 'connect')`, or `backend.connect(options)`.
+   * @throws SecureSocketError synchronously: `ERR_INVALID_ARG_TYPE` / `ERR_SOCKET_BAD_PORT` (a bad
+   *   port or host, as net), `WSAEOPNOTSUPP` (a pipe path), `WSAEISCONN`, `WSAEALREADY`, `WSAENOTSOCK`.
+   *   Emitted as `'error'`: `WSAEINVAL` (target name not an SPN), `WSAECONNREFUSED`, `WSAETIMEDOUT`,
+   *   `ERR_WSASEC_NEGOTIATION_FAILED` (with `negotiationError`), `ERR_WSASEC_PEER_NAME_MISMATCH`,
+   *   `ERR_WSASEC_ABORTED` (named `AbortError`), each with `address`, `port` and `nodeCode`.
    */
-  connect(opts: { host: string; port: number; signal?: AbortSignal; timeout?: number }): Promise<void>;
+  connect(port: number | string, host?: string, connectListener?: () => void): this;
+  connect(port: number | string, connectListener?: () => void): this;
+  connect(
+    options: { port: number | string; host?: string; signal?: AbortSignal; timeout?: number },
+    connectListener?: () => void,
+  ): this;
   /**
    * Mirrors `WSAQuerySocketSecurity`. The result owns the peer tokens: close it (or `using`).
    * @throws SecureSocketError `WSAENOTCONN` (not connected), `WSAENOTSOCK` (closed), `WSAEINVAL`
@@ -99,7 +111,7 @@ export interface SecureServer extends EventEmitter {
    * `net.Server.listen` form (`listen(port?, host?, backlog?, cb?)`, `listen(options, cb)`,
    * `listen(cb)`) returns the server and reports through `'listening'` / `'error'`.
    */
-  listen(opts?: ListenOptions): Promise<{ address: string; port: number; family: 'ipv4' | 'ipv6' }>;
+  listen(opts?: ListenOptions): Promise<{ address: string; port: number; family: 'IPv4' | 'IPv6' }>;
   listen(port: number | string | null | undefined, callback?: () => void): this;
   listen(port: number | string | null | undefined, host?: string, callback?: () => void): this;
   listen(
@@ -110,8 +122,8 @@ export interface SecureServer extends EventEmitter {
   ): this;
   listen(options: ListenOptions, callback: () => void): this;
   listen(callback: () => void): this;
-  /** The bound address, or null before listen. */
-  address(): { address: string; port: number; family: 'ipv4' | 'ipv6' } | null;
+  /** The bound address as `net.Server.address()` gives it (family `'IPv4'` / `'IPv6'`), or null before listen. */
+  address(): { address: string; port: number; family: 'IPv4' | 'IPv6' } | null;
   /** Stops accepting; resolves when every accepted connection has closed (like `net.Server.close`). */
   close(): Promise<void>;
   /** As `net.Server.close(cb)`: `cb` gets `ERR_SERVER_NOT_RUNNING` if the server was not listening. */

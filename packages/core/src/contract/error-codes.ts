@@ -168,8 +168,28 @@ export const LIBRARY_ERRORS = [
 /** A library-level error code. */
 export type LibraryErrorCode = (typeof LIBRARY_ERRORS)[number];
 
+/**
+ * Node's argument-error codes, carried by the `net.Socket` / `net.Server` call forms wsasec mirrors
+ * (`connect(port, host)`, `setTimeout(ms)`, `listen(port)`, …) where Node throws them, so code written
+ * against net matches the same `code` and `name` (`TypeError` / `RangeError`). The Winsock-shaped
+ * calls (`setSecurity`, `setPeerTargetName`, the options forms of `connect`) keep their `WSAE*` codes.
+ * - `ERR_INVALID_ARG_TYPE` (`TypeError`): an argument of the wrong JavaScript type.
+ * - `ERR_INVALID_ARG_VALUE` (`TypeError`): an argument of the right type and a refused value.
+ * - `ERR_OUT_OF_RANGE` (`RangeError`): a number outside the accepted range.
+ * - `ERR_SOCKET_BAD_PORT` (`RangeError`): a port that is not an integer from 0 to 65535.
+ */
+export const NODE_ARGUMENT_ERRORS = [
+  'ERR_INVALID_ARG_TYPE',
+  'ERR_INVALID_ARG_VALUE',
+  'ERR_OUT_OF_RANGE',
+  'ERR_SOCKET_BAD_PORT',
+] as const;
+
+/** One of Node's argument-error codes. */
+export type NodeArgumentErrorCode = (typeof NODE_ARGUMENT_ERRORS)[number];
+
 /** Every `code` a `SecureSocketError` can carry. */
-export type SecureSocketErrorCode = WsaErrorCode | LibraryErrorCode;
+export type SecureSocketErrorCode = WsaErrorCode | LibraryErrorCode | NodeArgumentErrorCode;
 
 /** The C functions (and library operations) named in `SecureSocketError.syscall`. */
 export type SecureSocketSyscall =

@@ -47,7 +47,12 @@ export interface SocketDriver {
   setSecurity(settings: NormalizedSecuritySettings): void;
   setPeerTargetName(target: NormalizedPeerTargetName): void;
   deletePeerTargetName(peer: NormalizedAddress): void;
-  /** Connects to one resolved address; resolves after negotiation. Rejects with a SecureSocketError. */
+  /**
+   * Connects to one resolved address; resolves after negotiation. Rejects with a SecureSocketError.
+   * A failing connect rejects and leaves the stream to core (which destroys it with the error): a
+   * stream the driver destroys without an error while connecting reads as the caller's `destroy()`,
+   * which emits no `'error'`. `signal` aborts when the caller aborts or destroys the socket.
+   */
   connect(
     address: NormalizedAddress,
     target: NormalizedConnectTarget,

@@ -1,6 +1,7 @@
 import {
   IPSEC_IKE_ERRORS,
   LIBRARY_ERRORS,
+  NODE_ARGUMENT_ERRORS,
   type SecureSocketErrorCode,
   type SecureSocketSyscall,
   WSA_ERRORS,
@@ -19,32 +20,80 @@ export interface SecureSocketErrorOptions {
   negotiationError?: number;
   /** Override for `errno`; defaults to the Windows value of a WSA code. */
   errno?: number;
+  /** The peer address of a failed connect (as on Node's connect errors). */
+  address?: string;
+  /** The peer port of a failed connect. */
+  port?: number;
+}
+
+/** The Node (libuv) code of each Winsock code that has one, as `net` would report the same failure. */
+const NODE_CODES: Partial<Record<string, string>> = {
+  WSAECONNREFUSED: 'ECONNREFUSED',
+  WSAECONNRESET: 'ECONNRESET',
+  WSAECONNABORTED: 'ECONNABORTED',
+  WSAETIMEDOUT: 'ETIMEDOUT',
+  WSAEHOSTUNREACH: 'EHOSTUNREACH',
+  WSAENETUNREACH: 'ENETUNREACH',
+  WSAEADDRINUSE: 'EADDRINUSE',
+  WSAEADDRNOTAVAIL: 'EADDRNOTAVAIL',
+  WSAEAFNOSUPPORT: 'EAFNOSUPPORT',
+  WSAHOST_NOT_FOUND: 'ENOTFOUND',
+  WSAEACCES: 'EACCES',
+  WSAEISCONN: 'EISCONN',
+  WSAENOTCONN: 'ENOTCONN',
+  WSAEINVAL: 'EINVAL',
+  WSAENOTSOCK: 'EBADF',
+  WSAEOPNOTSUPP: 'ENOTSUP',
+  WSAEALREADY: 'EALREADY',
+  ERR_WSASEC_ABORTED: 'ABORT_ERR',
+  ERR_WSASEC_SOCKET_CLOSED: 'ERR_STREAM_DESTROYED',
+};
+
+/** The `name` Node gives errors of the same kind. */
+function nameOf(code: SecureSocketErrorCode): string {
+  if (code === 'ERR_WSASEC_ABORTED') return 'AbortError';
+  if (code === 'ERR_INVALID_ARG_TYPE' || code === 'ERR_INVALID_ARG_VALUE') return 'TypeError';
+  if (code === 'ERR_OUT_OF_RANGE' || code === 'ERR_SOCKET_BAD_PORT') return 'RangeError';
+  return 'SecureSocketError';
 }
 
 /**
  * The one error root of wsasec. Node-style fields:
- * - `code`: a Winsock name (`'WSAEINVAL'`, …) or a library code (`'ERR_WSASEC_*'`);
+ * - `code`: a Winsock name (`'WSAEINVAL'`, …), a library code (`'ERR_WSASEC_*'`), or one of Node's
+ *   argument codes where a `net` call form mirrors Node (`'ERR_SOCKET_BAD_PORT'`, …);
  * - `errno`: the Windows number for WSA codes (`WSAEINVAL` → 10022);
  * - `syscall`: the C function that failed (`'WSASetSocketSecurity'`, …);
- * - `negotiationError`: the `ERROR_IPSEC_IKE_*` value when IPsec negotiation failed.
+ * - `negotiationError`: the `ERROR_IPSEC_IKE_*` value when IPsec negotiation failed;
+ * - `nodeCode`: what Node's `net` reports for the same failure (`WSAECONNREFUSED` → `'ECONNREFUSED'`,
+ *   `ERR_WSASEC_ABORTED` → `'ABORT_ERR'`), to match on portably; `address`/`port` on connect failures;
+ * - `name`: `'SecureSocketError'`, except as Node names the same kind: `'AbortError'` for an abort,
+ *   `'TypeError'`/`'RangeError'` for Node's argument codes.
  *
  * Recognise it across duplicate package copies with {@link SecureSocketError.isInstance}.
  */
 export class SecureSocketError extends Error {
   readonly [BRAND] = true;
-  override readonly name = 'SecureSocketError';
+  override readonly name: string;
   readonly code: SecureSocketErrorCode;
   readonly errno: number | undefined;
   readonly syscall: SecureSocketSyscall | undefined;
   readonly negotiationError: number | undefined;
+  readonly nodeCode: string | undefined;
+  readonly address: string | undefined;
+  readonly port: number | undefined;
 
   constructor(code: SecureSocketErrorCode, message: string, options: SecureSocketErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = nameOf(code);
     this.code = code;
     this.errno =
       options.errno ?? (Object.hasOwn(WSA_ERRORS, code) ? WSA_ERRORS[code as WsaErrorCode] : undefined);
     this.syscall = options.syscall;
     this.negotiationError = options.negotiationError;
+    this.nodeCode =
+      NODE_CODES[code] ?? ((NODE_ARGUMENT_ERRORS as readonly string[]).includes(code) ? code : undefined);
+    this.address = options.address;
+    this.port = options.port;
   }
 
   /** True for any `SecureSocketError`, including one from another copy of this package. */
@@ -82,6 +131,8 @@ export function ikeErrorName(value: number): string | undefined {
 export function isDocumentedErrorCode(code: unknown): code is SecureSocketErrorCode {
   return (
     typeof code === 'string' &&
-    (Object.hasOwn(WSA_ERRORS, code) || (LIBRARY_ERRORS as readonly string[]).includes(code))
+    (Object.hasOwn(WSA_ERRORS, code) ||
+      (LIBRARY_ERRORS as readonly string[]).includes(code) ||
+      (NODE_ARGUMENT_ERRORS as readonly string[]).includes(code))
   );
 }

@@ -48,6 +48,30 @@ interface MutableState {
 }
 
 const STATE = Symbol.for('wsasec.socketState');
+const CONNECT = Symbol('wsasec.connect');
+
+/**
+ * Connects a guarded socket and settles with the connect, `timeout` bounding the whole connect
+ * (negotiation included): what `backend.connect` uses. An `'error'` is reported through the
+ * rejection only.
+ */
+export function connectGuarded(
+  socket: SecureSocket,
+  target: { host: string; port: number; signal?: AbortSignal; timeout?: number },
+): Promise<void> {
+  const connect = (socket as unknown as Record<symbol, typeof connectGuarded | undefined>)[CONNECT] as
+    | ((t: typeof target) => Promise<void>)
+    | undefined;
+  if (!connect) {
+    return Promise.reject(
+      new SecureSocketError(
+        'ERR_WSASEC_INVALID_ARGUMENT',
+        'connectGuarded needs a socket created by a backend',
+      ),
+    );
+  }
+  return connect(target);
+}
 
 /** The call-order state of a `SecureSocket` (undefined for anything else). */
 export function socketState(socket: unknown): SocketState | undefined {
@@ -109,7 +133,12 @@ export function guardSocket(driver: SocketDriver, opts: GuardOptions): SecureSoc
     }
   };
 
-  /** Validates synchronously (throws), then connects; the Promise settles with the connect. */
+  /**
+   * Validates synchronously (throws), then connects; the Promise settles with the connect.
+   * `viaEvents` (net's forms): the outcome is reported as net reports it — `'connect'`/`'ready'`, or
+   * `'error'` then `'close'`; a `destroy()` while connecting cancels the negotiation and emits only
+   * `'close'`; an abort through the signal fails with an `AbortError`.
+   */
   const connectTarget = (
     target: { host: string; port: number; signal?: AbortSignal; timeout?: number },
     viaEvents: boolean,
@@ -131,37 +160,104 @@ export function guardSocket(driver: SocketDriver, opts: GuardOptions): SecureSoc
     }
     const normalized = normalizeConnectTarget(target, syscall);
     const signal = checkSignal((target as { signal?: unknown }).signal, syscall);
-    if (signal?.aborted)
+    const aborted = (reason: unknown) =>
+      new SecureSocketError('ERR_WSASEC_ABORTED', 'WSAConnect was aborted', {
+        syscall,
+        cause: reason,
+        address: normalized.host,
+        port: normalized.port,
+      });
+    if (signal?.aborted && !viaEvents)
       throw new SecureSocketError('ERR_WSASEC_ABORTED', 'WSAConnect: the signal was already aborted', {
         syscall,
         cause: signal.reason,
       });
     state.phase = 'connecting';
+    // The driver sees core's own signal: aborted by the caller's signal (one listener on it, added
+    // now, as net adds its own), or by a destroy() while the negotiation runs.
+    const cancel = new AbortController();
+    let failure: SecureSocketError | undefined;
+    let destroyedByUser = false;
+    const onAbort = () => {
+      failure ??= aborted(signal?.reason);
+      cancel.abort(failure);
+    };
+    let settled = false;
+    let failureFromStream = false;
+    const onClose = () => {
+      if (settled) return;
+      if (failure === undefined) {
+        if (stream.errored) {
+          // The driver (or the caller, with destroy(error)) failed the stream: that error was
+          // emitted already, and the driver's rejection says why.
+          failure = toSecureSocketError(stream.errored, syscall);
+          failureFromStream = true;
+        } else {
+          destroyedByUser = true;
+          failure = new SecureSocketError(
+            'WSAENOTSOCK',
+            'WSAConnect: the socket was destroyed while connecting',
+            {
+              syscall,
+            },
+          );
+        }
+      }
+      cancel.abort(failure);
+    };
+    // Already aborted: fail without asking the driver (the error is emitted on a later tick).
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
+    stream.once('close', onClose);
     // Legacy Promise form: an 'error' the driver emits while failing the connect is reported
     // through the rejection, never as an uncaught event. The net forms report it as net does.
     const swallow = () => {};
     if (!viaEvents) stream.on('error', swallow);
+    const settle = () => {
+      settled = true;
+      signal?.removeEventListener('abort', onAbort);
+      stream.removeListener('close', onClose);
+    };
+    // A driver need not honour the signal at once: core stops waiting for it when it fires.
+    const cancelled = new Promise<never>((_resolve, reject) => {
+      cancel.signal.addEventListener('abort', () => reject(failure), { once: true });
+    });
+    cancelled.catch(() => {});
     return (async () => {
       try {
+        if (cancel.signal.aborted) throw failure;
         const address = await opts.resolveOne(normalized.host, state.family);
         checkFamily(address, syscall);
+        if (cancel.signal.aborted) throw failure;
         live(syscall);
-        await driver.connect(address, normalized, signal);
+        await Promise.race([driver.connect(address, normalized, cancel.signal), cancelled]);
+        if (cancel.signal.aborted) throw failure;
         live(syscall);
         state.phase = 'connected';
+        settle();
       } catch (error) {
-        const failure = toSecureSocketError(error, syscall);
+        settle();
+        // Whichever settled first says why: core's own cancel (an abort, a destroy), or the driver.
+        const cancelledFirst = failure !== undefined && error === failure && !failureFromStream;
+        if (!cancelledFirst) destroyedByUser = false;
+        let reported = cancelledFirst ? (failure as SecureSocketError) : toSecureSocketError(error, syscall);
+        if (reported.address === undefined) {
+          Object.assign(reported, { address: normalized.host, port: normalized.port });
+        }
+        if (reported.code === 'ERR_WSASEC_ABORTED' && failure === undefined && signal?.aborted)
+          reported = aborted(signal.reason);
         // Fail closed: a socket whose connect failed is never usable in clear text.
         state.phase = 'closed';
         if (viaEvents) {
-          // As net: 'error', then 'close'.
-          if (!stream.destroyed) stream.destroy(failure);
-          else if (!stream.errored) stream.emit('error', failure);
+          // As net: 'error', then 'close' — except after the caller's own destroy(), which emits
+          // only 'close'.
+          if (!stream.destroyed) stream.destroy(reported);
+          else if (!destroyedByUser && !stream.errored) stream.emit('error', reported);
         } else if (!stream.destroyed) {
           // The listener stays: a stream destroyed with an error emits it on a later tick.
           stream.destroy();
         }
-        throw failure;
+        throw reported;
       }
       stream.removeListener('error', swallow);
       stream.emit('connect');
@@ -240,24 +336,22 @@ export function guardSocket(driver: SocketDriver, opts: GuardOptions): SecureSoc
     },
 
     /**
-     * Every form of `net.Socket.connect`: `connect(port, host?, cb?)` and `connect(options, cb)`
-     * return the socket and report through `'connect'`, `'ready'` and `'error'` (then `'close'`);
-     * the legacy form `connect({ host, port, signal?, timeout? })` without a callback returns a
-     * Promise (and still emits `'connect'` / `'ready'`).
+     * Every form of `net.Socket.connect`: `connect(port, host?, cb?)` and `connect(options, cb?)`
+     * return the socket at once and report through `'connect'`, `'ready'` and `'error'` (then
+     * `'close'`), as net does; `options.timeout` calls `setTimeout` (net's meaning). Await it with
+     * `events.once(socket.connect(port, host), 'connect')`, or use `backend.connect(options)`.
+     * @throws SecureSocketError `ERR_INVALID_ARG_TYPE` / `ERR_SOCKET_BAD_PORT` (bad port, as net),
+     *   `WSAEOPNOTSUPP` (a pipe path), `WSAEISCONN`, `WSAEALREADY`, `WSAENOTSOCK`.
      */
     // biome-ignore lint/suspicious/noExplicitAny: the overloads of net.Socket.connect
     connect(...args: any[]): any {
-      if (isLegacyConnect(args)) {
-        // Validation errors reject (never throw) in this form, as they always did.
-        try {
-          return connectTarget(args[0], false);
-        } catch (error) {
-          return Promise.reject(error);
-        }
-      }
-      const { target, callback } = parseConnectArgs(args, state.family);
+      const { target, callback, timeout } = parseConnectArgs(args, state.family);
+      live('WSAConnect');
+      const setTimeout = (stream as unknown as { setTimeout?: (ms: number) => void }).setTimeout;
+      if (timeout !== undefined && typeof setTimeout === 'function') setTimeout.call(stream, timeout);
+      const promise = connectTarget(target, true);
       if (callback) stream.once('connect', callback);
-      connectTarget(target, true).then(
+      promise.then(
         () => {},
         () => {},
       );
@@ -323,6 +417,15 @@ export function guardSocket(driver: SocketDriver, opts: GuardOptions): SecureSoc
     },
   };
 
+  Object.defineProperty(stream, CONNECT, {
+    value: (target: { host: string; port: number; signal?: AbortSignal; timeout?: number }) => {
+      try {
+        return connectTarget(target, false);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    },
+  });
   for (const [name, value] of Object.entries(methods)) {
     Object.defineProperty(stream, name, { value, configurable: true, writable: true, enumerable: false });
   }
@@ -335,53 +438,92 @@ export function guardSocket(driver: SocketDriver, opts: GuardOptions): SecureSoc
   return stream;
 }
 
+/** A Node argument error (net's own codes and names), as a SecureSocketError. */
+function argError(code: 'ERR_INVALID_ARG_TYPE' | 'ERR_SOCKET_BAD_PORT', message: string): SecureSocketError {
+  return new SecureSocketError(code, message, { syscall: 'WSAConnect' });
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string') return `type string (${JSON.stringify(value)})`;
+  if (typeof value === 'number') return `type number (${value})`;
+  return `type ${typeof value}`;
+}
+
+/** net's port rule: a number, or a string of one (decimal or 0x hex), integer from 0 to 65535. */
+function checkPort(port: unknown, name: string): number {
+  if (typeof port !== 'number' && typeof port !== 'string') {
+    throw argError(
+      'ERR_INVALID_ARG_TYPE',
+      `The "${name}" argument must be of type number or string. Received ${describe(port)}`,
+    );
+  }
+  const n =
+    typeof port === 'string'
+      ? /^\s*(0x[0-9a-f]+|\d+)\s*$/i.test(port) && port.trim() !== ''
+        ? Number(port)
+        : Number.NaN
+      : port;
+  if (!Number.isInteger(n) || n < 0 || n > 65535) {
+    throw argError('ERR_SOCKET_BAD_PORT', `${name} should be >= 0 and < 65536. Received ${describe(port)}.`);
+  }
+  return n;
+}
+
 /** The positional and callback forms of `net.Socket.connect`, as one target. */
 // biome-ignore lint/suspicious/noExplicitAny: the overloads of net.Socket.connect
 function parseConnectArgs(args: any[], family: 'ipv4' | 'ipv6') {
-  const syscall = 'WSAConnect';
   const rest = [...args];
   const callback = typeof rest[rest.length - 1] === 'function' ? (rest.pop() as () => void) : undefined;
   const [first, second] = rest;
   const defaultHost = family === 'ipv6' ? '::1' : '127.0.0.1';
-  let port: unknown;
+  let port: number;
   let host: unknown;
-  let extra: { signal?: AbortSignal; timeout?: number } = {};
+  let signal: AbortSignal | undefined;
+  let timeout: number | undefined;
   if (typeof first === 'object' && first !== null && !Array.isArray(first)) {
     if ('path' in first && first.path !== undefined)
       throw new SecureSocketError(
         'WSAEOPNOTSUPP',
         'WSAConnect: pipes and Unix domain sockets (path) are not supported; IPsec secures TCP only — give { port, host }',
-        { syscall },
+        { syscall: 'WSAConnect' },
       );
-    ({ port, host } = first as { port?: unknown; host?: unknown });
-    const { signal, timeout } = first as { signal?: AbortSignal; timeout?: number };
-    extra = { ...(signal !== undefined ? { signal } : {}), ...(timeout !== undefined ? { timeout } : {}) };
+    const o = first as { port?: unknown; host?: unknown; signal?: AbortSignal; timeout?: unknown };
+    port = checkPort(o.port, 'options.port');
+    host = o.host;
+    signal = o.signal;
+    if (o.timeout !== undefined) {
+      if (typeof o.timeout !== 'number' || !Number.isFinite(o.timeout) || o.timeout < 0)
+        throw argError(
+          'ERR_INVALID_ARG_TYPE',
+          `The "options.timeout" property must be a number of milliseconds >= 0. Received ${describe(o.timeout)}`,
+        );
+      timeout = o.timeout;
+    }
   } else {
-    port = first;
+    // As net: a positional string that is not a number ≥ 0 is a pipe name.
+    if (typeof first === 'string' && !(Number(first) >= 0))
+      throw new SecureSocketError(
+        'WSAEOPNOTSUPP',
+        `WSAConnect: ${JSON.stringify(first)} is a pipe name to net; pipes are not supported (IPsec secures TCP only) — give a port and host`,
+        { syscall: 'WSAConnect' },
+      );
+    port = checkPort(first, 'port');
     host = second;
   }
-  if (typeof port === 'string' && /^\s*(0x[0-9a-f]+|\d+)\s*$/i.test(port)) port = Number(port);
-  if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535)
-    throw new SecureSocketError(
-      'WSAEINVAL',
-      `WSAConnect: port must be an integer from 1 to 65535 (or a string of one), got ${typeof port === 'number' || typeof port === 'string' ? JSON.stringify(port) : port === null ? 'null' : typeof port}`,
-      { syscall },
+  if (host !== undefined && host !== null && typeof host !== 'string')
+    throw argError(
+      'ERR_INVALID_ARG_TYPE',
+      `The "options.host" property must be of type string. Received ${describe(host)}`,
     );
   return {
-    target: { host: host === undefined || host === null ? defaultHost : (host as string), port, ...extra },
+    target: {
+      host: host === undefined || host === null || host === '' ? defaultHost : host,
+      port,
+      ...(signal !== undefined ? { signal } : {}),
+    },
     ...(callback ? { callback } : {}),
+    ...(timeout !== undefined ? { timeout } : {}),
   };
-}
-
-/**
- * The legacy Promise form: one argument that is neither a port (number or numeric string) nor an
- * options object without `host` (such as `server.address()`, which net connects to on localhost).
- */
-function isLegacyConnect(args: unknown[]): boolean {
-  if (args.length !== 1) return false;
-  const [only] = args;
-  if (typeof only === 'number' || typeof only === 'function') return false;
-  if (typeof only === 'string' && /^\s*(0x[0-9a-f]+|\d+)\s*$/i.test(only)) return false;
-  if (typeof only === 'object' && only !== null && !Array.isArray(only) && !('host' in only)) return false;
-  return true;
 }

@@ -142,7 +142,7 @@ export function createSecureServer(
   function address() {
     const bound = state.listener?.address();
     if (!bound) return null;
-    return { address: bound.address, family: bound.family === 'ipv6' ? 'IPv6' : 'IPv4', port: bound.port };
+    return { address: bound.address, family: bound.family, port: bound.port };
   }
 
   function close(this: http.Server, callback?: (error?: Error) => void): http.Server {

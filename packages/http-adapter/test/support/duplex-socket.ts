@@ -22,11 +22,14 @@ export class DuplexSocket extends Duplex {
       if (!this.push(chunk)) inner.pause();
     });
     inner.on('end', () => this.push(null));
+    // While connecting, the driver reports a failure by rejecting and core destroys the stream
+    // (as a backend must: a stream destroyed without an error reads as the caller's destroy()).
     inner.on('error', (error) => {
-      if (this.connectingQuietly) this.destroy();
-      else this.destroy(error);
+      if (!this.connectingQuietly) this.destroy(error);
     });
-    inner.on('close', () => this.destroy());
+    inner.on('close', () => {
+      if (!this.connectingQuietly) this.destroy();
+    });
   }
 
   override _read(): void {

@@ -162,15 +162,45 @@ export class NativeStreamDriver implements SocketDriver {
     debug('SOCKET %d handed to Node, connecting to %s port %d', s, address.address, target.port);
     return new Promise<void>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
+      // While connecting, Node's own 'connect' / 'ready' belong to core (emitted once the connection
+      // is verified) and its 'error' is reported as a SecureSocketError: the stream's emit is routed
+      // here until the connect settles.
+      const emit = stream.emit as (this: unknown, event: string | symbol, ...args: unknown[]) => boolean;
+      const restore = () => {
+        if (stream.emit === routed) stream.emit = emit as typeof stream.emit;
+      };
+      const routed = function routedEmit(this: typeof stream, event: string | symbol, ...args: unknown[]) {
+        if (event === 'connect') {
+          onConnect();
+          return true;
+        }
+        if (event === 'ready') return true;
+        if (event === 'error') {
+          const error = SecureSocketError.isInstance(args[0])
+            ? args[0]
+            : withPeer(connectError(args[0] as Error));
+          restore();
+          const emitted = emit.call(this, 'error', error);
+          fail(error);
+          return emitted;
+        }
+        return emit.call(this, event, ...args);
+      } as typeof stream.emit;
+      stream.emit = routed;
+      const withPeer = (error: SecureSocketError) =>
+        error.address === undefined
+          ? Object.assign(error, { address: address.address, port: target.port })
+          : error;
+      const connectError = (error: Error) => this.#connectError(error, syscall);
       const cleanup = () => {
-        stream.off('connect', onConnect);
-        stream.off('error', onError);
+        restore();
         signal?.removeEventListener('abort', onAbort);
         if (timer) clearTimeout(timer);
       };
       const fail = (error: SecureSocketError) => {
         cleanup();
-        if (!stream.destroyed) stream.destroy();
+        // Destroyed with the error, so 'error' then 'close' reach the application as net has them.
+        if (!stream.destroyed) stream.destroy(withPeer(error));
         reject(error);
       };
       const onConnect = () => {
@@ -194,7 +224,6 @@ export class NativeStreamDriver implements SocketDriver {
         stream.uncork();
         resolve();
       };
-      const onError = (error: Error) => fail(this.#connectError(error, syscall));
       const onAbort = () =>
         fail(
           new SecureSocketError('ERR_WSASEC_ABORTED', `${syscall} was aborted`, {
@@ -202,10 +231,6 @@ export class NativeStreamDriver implements SocketDriver {
             cause: signal?.reason,
           }),
         );
-      // First in line: writes queued before connect are flushed by a later 'connect' listener, and
-      // must never reach a handle other than the secured one.
-      stream.prependOnceListener('connect', onConnect);
-      stream.once('error', onError);
       signal?.addEventListener('abort', onAbort, { once: true });
       if (target.timeout) {
         timer = setTimeout(

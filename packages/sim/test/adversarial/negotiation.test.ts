@@ -123,9 +123,10 @@ describe('a man in the middle on the negotiation', () => {
       socket.setSecurity();
       socket.setPeerTargetName(TARGET);
       socket.write(SECRET);
-      const error = (await socket
-        .connect({ host: '127.0.0.1', port: (fake.address() as net.AddressInfo).port })
-        .catch((e: SecureSocketError) => e)) as SecureSocketError;
+      const error = (await once(
+        socket.connect({ host: '127.0.0.1', port: (fake.address() as net.AddressInfo).port }),
+        'connect',
+      ).catch((e: SecureSocketError) => e)) as SecureSocketError;
       expect(error.code).toBe('ERR_WSASEC_NEGOTIATION_FAILED');
       expect(error.negotiationError).toBe(IKE.ERROR_IPSEC_IKE_INVALID_HEADER);
       expect(socket.destroyed).toBe(true);

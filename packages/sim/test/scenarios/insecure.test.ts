@@ -110,10 +110,11 @@ describe('allowInsecure against peers that do not speak the model', () => {
     socket.on('error', () => {});
     socket.setSecurity();
     socket.write(SECRET);
-    const error = (await socket
-      .connect({ host: '127.0.0.1', port, timeout: 500 })
-      .catch((e) => e)) as SecureSocketError;
-    expect(['WSAETIMEDOUT', 'ERR_WSASEC_NEGOTIATION_FAILED']).toContain(error.code);
+    const error = (await once(
+      socket.connect({ host: '127.0.0.1', port, signal: AbortSignal.timeout(500) }),
+      'connect',
+    ).catch((e) => e)) as SecureSocketError;
+    expect(['ERR_WSASEC_ABORTED', 'ERR_WSASEC_NEGOTIATION_FAILED']).toContain(error.code);
     expect(socket.destroyed).toBe(true);
     expect(Buffer.concat(received).includes(SECRET)).toBe(false);
   });

@@ -1,0 +1,167 @@
+import { getEventListeners, once } from 'node:events';
+import { describe, expect, it } from 'vitest';
+import { SecureSocketError, socketState } from '../src/index.js';
+import { createRecordingBackend } from '../src/testing/index.js';
+
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+function socketOf(rec: ReturnType<typeof createRecordingBackend>) {
+  const socket = rec.backend.createSocket();
+  socket.setSecurity();
+  const events: string[] = [];
+  for (const name of ['connect', 'ready', 'error', 'close']) socket.on(name, () => events.push(name));
+  return { socket, events };
+}
+
+describe('socket.connect in the forms of net.Socket.connect', () => {
+  it('returns the socket at once, connecting; then connect, ready and the listener, in that order', async () => {
+    const rec = createRecordingBackend();
+    const { socket, events } = socketOf(rec);
+    const order: string[] = [];
+    expect(socket.connect(80, '127.0.0.1', () => order.push(`listener after ${events.join(',')}`))).toBe(
+      socket,
+    );
+    expect(socketState(socket)?.phase).toBe('connecting');
+    await tick();
+    rec.connects.shift()?.resolve();
+    await once(socket, 'ready');
+    expect(events).toEqual(['connect', 'ready']);
+    expect(order).toEqual(['listener after connect']);
+    expect(socketState(socket)?.phase).toBe('connected');
+  });
+
+  it.each([
+    ['port, host', (s: ReturnType<typeof socketOf>['socket']) => s.connect(81, '127.0.0.2')],
+    ['string port, host', (s: ReturnType<typeof socketOf>['socket']) => s.connect('0x51', '127.0.0.2')],
+    ['options', (s: ReturnType<typeof socketOf>['socket']) => s.connect({ port: '81', host: '127.0.0.2' })],
+  ])('connect(%s) reaches the driver with that address', async (_name, call) => {
+    const rec = createRecordingBackend();
+    const { socket } = socketOf(rec);
+    expect(call(socket)).toBe(socket);
+    await tick();
+    expect(rec.connects[0]?.address).toMatchObject({ address: '127.0.0.2' });
+    rec.connects.shift()?.resolve();
+    await once(socket, 'connect');
+  });
+
+  it.each([true, false, null, [], {}, undefined])(
+    'a port of the wrong type (%j) throws ERR_INVALID_ARG_TYPE (TypeError), and the socket stays unconnected',
+    (port) => {
+      const rec = createRecordingBackend();
+      const { socket } = socketOf(rec);
+      const form = Array.isArray(port) || (typeof port === 'object' && port !== null) ? { port } : port;
+      let thrown: unknown;
+      try {
+        socket.connect(form as never, '127.0.0.1');
+      } catch (error) {
+        thrown = error;
+      }
+      expect(SecureSocketError.isInstance(thrown)).toBe(true);
+      expect(thrown).toMatchObject({ code: 'ERR_INVALID_ARG_TYPE', name: 'TypeError' });
+      expect(socketState(socket)?.phase).toBe('created');
+      expect(rec.calls).not.toContain('socket.connect');
+    },
+  );
+
+  it.each(['', ' ', '0x', '-0x1', Number.NaN, Number.POSITIVE_INFINITY, -1, 65536, 1.5])(
+    'a port out of range (%j) throws ERR_SOCKET_BAD_PORT (RangeError)',
+    (port) => {
+      const rec = createRecordingBackend();
+      const { socket } = socketOf(rec);
+      expect(() => socket.connect({ port: port as never, host: '127.0.0.1' })).toThrow(
+        expect.objectContaining({ code: 'ERR_SOCKET_BAD_PORT', name: 'RangeError' }),
+      );
+      expect(socketState(socket)?.phase).toBe('created');
+    },
+  );
+
+  it('a host that is not a string throws ERR_INVALID_ARG_TYPE', () => {
+    const rec = createRecordingBackend();
+    const { socket } = socketOf(rec);
+    expect(() => socket.connect({ port: 80, host: 42 as never })).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }),
+    );
+  });
+
+  it('a pipe path is refused with WSAEOPNOTSUPP', () => {
+    const rec = createRecordingBackend();
+    const { socket } = socketOf(rec);
+    expect(() => socket.connect({ path: '/tmp/x' } as never)).toThrow(
+      expect.objectContaining({ code: 'WSAEOPNOTSUPP' }),
+    );
+  });
+
+  it('a failed connect emits error (with address, port and nodeCode) then close, and the socket is closed', async () => {
+    const rec = createRecordingBackend();
+    const { socket, events } = socketOf(rec);
+    socket.connect(80, '127.0.0.1');
+    await tick();
+    const closed = new Promise((resolve) => socket.once('close', resolve));
+    rec.connects.shift()?.reject(Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }));
+    const [error] = await once(socket, 'error');
+    expect(error).toMatchObject({
+      code: 'WSAECONNREFUSED',
+      nodeCode: 'ECONNREFUSED',
+      address: '127.0.0.1',
+      port: 80,
+      syscall: 'WSAConnect',
+    });
+    await closed;
+    expect(events).toEqual(['error', 'close']);
+    expect(socketState(socket)?.phase).toBe('closed');
+  });
+
+  it('an abort through the signal adds one listener at once, cancels the driver, and fails with an AbortError', async () => {
+    const rec = createRecordingBackend();
+    const { socket, events } = socketOf(rec);
+    const ac = new AbortController();
+    socket.connect({ port: 80, host: '127.0.0.1', signal: ac.signal });
+    expect(getEventListeners(ac.signal, 'abort')).toHaveLength(1);
+    await tick();
+    const pending = rec.connects.shift();
+    const closed = new Promise((resolve) => socket.once('close', resolve));
+    ac.abort();
+    const [error] = await once(socket, 'error');
+    expect(error).toMatchObject({ name: 'AbortError', code: 'ERR_WSASEC_ABORTED', nodeCode: 'ABORT_ERR' });
+    expect(pending?.signal?.aborted).toBe(true);
+    await closed;
+    expect(events).toEqual(['error', 'close']);
+    expect(getEventListeners(ac.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('an already aborted signal fails on a later tick with an AbortError, before the driver is asked', async () => {
+    const rec = createRecordingBackend();
+    const { socket, events } = socketOf(rec);
+    const ac = new AbortController();
+    ac.abort();
+    expect(socket.connect({ port: 80, host: '127.0.0.1', signal: ac.signal })).toBe(socket);
+    expect(events).toEqual([]);
+    const [error] = await once(socket, 'error');
+    expect(error.name).toBe('AbortError');
+    expect(rec.calls).not.toContain('socket.connect');
+  });
+
+  it("the timeout option is net's: it calls setTimeout and does not bound the connect", async () => {
+    const rec = createRecordingBackend();
+    const { socket } = socketOf(rec);
+    const set: number[] = [];
+    Object.defineProperty(socket, 'setTimeout', { value: (ms: number) => set.push(ms) });
+    socket.connect({ port: 80, host: '127.0.0.1', timeout: 25 });
+    expect(set).toEqual([25]);
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    expect(socketState(socket)?.phase).toBe('connecting');
+    rec.connects.shift()?.resolve();
+    await once(socket, 'connect');
+  });
+
+  it('a second connect while connecting throws WSAEALREADY; after connect WSAEISCONN', async () => {
+    const rec = createRecordingBackend();
+    const { socket } = socketOf(rec);
+    socket.connect(80, '127.0.0.1');
+    expect(() => socket.connect(80, '127.0.0.1')).toThrow(expect.objectContaining({ code: 'WSAEALREADY' }));
+    await tick();
+    rec.connects.shift()?.resolve();
+    await once(socket, 'connect');
+    expect(() => socket.connect(80, '127.0.0.1')).toThrow(expect.objectContaining({ code: 'WSAEISCONN' }));
+  });
+});
