@@ -409,6 +409,10 @@ export class SimDatagramDriver implements DatagramDriver {
     switch (d.kind) {
       case 'clear': {
         const state = this.#peers.get(key);
+        if (state?.secured && state.aborted) {
+          this.#stats.droppedAborted++;
+          return;
+        }
         if (state?.secured === false || (!state && policy.allowInsecure)) {
           if (!state)
             this.#peers.set(key, { secured: false, negotiationError: IKE.ERROR_IPSEC_IKE_TIMED_OUT });

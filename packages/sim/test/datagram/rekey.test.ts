@@ -339,6 +339,11 @@ describe('datagram abort-on-change (SOCKET_QUERY_IPSEC2_ABORT_CONNECTION_ON_FIEL
     await settle();
     expect(got).toHaveLength(2);
     expect(stats(server).droppedAborted).toBe(3);
+    // Nor does clear text from that peer get through.
+    relay.inject(Buffer.from('clear text from the aborted peer'));
+    await until(() => stats(server).droppedAborted === 4);
+    expect(got).toHaveLength(2);
+    expect(stats(server).droppedClear).toBe(0);
   });
 
   it('a sender watching the QM SA id fails the send that would rekey; nothing leaves; other peers go on', async () => {
