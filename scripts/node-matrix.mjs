@@ -70,7 +70,7 @@ mkdirSync(values.cache, { recursive: true });
 // group is killed and the suite FAILS. It is never run again: a hang is a bug to find, not to hide.
 // WSASEC_SUITE_TIMEOUT_MS overrides the limit (ms).
 const SUITE_TIMEOUT_MS = Number(process.env.WSASEC_SUITE_TIMEOUT_MS) || 10 * 60 * 1000;
-// Node writes a diagnostic report on this signal (--report-on-signal in the suites' NODE_OPTIONS).
+// Node writes a diagnostic report on this signal (the probe below turns that on in every process).
 const REPORT_SIGNAL = 'SIGUSR2';
 
 const log = (message) => console.log(`[node-matrix] ${message}`);
@@ -145,11 +145,17 @@ function nodeBinary(version) {
   return bin;
 }
 
-// Every Node process of a suite appends "<version> <execPath>" here (NODE_OPTIONS=--require).
+// Every Node process of a suite appends "<version> <execPath>" here (NODE_OPTIONS=--require), and
+// a Linux one writes a diagnostic report into WSASEC_NODE_REPORT_DIR on REPORT_SIGNAL (set here, not
+// as --report-on-signal in NODE_OPTIONS: Windows Node under Wine inherits NODE_OPTIONS too).
 const probe = join(out, 'node-probe.cjs');
 writeFileSync(
   probe,
-  "try { const p = process; require('node:fs').appendFileSync(p.env.WSASEC_NODE_PROBE_LOG, [p.version, p.platform, p.execPath].join(' ') + '\\n'); } catch {}\n",
+  [
+    "try { const p = process; require('node:fs').appendFileSync(p.env.WSASEC_NODE_PROBE_LOG, [p.version, p.platform, p.execPath].join(' ') + '\\n'); } catch {}",
+    `try { const p = process; if (p.platform !== 'win32' && p.env.WSASEC_NODE_REPORT_DIR) { p.report.directory = p.env.WSASEC_NODE_REPORT_DIR; p.report.signal = '${REPORT_SIGNAL}'; p.report.reportOnSignal = true; } } catch {}`,
+    '',
+  ].join('\n'),
 );
 
 /** What the diagnostic reports in `dir` say: per process, its command, JavaScript stack and live handles. */
@@ -163,6 +169,7 @@ function summarizeReports(dir) {
       const command = (r.header?.commandLine ?? []).join(' ').slice(0, 200);
       lines.push(`--- ${file}: pid ${r.header?.processId}, ${command}`);
       const stack = [r.javascriptStack?.message, ...(r.javascriptStack?.stack ?? [])].filter(Boolean);
+      if (stack.length === 0) lines.push('    (no JavaScript running: idle, waiting on its handles)');
       for (const frame of stack.slice(0, 16)) lines.push(`    ${String(frame).trim()}`);
       const handles = new Map();
       for (const h of r.libuv ?? []) {
@@ -171,6 +178,11 @@ function summarizeReports(dir) {
         handles.set(key, (handles.get(key) ?? 0) + 1);
       }
       lines.push(`    active handles: ${[...handles].map(([k, n]) => `${n} ${k}`).join(', ') || 'none'}`);
+      for (const h of r.libuv ?? []) {
+        if (!h.is_active || !h.is_referenced || !['tcp', 'udp'].includes(h.type)) continue;
+        const end = (e) => (e ? `${e.host ?? e.ip4 ?? e.ip6}:${e.port}` : '-');
+        lines.push(`    ${h.type} ${end(h.localEndpoint)} -> ${end(h.remoteEndpoint)}`);
+      }
       for (const w of r.workers ?? []) {
         const ws = [w.javascriptStack?.message, ...(w.javascriptStack?.stack ?? [])].filter(Boolean);
         lines.push(
@@ -298,16 +310,9 @@ for (const { version, bin } of versions) {
     const env = {
       ...process.env,
       PATH: `${binDir}:${process.env.PATH ?? ''}`,
-      NODE_OPTIONS: [
-        process.env.NODE_OPTIONS ?? '',
-        `--require=${probe}`,
-        '--report-on-signal',
-        `--report-signal=${REPORT_SIGNAL}`,
-        `--report-directory=${reports}`,
-      ]
-        .join(' ')
-        .trim(),
+      NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require=${probe}`.trim(),
       WSASEC_NODE_PROBE_LOG: probeLog,
+      WSASEC_NODE_REPORT_DIR: reports,
     };
     // Variables npm/pnpm set for the Node that started this script would point children to it.
     for (const key of ['npm_node_execpath', 'NODE', 'npm_execpath']) delete env[key];
