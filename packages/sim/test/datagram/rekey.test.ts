@@ -142,6 +142,8 @@ describe('datagram SA lifetimes and rekeying', () => {
     expect(stats(client).rekeysOutbound).toBe(3);
     expect(stats(server).rekeysInbound).toBe(3);
     expect(new Set(relay.seen.map(spiOf)).size).toBe(4);
+    // Every SA encrypts: no datagram on the wire carries its payload.
+    expect(relay.seen.some((d) => d.includes('datagram'))).toBe(false);
     expect(seen.filter((e) => e.direction === 'outbound')).toHaveLength(3);
     expect(seen.filter((e) => e.direction === 'inbound')).toHaveLength(3);
     using fromClient = client.querySecurity({ peerAddress: viaRelay, ipsec2: QM });
