@@ -64,9 +64,14 @@ const out = values.out ?? mkdtempSync(join(tmpdir(), 'wsasec-node-matrix-'));
 mkdirSync(out, { recursive: true });
 mkdirSync(values.cache, { recursive: true });
 
-// A suite that has not finished after this long is stuck: its process group is killed and it runs
-// once more; the hang is reported.
-const SUITE_LIMIT_MS = 6 * 60 * 1000;
+// A suite that has not finished after this long is stuck (the slowest, sim, takes about 1.5 min on
+// two busy cores): every Node process of it writes a diagnostic report (JavaScript stack and libuv
+// handles: what it was doing and what kept it alive), a summary of them is printed, its process
+// group is killed and the suite FAILS. It is never run again: a hang is a bug to find, not to hide.
+// WSASEC_SUITE_TIMEOUT_MS overrides the limit (ms).
+const SUITE_TIMEOUT_MS = Number(process.env.WSASEC_SUITE_TIMEOUT_MS) || 10 * 60 * 1000;
+// Node writes a diagnostic report on this signal (the probe below turns that on in every process).
+const REPORT_SIGNAL = 'SIGUSR2';
 
 const log = (message) => console.log(`[node-matrix] ${message}`);
 
@@ -140,31 +145,95 @@ function nodeBinary(version) {
   return bin;
 }
 
-// Every Node process of a suite appends "<version> <execPath>" here (NODE_OPTIONS=--require).
+// Every Node process of a suite appends "<version> <execPath>" here (NODE_OPTIONS=--require), and
+// a Linux one writes a diagnostic report into WSASEC_NODE_REPORT_DIR on REPORT_SIGNAL (set here, not
+// as --report-on-signal in NODE_OPTIONS: Windows Node under Wine inherits NODE_OPTIONS too).
 const probe = join(out, 'node-probe.cjs');
 writeFileSync(
   probe,
-  "try { const p = process; require('node:fs').appendFileSync(p.env.WSASEC_NODE_PROBE_LOG, [p.version, p.platform, p.execPath].join(' ') + '\\n'); } catch {}\n",
+  [
+    "try { const p = process; require('node:fs').appendFileSync(p.env.WSASEC_NODE_PROBE_LOG, [p.version, p.platform, p.execPath].join(' ') + '\\n'); } catch {}",
+    `try { const p = process; if (p.platform !== 'win32' && p.env.WSASEC_NODE_REPORT_DIR) { p.report.directory = p.env.WSASEC_NODE_REPORT_DIR; p.report.signal = '${REPORT_SIGNAL}'; p.report.reportOnSignal = true; } } catch {}`,
+    '',
+  ].join('\n'),
 );
 
-function runSuite(label, bin, args, cwd, env) {
+/** What the diagnostic reports in `dir` say: per process, its command, JavaScript stack and live handles. */
+function summarizeReports(dir) {
+  const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')) : [];
+  if (files.length === 0) return [`no diagnostic report in ${dir}`];
+  const lines = [];
+  for (const file of files) {
+    try {
+      const r = JSON.parse(readFileSync(join(dir, file), 'utf8'));
+      const command = (r.header?.commandLine ?? []).join(' ').slice(0, 200);
+      lines.push(`--- ${file}: pid ${r.header?.processId}, ${command}`);
+      const stack = [r.javascriptStack?.message, ...(r.javascriptStack?.stack ?? [])].filter(Boolean);
+      if (stack.length === 0) lines.push('    (no JavaScript running: idle, waiting on its handles)');
+      for (const frame of stack.slice(0, 16)) lines.push(`    ${String(frame).trim()}`);
+      const handles = new Map();
+      for (const h of r.libuv ?? []) {
+        if (!h.is_active) continue;
+        const key = `${h.type}${h.is_referenced ? '' : ' (unref)'}`;
+        handles.set(key, (handles.get(key) ?? 0) + 1);
+      }
+      lines.push(`    active handles: ${[...handles].map(([k, n]) => `${n} ${k}`).join(', ') || 'none'}`);
+      for (const h of r.libuv ?? []) {
+        if (!h.is_active || !h.is_referenced || !['tcp', 'udp'].includes(h.type)) continue;
+        const end = (e) => (e ? `${e.host ?? e.ip4 ?? e.ip6}:${e.port}` : '-');
+        lines.push(`    ${h.type} ${end(h.localEndpoint)} -> ${end(h.remoteEndpoint)}`);
+      }
+      for (const w of r.workers ?? []) {
+        const ws = [w.javascriptStack?.message, ...(w.javascriptStack?.stack ?? [])].filter(Boolean);
+        lines.push(
+          `    worker thread: ${ws
+            .slice(0, 6)
+            .map((f) => String(f).trim())
+            .join(' | ')}`,
+        );
+      }
+    } catch (error) {
+      lines.push(`--- ${file}: unreadable (${error.message})`);
+    }
+  }
+  return lines;
+}
+
+function runSuite(label, bin, args, cwd, env, reports) {
   console.log(`\n=== ${label}`);
   const started = Date.now();
   return new Promise((resolve) => {
     const child = spawn(bin, args, { stdio: 'inherit', cwd, env, detached: true });
     let timedOut = false;
+    let kill;
     const timer = setTimeout(() => {
       timedOut = true;
-      console.log(`=== ${label}: no result after ${SUITE_LIMIT_MS / 1000} s, stopping it`);
+      console.log(`=== ${label}: no result after ${SUITE_TIMEOUT_MS / 1000} s: hung; it fails (not re-run)`);
       try {
-        process.kill(-child.pid, 'SIGKILL');
+        process.kill(-child.pid, REPORT_SIGNAL);
       } catch {}
-    }, SUITE_LIMIT_MS);
+      // Reports take a moment (a process busy in JavaScript writes one at its next interrupt check).
+      kill = setTimeout(() => {
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {}
+      }, 5_000);
+    }, SUITE_TIMEOUT_MS);
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
       const seconds = (Date.now() - started) / 1000;
       console.log(`=== ${label}: exit ${code ?? signal} in ${seconds.toFixed(1)} s`);
-      resolve({ status: code ?? 1, timedOut, seconds });
+      const finish = () => {
+        clearTimeout(kill);
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {}
+        if (timedOut && reports) for (const line of summarizeReports(reports)) console.log(line);
+        resolve({ status: timedOut ? 1 : (code ?? 1), timedOut, seconds });
+      };
+      // The group's other processes (vitest's workers) may still be writing their reports.
+      if (timedOut) setTimeout(finish, 5_000);
+      else finish();
     });
   });
 }
@@ -235,11 +304,15 @@ for (const { version, bin } of versions) {
     const probeLog = join(out, `${tag}.probe`);
     rmSync(report, { force: true });
     rmSync(probeLog, { force: true });
+    const reports = join(out, `${tag}.reports`);
+    rmSync(reports, { recursive: true, force: true });
+    mkdirSync(reports, { recursive: true });
     const env = {
       ...process.env,
       PATH: `${binDir}:${process.env.PATH ?? ''}`,
       NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require=${probe}`.trim(),
       WSASEC_NODE_PROBE_LOG: probeLog,
+      WSASEC_NODE_REPORT_DIR: reports,
     };
     // Variables npm/pnpm set for the Node that started this script would point children to it.
     for (const key of ['npm_node_execpath', 'NODE', 'npm_execpath']) delete env[key];
@@ -252,13 +325,8 @@ for (const { version, bin } of versions) {
       ...values.exclude.map((pattern) => `--exclude=${pattern}`),
     ];
     const label = `Node ${version}: @wsasec/${name}`;
-    let outcome = await runSuite(label, bin, args, cwd, env);
-    let hung = false;
-    if (outcome.timedOut) {
-      hung = true;
-      rmSync(probeLog, { force: true });
-      outcome = await runSuite(`${label} (again, after a hang)`, bin, args, cwd, env);
-    }
+    const outcome = await runSuite(label, bin, args, cwd, env, reports);
+    const hung = outcome.timedOut;
     const row = { version, name, passed: 0, failed: 0, skipped: 0, seconds: outcome.seconds, hung };
     row.status = outcome.status;
     if (existsSync(report)) {
@@ -278,6 +346,10 @@ for (const { version, bin } of versions) {
     } else {
       row.failedTests = ['(no report)'];
     }
+    if (hung)
+      row.failedTests.push(
+        `(hung: no result after ${SUITE_TIMEOUT_MS / 1000} s; diagnostic reports in ${reports})`,
+      );
     // Which Node versions actually ran: the suite must not have reached any other Node.
     const seen = existsSync(probeLog) ? readFileSync(probeLog, 'utf8').split('\n').filter(Boolean) : [];
     // Windows Node under Wine (examples' Windows-path tests) inherits NODE_OPTIONS too; it is not
@@ -320,7 +392,7 @@ for (const { version } of versions) {
     const note = r.strangers.length > 0 ? `  OTHER NODE: ${r.strangers.join(', ')}` : '';
     const state = r.ok ? '' : '  FAILED';
     console.log(
-      `  ${pad(r.name, 14)} ${padL(r.passed, 7)} ${padL(r.failed, 7)} ${padL(r.skipped, 8)} ${padL(r.seconds.toFixed(1), 8)}  ${r.processes} all v${version}${r.hung ? ' (hung once)' : ''}${state}${note}`,
+      `  ${pad(r.name, 14)} ${padL(r.passed, 7)} ${padL(r.failed, 7)} ${padL(r.skipped, 8)} ${padL(r.seconds.toFixed(1), 8)}  ${r.processes} all v${version}${r.hung ? ' HUNG' : ''}${state}${note}`,
     );
     for (const k of ['passed', 'failed', 'skipped', 'seconds']) sum[k] += r[k];
     if (!r.ok) {

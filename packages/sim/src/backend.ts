@@ -15,7 +15,7 @@ import {
 import { IdentityScope } from './access/identity.js';
 import { evaluateAccess, parseSddl } from './access/sddl.js';
 import { type SimContext, type SimOptions, track } from './context.js';
-import { SimDatagramDriver, type SimDatagramOptions } from './datagram/driver.js';
+import { DEFAULT_REKEY_GRACE, SimDatagramDriver, type SimDatagramOptions } from './datagram/driver.js';
 import { DEFAULT_REPLAY_WINDOW, MAX_REPLAY_WINDOW } from './datagram/replay.js';
 import { sharedOpener } from './protection/crypto-worker.js';
 import { invalid, show } from './realm/principals.js';
@@ -65,6 +65,12 @@ export interface SimBackendOptions {
   clock?: () => number;
   /** Anti-replay window of datagram sockets' inbound SAs, in sequence numbers (default 64; 1 – 4 096). */
   replayWindow?: number;
+  /**
+   * Datagram sockets: how long an inbound SA replaced by a rekey still accepts datagrams, in ms, so
+   * that datagrams in flight across the rekey are delivered (default 30 000; 0 – 3 600 000; 0 refuses
+   * the old SA as soon as the new one authenticated a datagram).
+   */
+  rekeyGrace?: number;
 }
 
 /** Default bound of a negotiation (ms). */
@@ -139,6 +145,7 @@ const OPTION_KEYS = [
   'cryptoWorker',
   'clock',
   'replayWindow',
+  'rekeyGrace',
 ];
 
 /**
@@ -189,7 +196,8 @@ export function createSimBackend(opts: SimBackendOptions): SecureSocketBackend {
     MAX_REPLAY_WINDOW,
     DEFAULT_REPLAY_WINDOW,
   );
-  return defineBackend(createDriver(ctx, { replayWindow }));
+  const rekeyGrace = integer(opts.rekeyGrace, 'rekeyGrace', 0, 3_600_000, DEFAULT_REKEY_GRACE);
+  return defineBackend(createDriver(ctx, { replayWindow, rekeyGrace }));
 }
 
 function createDriver(ctx: SimContext, datagram: SimDatagramOptions): BackendDriver {

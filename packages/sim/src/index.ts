@@ -16,7 +16,7 @@ export {
   DEFAULT_MAX_FRAME_SIZE,
   type SimBackendOptions,
 } from './backend.js';
-export type { SimDatagramStats } from './datagram/driver.js';
+export { DEFAULT_REKEY_GRACE, type SimDatagramStats } from './datagram/driver.js';
 export {
   DEFAULT_REPLAY_WINDOW,
   MAX_REPLAY_WINDOW,

@@ -1,8 +1,10 @@
 /**
  * The DatagramDriver of the sim: a UDP socket whose peers each get their own SA, negotiated with
  * the stream handshake on the first send to them (or the first negotiation datagram from them),
- * then carried in ESP-like datagrams checked against an RFC 4303 anti-replay window. Core has
- * already validated the input and the call order.
+ * then carried in ESP-like datagrams checked against an RFC 4303 anti-replay window. Each direction
+ * of an SA is rekeyed by its sender at the end of the policy's lifetime; the receiver keeps the SA
+ * it replaced for a grace window, so datagrams in flight across a rekey are still delivered. Core
+ * has already validated the input and the call order.
  * @module
  */
 import { randomBytes } from 'node:crypto';
@@ -18,25 +20,54 @@ import {
   type NormalizedSecuritySettings,
   SecureSocketError,
   type SecurityInfo,
+  SOCKET_QUERY_IPSEC2_FIELD_MASK_QM_SA_ID,
   toSecureSocketError,
 } from '@wsasec/core';
 import { machineNames, partyOf, type SimContext } from '../context.js';
-import { debug } from '../diagnostics.js';
+import { debug, publish } from '../diagnostics.js';
 import { HandshakeError, IKE } from '../negotiation/handshake.js';
 import type { Negotiated } from '../negotiation/negotiation.js';
-import { type EffectivePolicy, resolvePolicy } from '../policy/policy.js';
+import { type EffectivePolicy, type Lifetime, resolvePolicy } from '../policy/policy.js';
 import { type Account, policyStore } from '../realm/realm.js';
 import { machineHoldsName } from '../realm/target-names.js';
 import { InitiatorExchange, ResponderTable } from './negotiate.js';
-import { type InboundSa, impersonatePeerOf, type PeerState, peerSaOf, queryPeer } from './peers.js';
-import { DEFAULT_REPLAY_WINDOW } from './replay.js';
+import {
+  abortedPeer,
+  currentQmSaId,
+  generationOf,
+  type InboundSa,
+  impersonatePeerOf,
+  type PeerSa,
+  type PeerState,
+  peerSaOf,
+  queryPeer,
+  rekeyedMaterial,
+} from './peers.js';
+import { DEFAULT_REPLAY_WINDOW, ReplayWindow } from './replay.js';
 import { classifyDatagram, ESP_OVERHEAD, openDatagram, sealDatagram } from './wire.js';
 
 /** Options of sim datagram sockets. */
 export interface SimDatagramOptions {
   /** Anti-replay window of every inbound SA, in sequence numbers (default 64). */
   replayWindow?: number;
+  /**
+   * How long an inbound SA that a rekey replaced still accepts datagrams, in ms (default
+   * {@link DEFAULT_REKEY_GRACE}; 0: refused as soon as the new SA authenticated a datagram).
+   */
+  rekeyGrace?: number;
 }
+
+/** Default grace window of a replaced inbound SA (ms). */
+export const DEFAULT_REKEY_GRACE = 30_000;
+
+/**
+ * Generations a peer's outbound SA may move ahead of our inbound one without a datagram of the
+ * ones between reaching us (all of theirs lost); further ahead, its datagrams are dropped as `droppedNoSa`.
+ */
+export const MAX_GENERATION_SKIP = 1024;
+
+/** Largest sequence number an ESP-like datagram carries: the SA is rekeyed before it wraps. */
+const MAX_SEQ = 2n ** 64n - 1n;
 
 /** The counters of one sim datagram socket (`socket.stats()`). */
 export type SimDatagramStats = {
@@ -58,10 +89,22 @@ export type SimDatagramStats = {
   droppedClear: number;
   /** Datagrams of the model's format that do not parse. */
   droppedMalformed: number;
+  /** ESP-like datagrams for an inbound SA that a rekey retired (its grace window is over). */
+  droppedExpired: number;
+  /** Datagrams from a peer whose SA abort-on-change tore down. */
+  droppedAborted: number;
   /** SAs established (either role). */
   negotiations: number;
   /** Negotiation records sent again (ours or answers to the peer's retransmissions). */
   retransmissions: number;
+  /** Outbound SAs replaced at the end of their lifetime. */
+  rekeysOutbound: number;
+  /** Inbound SAs replaced (the peer's first datagram under its next SA authenticated). */
+  rekeysInbound: number;
+  /** Negotiations this socket answered and refused: the initiator does not hold the target name set for it. */
+  refusedPeerName: number;
+  /** Peers whose SA was torn down because its QM SA id changed under an abort-on-change query. */
+  aborted: number;
 };
 
 function emptyStats(): SimDatagramStats {
@@ -75,8 +118,14 @@ function emptyStats(): SimDatagramStats {
     droppedSpoofed: 0,
     droppedClear: 0,
     droppedMalformed: 0,
+    droppedExpired: 0,
+    droppedAborted: 0,
     negotiations: 0,
     retransmissions: 0,
+    rekeysOutbound: 0,
+    rekeysInbound: 0,
+    refusedPeerName: 0,
+    aborted: 0,
   };
 }
 
@@ -88,6 +137,7 @@ export class SimDatagramDriver implements DatagramDriver {
   readonly #family: 'ipv4' | 'ipv6';
   readonly #events: DatagramDriverEvents;
   readonly #windowSize: number;
+  readonly #grace: number;
   readonly #stats = emptyStats();
   #udp: dgram.Socket | undefined;
   #closed = false;
@@ -95,7 +145,8 @@ export class SimDatagramDriver implements DatagramDriver {
   #protocol: 0 | 1 | 2 = 0;
   readonly #names = new Map<string, NormalizedPeerTargetName>();
   readonly #peers = new Map<string, PeerState>();
-  readonly #inbound = new Map<number, InboundSa>();
+  /** Inbound SAs by SPI (a list: SPIs of different peers' SAs may collide; the tag tells them apart). */
+  readonly #inbound = new Map<number, InboundSa[]>();
   readonly #exchanges = new Map<string, InitiatorExchange>();
   readonly #responders: ResponderTable;
 
@@ -109,6 +160,7 @@ export class SimDatagramDriver implements DatagramDriver {
     this.#family = family;
     this.#events = events;
     this.#windowSize = opts.replayWindow ?? DEFAULT_REPLAY_WINDOW;
+    this.#grace = opts.rekeyGrace ?? DEFAULT_REKEY_GRACE;
     this.#responders = new ResponderTable({
       party: () => (this.#policy?.protect ? partyOf(ctx, this.#policy) : undefined),
       timeout: ctx.options.handshakeTimeout,
@@ -162,6 +214,7 @@ export class SimDatagramDriver implements DatagramDriver {
     if (!policy?.protect) return this.#sendRaw(data, peer);
     const key = datagramPeerKey(peer);
     let state = this.#peers.get(key);
+    if (state?.secured && state.aborted) throw abortedPeer('WSASendTo', peer);
     if (!state) {
       const exchange = this.#exchanges.get(key) ?? this.#initiate(peer, key, policy);
       try {
@@ -196,12 +249,106 @@ export class SimDatagramDriver implements DatagramDriver {
         { syscall: 'WSASendTo' },
       );
     }
-    const seq = state.nextSeq++;
-    await this.#sendRaw(sealDatagram(state.outbound, state.transform, seq, data), peer);
+    if (state.aborted) throw abortedPeer('WSASendTo', peer);
+    this.#rekeyIfExpired(state, policy.lifetime);
+    // A rekey under an abort-on-change query tears the SA down before this datagram leaves.
+    if (state.aborted) throw abortedPeer('WSASendTo', peer);
+    const out = state.outbound;
+    const seq = out.nextSeq++;
+    out.bytes += data.length;
+    await this.#sendRaw(sealDatagram(out.material, state.transform, seq, data), peer);
+  }
+
+  #now(): number {
+    return this.#ctx.options.now();
+  }
+
+  /**
+   * Replaces the outbound SA when it reached the lifetime (bytes or seconds, as the stream path) or
+   * its last sequence number. The next generation's SPI and keys follow from the negotiation, so
+   * the peer finds them from the first datagram that carries them: no message announces a rekey,
+   * and none can be lost.
+   */
+  #rekeyIfExpired(state: PeerSa, lifetime: Required<Lifetime>): void {
+    const out = state.outbound;
+    const now = this.#now();
+    if (out.bytes < lifetime.bytes && now - out.startedAt < lifetime.seconds * 1000 && out.nextSeq <= MAX_SEQ)
+      return;
+    const generation = out.material.generation + 1;
+    state.outbound = {
+      material: rekeyedMaterial(state, 'outbound', generation),
+      nextSeq: 1n,
+      bytes: 0,
+      startedAt: now,
+    };
+    this.#stats.rekeysOutbound++;
+    this.#rekeyed(state, 'outbound');
+  }
+
+  #rekeyed(state: PeerSa, direction: 'outbound' | 'inbound'): void {
+    state.qmSaId = currentQmSaId(state);
+    const { address, port } = state.peer;
+    publish('rekey', () => ({ peerAddress: address, peerPort: port, direction, qmSaId: state.qmSaId }));
+    debug('datagram peer %s:%d: %s SA rekeyed, QM SA id %s', address, port, direction, state.qmSaId);
+    if (state.watchedQmSaId !== undefined && state.watchedQmSaId !== state.qmSaId) this.#abort(state);
+  }
+
+  /**
+   * Abort-on-change for one peer: its SAs are deleted (both directions, and a replaced inbound SA in
+   * its grace window), later sends to it and queries of it fail with `WSAECONNABORTED`, and its
+   * datagrams are dropped (`droppedAborted`), for the rest of the socket's life. Other peers are
+   * not touched.
+   */
+  #abort(state: PeerSa): void {
+    state.aborted = true;
+    this.#unindex(state.inbound);
+    if (state.previous) this.#unindex(state.previous);
+    state.previous = undefined;
+    this.#stats.aborted++;
+    debug(
+      'datagram peer %s:%d: QM SA changed under abortOnFieldChange; SA torn down',
+      state.peer.address,
+      state.peer.port,
+    );
+  }
+
+  #index(inbound: InboundSa): void {
+    const list = this.#inbound.get(inbound.material.spi);
+    if (list) list.push(inbound);
+    else this.#inbound.set(inbound.material.spi, [inbound]);
+  }
+
+  #unindex(inbound: InboundSa): void {
+    const list = this.#inbound.get(inbound.material.spi);
+    if (!list) return;
+    const rest = list.filter((i) => i !== inbound);
+    if (rest.length > 0) this.#inbound.set(inbound.material.spi, rest);
+    else this.#inbound.delete(inbound.material.spi);
+  }
+
+  /** Throws when `account` does not hold the target name set for `peer` (optional names only log). */
+  #checkPeerName(peer: NormalizedAddress, account: Account, policy: EffectivePolicy, syscall: string): void {
+    const key = datagramPeerKey(peer);
+    const target = this.#names.get(key) ?? this.#names.get(datagramPeerKey({ ...peer, port: 0 }));
+    if (!target) return;
+    if (machineHoldsName(machineNames(this.#ctx.realm, account), target.name, policy.rawPeerName)) return;
+    if (policy.optionalPeerName) {
+      debug(
+        'datagram peer %s:%d does not hold %s (optional peer name verification)',
+        peer.address,
+        peer.port,
+        target.name,
+      );
+      return;
+    }
+    throw new SecureSocketError(
+      'ERR_WSASEC_PEER_NAME_MISMATCH',
+      `the peer at ${peer.address}:${peer.port} authenticated as ${this.#ctx.realm.domain}\\${account.name}, which does not hold the target name ${JSON.stringify(target.name)}`,
+      { syscall, negotiationError: IKE.ERROR_IPSEC_IKE_AUTHORIZATION_FAILURE },
+    );
   }
 
   #initiate(peer: NormalizedAddress, key: string, policy: EffectivePolicy): InitiatorExchange {
-    const target = this.#names.get(key) ?? this.#names.get(datagramPeerKey({ ...peer, port: 0 }));
     const allowClear = policy.allowInsecure && !policy.guaranteeEncryption;
     const exchange = new InitiatorExchange({
       party: partyOf(this.#ctx, policy),
@@ -210,16 +357,7 @@ export class SimDatagramDriver implements DatagramDriver {
         ? Math.min(this.#ctx.options.clearFallbackDelay, this.#ctx.options.handshakeTimeout)
         : this.#ctx.options.handshakeTimeout,
       send: (datagram) => this.#udp?.send(datagram, peer.port, peer.address),
-      checkPeer: (account: Account) => {
-        if (!target) return;
-        if (machineHoldsName(machineNames(this.#ctx.realm, account), target.name, policy.rawPeerName)) return;
-        if (policy.optionalPeerName) return;
-        throw new SecureSocketError(
-          'ERR_WSASEC_PEER_NAME_MISMATCH',
-          `the peer at ${peer.address}:${peer.port} authenticated as ${this.#ctx.realm.domain}\\${account.name}, which does not hold the target name ${JSON.stringify(target.name)}`,
-          { syscall: 'WSASendTo', negotiationError: IKE.ERROR_IPSEC_IKE_AUTHORIZATION_FAILURE },
-        );
-      },
+      checkPeer: (account: Account) => this.#checkPeerName(peer, account, policy, 'WSASendTo'),
       counters: this.#stats,
     });
     this.#exchanges.set(key, exchange);
@@ -227,9 +365,16 @@ export class SimDatagramDriver implements DatagramDriver {
   }
 
   #install(peer: NormalizedAddress, negotiated: Negotiated): void {
-    const { sa, inbound } = peerSaOf(peer, negotiated, this.#windowSize);
-    this.#peers.set(datagramPeerKey(peer), sa);
-    this.#inbound.set(inbound.material.spi, inbound);
+    const key = datagramPeerKey(peer);
+    const before = this.#peers.get(key);
+    if (before?.secured) {
+      // A new negotiation with the same peer (it started over): its old SAs go.
+      this.#unindex(before.inbound);
+      if (before.previous) this.#unindex(before.previous);
+    }
+    const { sa, inbound } = peerSaOf(peer, negotiated, this.#windowSize, this.#now());
+    this.#peers.set(key, sa);
+    this.#index(inbound);
     this.#stats.negotiations++;
   }
 
@@ -264,6 +409,10 @@ export class SimDatagramDriver implements DatagramDriver {
     switch (d.kind) {
       case 'clear': {
         const state = this.#peers.get(key);
+        if (state?.secured && state.aborted) {
+          this.#stats.droppedAborted++;
+          return;
+        }
         if (state?.secured === false || (!state && policy.allowInsecure)) {
           if (!state)
             this.#peers.set(key, { secured: false, negotiationError: IKE.ERROR_IPSEC_IKE_TIMED_OUT });
@@ -277,46 +426,133 @@ export class SimDatagramDriver implements DatagramDriver {
         this.#stats.droppedMalformed++;
         return;
       case 'negotiate': {
+        const state = this.#peers.get(key);
+        if (state?.secured && state.aborted) {
+          this.#stats.droppedAborted++;
+          return;
+        }
         const mine = this.#exchanges.get(key);
         if (mine && mine.exchangeId === d.exchangeId) {
           mine.receive(d.record);
           return;
         }
-        const { reply, negotiated } = this.#responders.receive(key, d.exchangeId, d.record);
+        const { reply, negotiated, refused } = this.#responders.receive(
+          key,
+          d.exchangeId,
+          d.record,
+          (account) => this.#checkPeerName(peer, account, policy, 'WSARecvFrom'),
+        );
+        if (refused) {
+          this.#stats.refusedPeerName++;
+          debug(
+            'datagram peer %s:%d refused as responder: %s',
+            peer.address,
+            peer.port,
+            (refused as Error).message,
+          );
+        }
         if (negotiated) this.#install(peer, negotiated);
         if (reply) this.#udp?.send(reply, peer.port, peer.address);
         return;
       }
-      case 'esp': {
-        const inbound = this.#inbound.get(d.spi);
-        if (!inbound) {
-          this.#stats.droppedNoSa++;
-          return;
-        }
-        const verdict = inbound.window.check(d.seq);
-        if (verdict === 'replay') {
-          this.#stats.droppedReplay++;
-          return;
-        }
-        if (verdict === 'out-of-window') {
-          this.#stats.droppedOutOfWindow++;
-          return;
-        }
-        const plain = openDatagram(inbound.material, inbound.sa.transform, d.seq, d.header, d.body);
-        if (!plain) {
-          this.#stats.droppedIntegrity++;
-          return;
-        }
-        if (datagramPeerKey(inbound.sa.peer) !== key) {
-          // Authentic bytes from the wrong address: a copy replayed from elsewhere (IPsec binds SAs to addresses).
-          this.#stats.droppedSpoofed++;
-          return;
-        }
-        inbound.window.accept(d.seq);
-        this.#deliver(plain, peer);
+      case 'esp':
+        this.#receiveEsp(d, peer, key);
+        return;
+    }
+  }
+
+  /**
+   * An ESP-like datagram, in order: the SAs held for its SPI (a replaced one only within its grace
+   * window), each checked against its anti-replay window, then authenticated, then bound to its
+   * peer's address; failing those, the next generations of the sending peer's SA chain (its first
+   * datagram under a new SA: the rekey).
+   */
+  #receiveEsp(
+    d: Extract<ReturnType<typeof classifyDatagram>, { kind: 'esp' }>,
+    peer: NormalizedAddress,
+    key: string,
+  ): void {
+    const now = this.#now();
+    let refusal: 'noSa' | 'replay' | 'window' | 'integrity' | 'expired' = 'noSa';
+    for (const inbound of this.#inbound.get(d.spi) ?? []) {
+      if (inbound.retiresAt !== undefined && now >= inbound.retiresAt) {
+        this.#retire(inbound);
+        refusal = 'expired';
+        continue;
+      }
+      const verdict = inbound.window.check(d.seq);
+      if (verdict !== 'new') {
+        refusal = verdict === 'replay' ? 'replay' : 'window';
+        continue;
+      }
+      const plain = openDatagram(inbound.material, inbound.sa.transform, d.seq, d.header, d.body);
+      if (!plain) {
+        refusal = 'integrity';
+        continue;
+      }
+      if (datagramPeerKey(inbound.sa.peer) !== key) {
+        // Authentic bytes from the wrong address: a copy replayed from elsewhere (IPsec binds SAs to addresses).
+        this.#stats.droppedSpoofed++;
         return;
       }
+      inbound.window.accept(d.seq);
+      this.#deliver(plain, peer);
+      return;
     }
+    const state = this.#peers.get(key);
+    if (state?.secured) {
+      if (state.aborted) {
+        this.#stats.droppedAborted++;
+        return;
+      }
+      const current = state.inbound.material.generation;
+      const generation = generationOf(state.inboundBaseSpi, d.spi);
+      if (generation > current && generation - current <= MAX_GENERATION_SKIP) {
+        const material = rekeyedMaterial(state, 'inbound', generation);
+        const window = new ReplayWindow(this.#windowSize);
+        const plain =
+          window.check(d.seq) === 'new'
+            ? openDatagram(material, state.transform, d.seq, d.header, d.body)
+            : undefined;
+        if (plain) {
+          window.accept(d.seq);
+          this.#promote(state, { sa: state, material, window }, now);
+          // The rekey may have torn the SA down (abort-on-change): then this datagram is not delivered.
+          if (state.aborted) {
+            this.#stats.droppedAborted++;
+            return;
+          }
+          this.#deliver(plain, peer);
+          return;
+        }
+        refusal = 'integrity';
+      } else if (refusal === 'noSa' && generation < current) {
+        refusal = 'expired';
+      }
+    }
+    if (refusal === 'noSa') this.#stats.droppedNoSa++;
+    else if (refusal === 'replay') this.#stats.droppedReplay++;
+    else if (refusal === 'window') this.#stats.droppedOutOfWindow++;
+    else if (refusal === 'integrity') this.#stats.droppedIntegrity++;
+    else this.#stats.droppedExpired++;
+  }
+
+  /** The peer's next SA authenticated a datagram: it becomes current; the one it replaces gets the grace window. */
+  #promote(state: PeerSa, inbound: InboundSa, now: number): void {
+    if (state.previous) this.#unindex(state.previous);
+    const replaced = state.inbound;
+    replaced.retiresAt = now + this.#grace;
+    state.previous = replaced;
+    if (this.#grace === 0) this.#retire(replaced);
+    state.inbound = inbound;
+    this.#index(inbound);
+    this.#stats.rekeysInbound++;
+    this.#rekeyed(state, 'inbound');
+  }
+
+  #retire(inbound: InboundSa): void {
+    this.#unindex(inbound);
+    if (inbound.sa.previous === inbound) inbound.sa.previous = undefined;
   }
 
   #deliver(data: Buffer, peer: NormalizedAddress): void {
@@ -324,8 +560,21 @@ export class SimDatagramDriver implements DatagramDriver {
     this.#events.message(data, peer);
   }
 
+  /**
+   * `WSAQuerySocketSecurity` for one peer. With `abortOnFieldChange` and the QM SA id in the field
+   * mask, the peer's SA is watched: a rekey (either direction) that changes its QM SA id tears it
+   * down (see `#abort`).
+   */
   querySecurity(query: NormalizedQuery & { peerAddress: NormalizedAddress }): SecurityInfo {
-    return queryPeer(this.#ctx, this.#peers.get(datagramPeerKey(query.peerAddress)), query, this.#protocol);
+    const state = this.#peers.get(datagramPeerKey(query.peerAddress));
+    const info = queryPeer(this.#ctx, state, query, this.#protocol);
+    if (
+      state?.secured &&
+      query.ipsec2?.abortOnFieldChange &&
+      query.ipsec2.fieldMask & SOCKET_QUERY_IPSEC2_FIELD_MASK_QM_SA_ID
+    )
+      state.watchedQmSaId = state.qmSaId;
+    return info;
   }
 
   impersonatePeer<T>(fn: () => T, peer: NormalizedAddress): T {

@@ -195,13 +195,17 @@ export class ResponderTable {
 
   /**
    * Handles a record from `peerKey`; returns the datagram to send back (if any) and, when AUTH was
-   * accepted, the keys of the new SA.
+   * accepted, the keys of the new SA; when AUTH verified but `checkPeer` refused the initiator, the
+   * reply is a NOTIFY `AUTHORIZATION_FAILURE` and `refused` is what `checkPeer` threw.
+   * `checkPeer` throws (a SecureSocketError) when the initiator machine that authenticated must be
+   * refused (it does not hold the target name this socket set for that peer).
    */
   receive(
     peerKey: string,
     exchangeId: number,
     record: HandshakeRecord,
-  ): { reply?: Buffer; negotiated?: Negotiated } {
+    checkPeer: (peer: Account) => void,
+  ): { reply?: Buffer; negotiated?: Negotiated; refused?: unknown } {
     const key = `${peerKey}|${exchangeId}`;
     const entry = this.#entries.get(key);
     const reply = (body: Buffer) => encodeNegotiate(exchangeId, body);
@@ -225,6 +229,17 @@ export class ResponderTable {
       }
       if (record.type === MessageType.Auth && entry?.answers === MessageType.Init) {
         const { done, negotiated } = entry.responder.accept(record);
+        try {
+          checkPeer(negotiated.peerMachine);
+        } catch (refused) {
+          // Kept as the answer to AUTH, so a retransmitted AUTH is refused again, not ignored.
+          entry.answer = encodeRecord(
+            MessageType.Notify,
+            encodeNotify(IKE.ERROR_IPSEC_IKE_AUTHORIZATION_FAILURE),
+          );
+          entry.answers = MessageType.Auth;
+          return { reply: reply(entry.answer), refused };
+        }
         entry.answer = done;
         entry.answers = MessageType.Auth;
         return { reply: reply(done), negotiated };

@@ -17,26 +17,53 @@ import {
 import { openPeerToken } from '../access/tokens.js';
 import type { SimContext } from '../context.js';
 import type { Negotiated } from '../negotiation/negotiation.js';
-import { quickModeSaId, type SaKeyMaterial } from '../negotiation/sa-keys.js';
+import { deriveSa, type QuickModeRoot, quickModeSaId, type SaKeyMaterial } from '../negotiation/sa-keys.js';
 import type { Transform } from '../policy/policy.js';
 import { type Account, principalOf, tokenGroups } from '../realm/realm.js';
 import { ReplayWindow } from './replay.js';
 
 const ZERO_GUID = '00000000-0000-0000-0000-000000000000';
 
-/** A peer with a security association. */
+/** One direction's SA as the sender uses it. */
+export interface OutboundDatagramSa {
+  readonly material: SaKeyMaterial;
+  /** Next sequence number (the first datagram under an SA carries 1). */
+  nextSeq: bigint;
+  /** Payload bytes protected under this SA so far. */
+  bytes: number;
+  /** When this SA took over (ms, from the backend clock). */
+  readonly startedAt: number;
+}
+
+/**
+ * A peer with a security association: one outbound SA and one current inbound SA, each rekeyed on
+ * its own (generation 0 from the negotiation, then 1, 2 …), plus the inbound SA that the current one
+ * replaced, kept for the rekey grace window.
+ */
 export interface PeerSa {
   readonly secured: true;
   readonly peer: NormalizedAddress;
   readonly transform: Transform;
-  readonly outbound: SaKeyMaterial;
-  /** Next outbound sequence number (the first datagram carries 1). */
-  nextSeq: bigint;
+  readonly role: 'initiator' | 'responder';
+  readonly root: QuickModeRoot;
+  /** SPI of the peer's generation-0 inbound SA: generation g of our outbound SA uses SPI + g. */
+  readonly outboundBaseSpi: number;
+  /** SPI of our generation-0 inbound SA: generation g of the peer's outbound SA uses SPI + g. */
+  readonly inboundBaseSpi: number;
+  outbound: OutboundDatagramSa;
+  inbound: InboundSa;
+  /** The inbound SA before the current one, accepted until its `retiresAt`. */
+  previous: InboundSa | undefined;
+  /** Quick-mode SA id of the current generations (changes on every rekey, either direction). */
+  qmSaId: bigint;
+  /** The QM SA id a query with `abortOnFieldChange` watched (undefined: not watched). */
+  watchedQmSaId: bigint | undefined;
+  /** Torn down by abort-on-change: nothing more is sent to or accepted from this peer. */
+  aborted: boolean;
   readonly peerMachine: Account;
   readonly peerUser: Account | undefined;
   readonly impersonated: boolean;
   readonly mmSaId: bigint;
-  readonly qmSaId: bigint;
   readonly saLookupContext: string;
 }
 
@@ -54,6 +81,44 @@ export interface InboundSa {
   readonly sa: PeerSa;
   readonly material: SaKeyMaterial;
   readonly window: ReplayWindow;
+  /** Set once a newer inbound SA took over: refused from then on (ms, backend clock). */
+  retiresAt?: number;
+}
+
+/** Domain separation of the datagram rekey keys from every other use of `deriveSa`. */
+const DGRAM_REKEY_INFO = Buffer.from('wsasec-sim/1 datagram rekey');
+
+/** The SPI generation `generation` of an SA chain uses (generation 0 is the negotiated one). */
+export function spiOf(baseSpi: number, generation: number): number {
+  return (baseSpi + generation) >>> 0;
+}
+
+/** The generation an SPI names in a chain (mod 2^32; meaningful only near the current one). */
+export function generationOf(baseSpi: number, spi: number): number {
+  return (spi - baseSpi) >>> 0;
+}
+
+/** Keys of generation `generation` (≥ 1) of one direction of `sa`. */
+export function rekeyedMaterial(
+  sa: PeerSa,
+  direction: 'outbound' | 'inbound',
+  generation: number,
+): SaKeyMaterial {
+  const initiatorSends = (sa.role === 'initiator') === (direction === 'outbound');
+  return deriveSa(
+    sa.root,
+    initiatorSends ? 'initiator-to-responder' : 'responder-to-initiator',
+    generation,
+    spiOf(direction === 'outbound' ? sa.outboundBaseSpi : sa.inboundBaseSpi, generation),
+    DGRAM_REKEY_INFO,
+  );
+}
+
+/** The QM SA id of `sa` at its current generations (as the stream path computes it). */
+export function currentQmSaId(sa: PeerSa): bigint {
+  const out = sa.outbound.material.generation;
+  const inb = sa.inbound.material.generation;
+  return sa.role === 'initiator' ? quickModeSaId(sa.root, out, inb) : quickModeSaId(sa.root, inb, out);
 }
 
 /** Builds the SA pair of a completed negotiation with `peer`. */
@@ -61,21 +126,39 @@ export function peerSaOf(
   peer: NormalizedAddress,
   negotiated: Negotiated,
   windowSize: number,
+  now: number,
 ): { sa: PeerSa; inbound: InboundSa } {
-  const sa: PeerSa = {
+  const sa = {
     secured: true,
     peer,
     transform: negotiated.transform,
-    outbound: negotiated.outbound,
-    nextSeq: 1n,
+    role: negotiated.role,
+    root: negotiated.root,
+    outboundBaseSpi: negotiated.outbound.spi,
+    inboundBaseSpi: negotiated.inbound.spi,
+    outbound: { material: negotiated.outbound, nextSeq: 1n, bytes: 0, startedAt: now },
+    previous: undefined,
+    qmSaId: quickModeSaId(negotiated.root, 0, 0),
+    watchedQmSaId: undefined,
+    aborted: false,
     peerMachine: negotiated.peerMachine,
     peerUser: negotiated.peerUser,
     impersonated: negotiated.impersonated,
     mmSaId: negotiated.mmSaId,
-    qmSaId: quickModeSaId(negotiated.root, 0, 0),
     saLookupContext: negotiated.saLookupContext,
-  };
-  return { sa, inbound: { sa, material: negotiated.inbound, window: new ReplayWindow(windowSize) } };
+  } as Omit<PeerSa, 'inbound'> as PeerSa;
+  const inbound: InboundSa = { sa, material: negotiated.inbound, window: new ReplayWindow(windowSize) };
+  sa.inbound = inbound;
+  return { sa, inbound };
+}
+
+/** The error of every call about a peer whose SA abort-on-change tore down. */
+export function abortedPeer(syscall: string, peer: NormalizedAddress): SecureSocketError {
+  return new SecureSocketError(
+    'WSAECONNABORTED',
+    `${syscall}: the security association with ${peer.address}:${peer.port} was torn down: its quick-mode SA changed on rekey and a query asked to abort on a change of that field (SOCKET_QUERY_IPSEC2_ABORT_CONNECTION_ON_FIELD_CHANGE)`,
+    { syscall },
+  );
 }
 
 function unknownPeer(syscall: string, peer: NormalizedAddress): SecureSocketError {
@@ -86,7 +169,11 @@ function unknownPeer(syscall: string, peer: NormalizedAddress): SecureSocketErro
   );
 }
 
-/** `WSAQuerySocketSecurity` for one peer. @throws SecureSocketError `WSAEINVAL` (unknown peer). */
+/**
+ * `WSAQuerySocketSecurity` for one peer.
+ * @throws SecureSocketError `WSAEINVAL` (unknown peer), `WSAECONNABORTED` (its SA was torn down by
+ *   abort-on-change).
+ */
 export function queryPeer(
   ctx: SimContext,
   state: PeerState | undefined,
@@ -94,6 +181,7 @@ export function queryPeer(
   protocol: 0 | 1 | 2,
 ): SecurityInfo {
   if (!state) throw unknownPeer('WSAQuerySocketSecurity', query.peerAddress);
+  if (state.secured && state.aborted) throw abortedPeer('WSAQuerySocketSecurity', query.peerAddress);
   let flags = 0;
   if (state.secured) {
     flags |= SOCKET_INFO_CONNECTION_SECURED;
@@ -137,6 +225,7 @@ export function impersonatePeerOf<T>(
 ): T {
   const syscall = 'WSAImpersonateSocketPeer';
   if (!state) throw unknownPeer(syscall, peer);
+  if (state.secured && state.aborted) throw abortedPeer(syscall, peer);
   if (!state.secured) {
     throw new SecureSocketError(
       'WSAEINVAL',
