@@ -313,7 +313,11 @@ export class SimSocket extends NetSocketSurface {
       );
     tcp.uncork();
     if (owned) {
-      if (ok) cb();
+      // The bytes are on their way (or in TCP's buffer); completing on the next tick rather than now
+      // keeps this write in progress for the rest of the tick, so Writable buffers whatever else is
+      // written meanwhile and hands it to _writev as one batch, sealed into full-size frames. Nothing
+      // waits: this write went out at once, and the batch goes out as soon as the tick ends.
+      if (ok) process.nextTick(cb);
       else this.#drainCb = cb;
     }
   }
