@@ -29,7 +29,7 @@ export interface ChannelOptions {
   now(): number;
   /** Opens large encrypted frames off the main thread. */
   opener?: FrameOpener | undefined;
-  /** Smallest encrypted payload handed to the worker (default 64 KiB). */
+  /** Smallest encrypted payload handed to the worker (default 1 MiB: see frame-decoder.ts). */
   offloadThreshold?: number;
 }
 

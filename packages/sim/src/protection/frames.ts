@@ -31,7 +31,14 @@ export const REKEY_PAYLOAD_SIZE = 24;
 
 /** The GCM nonce of a frame: the SA salt and the sequence number (RFC 4106). */
 export function gcmNonce(salt: Buffer, seq: bigint): Buffer {
-  const nonce = Buffer.allocUnsafe(12);
+  return gcmNonceInto(Buffer.allocUnsafe(12), salt, seq);
+}
+
+/**
+ * Writes the GCM nonce of a frame into `nonce` (12 bytes) and returns it: for a scratch buffer
+ * reused frame after frame, since createCipheriv and createDecipheriv copy the IV at once.
+ */
+export function gcmNonceInto(nonce: Buffer, salt: Buffer, seq: bigint): Buffer {
   salt.copy(nonce, 0, 0, 4);
   nonce.writeBigUInt64BE(seq, 4);
   return nonce;
@@ -47,6 +54,7 @@ export class OutboundSa {
   bytes = 0;
   /** When the SA started (ms, from the connection's clock). */
   readonly startedAt: number;
+  readonly #nonce = Buffer.allocUnsafe(12);
 
   constructor(material: SaKeyMaterial, transform: Transform, startedAt: number) {
     this.material = material;
@@ -67,7 +75,11 @@ export class OutboundSa {
     header.writeBigUInt64BE(seq, 4);
     header[12] = type;
     header.writeUInt32BE(length, 13);
-    const cipher = createCipheriv('aes-256-gcm', this.material.key, gcmNonce(this.material.salt, seq));
+    const cipher = createCipheriv(
+      'aes-256-gcm',
+      this.material.key,
+      gcmNonceInto(this.#nonce, this.material.salt, seq),
+    );
     cipher.setAAD(header);
     const out: Buffer[] = [header];
     if (this.transform === 'encryption') {
