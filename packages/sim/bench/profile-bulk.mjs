@@ -1,5 +1,5 @@
 // Profiling helper, not a benchmark: one sim connection carrying bulk writes of one size, for
-// `node --cpu-prof --cpu-prof-dir=DIR bench/profile-bulk.mjs --size=1024 --mib=256 [--integrity]`.
+// `node --cpu-prof --cpu-prof-dir=DIR bench/profile-bulk.mjs --size=1024 --mib=256 [--integrity] [--no-worker]`.
 // Prints MB/s; read the profile with `node bench/profile-summary.mjs DIR/*.cpuprofile`.
 import { createSimBackend, createSimRealm } from '../dist/index.js';
 
@@ -10,8 +10,9 @@ const security = args.has('integrity') ? undefined : { guaranteeEncryption: true
 const realm = createSimRealm({ domain: 'CONTOSO', dnsDomain: 'contoso.com' });
 realm.addMachine('server.contoso.com');
 realm.addMachine('client.contoso.com');
-const serverBackend = createSimBackend({ realm, machine: 'server.contoso.com' });
-const clientBackend = createSimBackend({ realm, machine: 'client.contoso.com' });
+const cryptoWorker = !args.has('no-worker');
+const serverBackend = createSimBackend({ realm, machine: 'server.contoso.com', cryptoWorker });
+const clientBackend = createSimBackend({ realm, machine: 'client.contoso.com', cryptoWorker });
 const server = serverBackend.createServer({ security });
 const { port } = await server.listen({ host: '127.0.0.1' });
 const accepted = new Promise((r) => server.once('connection', r));
