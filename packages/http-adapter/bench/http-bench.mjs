@@ -305,9 +305,5 @@ console.log(`\n${text}`);
 if (!values['no-write']) {
   writeFileSync(new URL('./RESULTS.md', import.meta.url), text);
   // The same tables, without the title, in docs/PERFORMANCE.md (its hand-written text is kept).
-  writeSection(
-    new URL('../../../docs/PERFORMANCE.md', import.meta.url),
-    'http',
-    text.replace(/^# .*\n/, ''),
-  );
+  writeSection(new URL('../../../docs/PERFORMANCE.md', import.meta.url), 'http', text.replace(/^# .*\n/, ''));
 }
