@@ -1,21 +1,26 @@
 // Benchmark of @wsasec/sim against Node's own TLS 1.3 (AES-256-GCM, mutual certificate
-// authentication) and raw TCP, side by side in one run on loopback. Run after `pnpm build`:
-// `node --expose-gc bench/sim-bench.mjs` (the package's `bench` script does both).
-// Writes bench/RESULTS.md. Never run as a test: these are timings.
+// authentication), raw TCP and plain dgram, side by side in one run on loopback: bulk throughput at
+// 1, 16, 64 and 256 KiB writes (cold and warm), round-trip latency, handshakes/s, memory per idle
+// connection, and a datagram burst. Run after a build: `node --expose-gc bench/sim-bench.mjs` (the
+// package's `bench` script does both). Writes bench/RESULTS.md and its section of
+// docs/PERFORMANCE.md (`--no-docs`: not the latter). Never run as a test: these are timings.
+
+import * as dgram from 'node:dgram';
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { createSimBackend, createSimRealm } from '../dist/index.js';
+import { writeSection } from './write-section.mjs';
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const fixture = (name) => readFileSync(here(`./fixtures/${name}`));
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')));
-const BULK_BYTES = Number(args.get('bulk-mib') ?? 512) * 1024 * 1024;
+const BULK_BYTES = Number(args.get('bulk-mib') ?? 256) * 1024 * 1024;
 const ROUNDS = Number(args.get('rounds') ?? 5);
-const WARMUP_ROUNDS = Number(args.get('warmup') ?? 4);
-const HANDSHAKE_SECONDS = Number(args.get('handshake-seconds') ?? 3);
+const WARMUP_ROUNDS = Number(args.get('warmup') ?? 2);
+const HANDSHAKE_SECONDS = Number(args.get('handshake-seconds') ?? 2);
 const IDLE_CONNECTIONS = Number(args.get('idle') ?? 500);
 const CHUNK = Buffer.alloc(256 * 1024, 0x5a);
 
@@ -109,59 +114,130 @@ async function simPair(world, security) {
   };
 }
 
-// ---- bulk throughput -----------------------------------------------------------------------------
+// ---- bulk throughput at several write sizes -----------------------------------------------------
 
-function bulk({ client, server }, total = BULK_BYTES) {
+const SIZES = [1024, 16 * 1024, 64 * 1024, 256 * 1024];
+const KINDS = ['raw', 'tls', 'simEncrypted', 'simIntegrity'];
+const sizeName = (n) => `${n / 1024} KiB`;
+// Bytes per measured transfer: enough for a few hundred milliseconds at the slowest contender.
+const bytesFor = (size) => (size <= 1024 ? BULK_BYTES / 8 : BULK_BYTES / 2);
+
+function makePair(world, kind) {
+  if (kind === 'raw') return rawPair();
+  if (kind === 'tls') return tlsPair();
+  return simPair(world, kind === 'simEncrypted' ? { guaranteeEncryption: true } : undefined);
+}
+
+/**
+ * The client writes `total` bytes in `size`-byte writes as fast as the stream takes them (each
+ * write() until it returns false, then on 'drain'), the server counts what it reads. MB/s.
+ */
+function bulk({ client, server }, total, size = CHUNK.length) {
+  const chunk = CHUNK.subarray(0, size);
   return new Promise((resolve, reject) => {
     let got = 0;
     const t0 = process.hrtime.bigint();
-    server.on('data', (d) => {
+    const onData = (d) => {
       got += d.length;
-      if (got >= total) resolve(total / 1e6 / (Number(process.hrtime.bigint() - t0) / 1e9));
-    });
-    server.on('error', reject);
-    client.on('error', reject);
+      if (got >= total) {
+        server.off('data', onData);
+        resolve(total / 1e6 / (Number(process.hrtime.bigint() - t0) / 1e9));
+      }
+    };
+    server.on('data', onData);
+    server.once('error', reject);
+    client.once('error', reject);
     let sent = 0;
     const pump = () => {
       while (sent < total) {
-        sent += CHUNK.length;
-        if (!client.write(CHUNK)) return void client.once('drain', pump);
+        sent += size;
+        if (!client.write(chunk)) return void client.once('drain', pump);
       }
     };
     pump();
   });
 }
 
+/** Alternates the order of the contenders round by round, so drift in crypto speed hits all alike. */
+const orderOf = (round) => (round % 2 === 0 ? KINDS : [...KINDS].reverse());
+
 async function measureBulk(world) {
-  const kinds = {
-    raw: () => rawPair(),
-    tls: () => tlsPair(),
-    simEncrypted: () => simPair(world, { guaranteeEncryption: true }),
-    simIntegrity: () => simPair(world, undefined),
-  };
-  // Warm-up to a steady state (JIT of both threads, heap sizes, the kernel's socket buffers):
-  // every kind speeds up over its first GiB or so (measured: TLS 980 → 1 130 MB/s, the sim 780 →
-  // 1 180), so each runs four rounds of 256 MiB before anything is measured.
+  // Cold: a fresh process (nothing has run yet) and a fresh connection, one transfer of each size.
+  const cold = {};
+  for (const [i, size] of SIZES.entries()) {
+    cold[size] = {};
+    for (const kind of orderOf(i)) {
+      const pair = await makePair(world, kind);
+      cold[size][kind] = await bulk(pair, bytesFor(size) / 4, size);
+      await pair.close();
+    }
+  }
+  // Warm-up to a steady state (JIT of both threads, heap sizes, the kernel's socket buffers).
   for (let i = 0; i < WARMUP_ROUNDS; i++) {
-    for (const make of Object.values(kinds)) {
-      const pair = await make();
-      await bulk(pair, 256 * 1024 * 1024);
+    for (const kind of orderOf(i)) {
+      const pair = await makePair(world, kind);
+      await bulk(pair, 128 * 1024 * 1024, 64 * 1024);
+      await bulk(pair, 8 * 1024 * 1024, 1024);
       await pair.close();
     }
   }
-  const results = Object.fromEntries(Object.keys(kinds).map((k) => [k, []]));
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const [kind, make] of Object.entries(kinds)) {
-      const pair = await make();
-      results[kind].push(await bulk(pair));
-      await pair.close();
+  // Warm: every round a new connection per contender, warmed with a quarter of the transfer first.
+  const rounds = {};
+  for (const size of SIZES) {
+    rounds[size] = Object.fromEntries(KINDS.map((k) => [k, []]));
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const kind of orderOf(round)) {
+        const pair = await makePair(world, kind);
+        await bulk(pair, bytesFor(size) / 4, size);
+        rounds[size][kind].push(await bulk(pair, bytesFor(size), size));
+        await pair.close();
+      }
     }
+    console.log(
+      `bulk ${sizeName(size)} MB/s:`,
+      Object.fromEntries(KINDS.map((k) => [k, rounds[size][k].map((x) => Math.round(x))])),
+    );
   }
-  bulkRounds = results;
-  return Object.fromEntries(Object.entries(results).map(([k, v]) => [k, median(v)]));
+  const warm = Object.fromEntries(
+    SIZES.map((size) => [size, Object.fromEntries(KINDS.map((k) => [k, median(rounds[size][k])]))]),
+  );
+  return { cold, warm, rounds };
 }
 
-let bulkRounds = {};
+// ---- round-trip latency: 1-byte ping-pong on an established connection ----------------------------
+
+async function pingPong({ client }, count) {
+  const times = [];
+  for (let i = 0; i < count; i++) {
+    const t0 = process.hrtime.bigint();
+    await new Promise((resolve) => {
+      client.once('data', resolve);
+      client.write('x');
+    });
+    times.push(Number(process.hrtime.bigint() - t0) / 1e3);
+  }
+  times.sort((a, b) => a - b);
+  return { median: times[Math.floor(times.length / 2)], p90: times[Math.floor(times.length * 0.9)] };
+}
+
+async function measureLatency(world) {
+  const out = Object.fromEntries(KINDS.map((k) => [k, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const kind of orderOf(round)) {
+      const pair = await makePair(world, kind);
+      pair.server.on('data', (d) => pair.server.write(d));
+      await pingPong(pair, 200);
+      out[kind].push(await pingPong(pair, 1000));
+      await pair.close();
+    }
+  }
+  return Object.fromEntries(
+    KINDS.map((k) => [
+      k,
+      { median: median(out[k].map((x) => x.median)), p90: median(out[k].map((x) => x.p90)) },
+    ]),
+  );
+}
 
 // ---- handshakes per second (sequential) -----------------------------------------------------------
 
@@ -307,63 +383,160 @@ async function measureMemory(world) {
   return { tls: tlsMem, sim: simMem };
 }
 
+// ---- datagrams: a paced burst, secured vs plain dgram ---------------------------------------------
+
+const BURST = Number(args.get('burst') ?? 2000);
+// Below libuv's 32 datagrams read per loop iteration: plain dgram loses none at this pacing.
+const BURST_BATCH = 20;
+const DATAGRAM = Buffer.alloc(64, 0x61);
+
+/** Sends BURST datagrams in batches of BURST_BATCH per event-loop turn; counts what arrives. */
+async function burst(send, receiver) {
+  let got = 0;
+  let last = 0n;
+  receiver.on('message', () => {
+    got++;
+    last = process.hrtime.bigint();
+  });
+  const t0 = process.hrtime.bigint();
+  for (let sent = 0; sent < BURST; ) {
+    const batch = [];
+    for (let i = 0; i < BURST_BATCH && sent < BURST; i++, sent++) batch.push(send(DATAGRAM));
+    await Promise.all(batch);
+    await new Promise((r) => setImmediate(r));
+  }
+  // Quiet for 300 ms: whatever has not arrived by then is lost.
+  for (let seen = -1; seen !== got; ) {
+    seen = got;
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  receiver.removeAllListeners('message');
+  const seconds = Number((last || process.hrtime.bigint()) - t0) / 1e9;
+  return { rate: got / seconds, loss: 1 - got / BURST };
+}
+
+async function plainBurst() {
+  const receiver = dgram.createSocket('udp4');
+  const sender = dgram.createSocket('udp4');
+  await new Promise((r) => receiver.bind(0, '127.0.0.1', r));
+  const { port } = receiver.address();
+  const result = await burst(
+    (d) => new Promise((r) => sender.send(d, port, '127.0.0.1', () => r())),
+    receiver,
+  );
+  sender.close();
+  receiver.close();
+  return result;
+}
+
+async function simBurst(world, security) {
+  const receiver = world.server.createSocket({ type: 'dgram' });
+  receiver.setSecurity(security);
+  const { port } = await receiver.bind({ address: '127.0.0.1' });
+  const sender = world.client.createSocket({ type: 'dgram' });
+  sender.setSecurity(security);
+  const peer = { address: '127.0.0.1', port };
+  // The first send negotiates the SA; the burst measures the secured traffic after it.
+  await new Promise((resolve, reject) => {
+    receiver.once('message', resolve);
+    sender.send('hello', peer).catch(reject);
+  });
+  const result = await burst((d) => sender.send(d, peer), receiver);
+  await new Promise((r) => sender.close(r));
+  await new Promise((r) => receiver.close(r));
+  return result;
+}
+
+async function measureDatagrams(world) {
+  const kinds = {
+    plain: () => plainBurst(),
+    simEncrypted: () => simBurst(world, { guaranteeEncryption: true }),
+    simIntegrity: () => simBurst(world, undefined),
+  };
+  const out = Object.fromEntries(Object.keys(kinds).map((k) => [k, []]));
+  const names = Object.keys(kinds);
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const k of round % 2 === 0 ? names : [...names].reverse()) out[k].push(await kinds[k]());
+  }
+  return Object.fromEntries(
+    names.map((k) => [
+      k,
+      {
+        rate: median(out[k].map((x) => x.rate)),
+        loss: median(out[k].map((x) => x.loss)),
+        worstLoss: Math.max(...out[k].map((x) => x.loss)),
+      },
+    ]),
+  );
+}
+
 // ---- report -----------------------------------------------------------------------------------------
 
 const world = simWorld();
 const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
 const machine = `${cpu}, ${os.cpus().length} cores, Node ${process.version}, ${os.platform()} ${os.release()}`;
 console.log(`machine: ${machine}`);
-const b = await measureBulk(world);
-console.log('bulk MB/s', b);
-const h = await measureHandshakes(world);
-console.log('handshakes/s', h);
-const m = await measureMemory(world);
-console.log('bytes per idle connection pair', m);
+const started = performance.now();
+// `--only=bulk,latency,handshakes,memory,datagrams` runs a subset (for profiling; no report).
+const only = args.get('only')?.split(',');
+const run = (name) => !only || only.includes(name);
+const b = run('bulk') ? await measureBulk(world) : undefined;
+const lat = run('latency') ? await measureLatency(world) : undefined;
+if (lat) console.log('round trip µs', lat);
+const h = run('handshakes') ? await measureHandshakes(world) : undefined;
+if (h) console.log('handshakes/s', h);
+const m = run('memory') ? await measureMemory(world) : undefined;
+if (m) console.log('bytes per idle connection pair', m);
+const dg = run('datagrams') ? await measureDatagrams(world) : undefined;
+if (dg) console.log('datagrams', dg);
 await world.client.close();
 await world.server.close();
+const elapsed = (performance.now() - started) / 1000;
+if (only) process.exit(0);
 
 const f = (x, d = 0) => x.toFixed(d);
+const r2 = (a, b2) => `${(a / b2).toFixed(2)}×`;
 const kib = (x) => `${(x / 1024).toFixed(1)} KiB`;
-const ratios = {
-  bulkVsTls: b.simEncrypted / b.tls,
-  bulkVsRaw: b.simEncrypted / b.raw,
-  integrityVsTls: b.simIntegrity / b.tls,
-  handshakesVsTls: h.sim / h.tls,
-  memoryRssVsTls: m.sim.rss / m.tls.rss,
-  memoryHeapVsTls: m.sim.heap / m.tls.heap,
+const pct = (x) => `${(x * 100).toFixed(1)}%`;
+const bulkRow = (label, set, size) => {
+  const v = set[size];
+  return `| ${sizeName(size)} ${label} | ${f(v.simEncrypted)} | ${f(v.simIntegrity)} | ${f(v.tls)} | ${f(v.raw)} | **${r2(v.simEncrypted, v.tls)}** | ${r2(v.simIntegrity, v.tls)} | ${r2(v.simEncrypted, v.raw)} |`;
 };
-console.log('ratios', Object.fromEntries(Object.entries(ratios).map(([k, v]) => [k, f(v, 2)])));
 
-const report = `# @wsasec/sim benchmark results
+const section = `Measured by \`pnpm bench\` (packages/sim: \`node --expose-gc bench/sim-bench.mjs\`) on ${new Date().toISOString().slice(0, 10)}, ${f(elapsed)} s.
+One process, loopback, client and server on the same event loop; warm figures are medians of ${ROUNDS} rounds,
+contenders alternating order every round. Machine: ${machine}.
 
-Measured with \`pnpm bench\` (\`node --expose-gc bench/sim-bench.mjs\`), ${new Date().toISOString().slice(0, 10)}.
-One process, loopback, client and server on the same event loop; medians of ${ROUNDS} rounds.
+Bulk transfer, MB/s (the client writes chunks of the given size as fast as the stream takes them):
 
-Machine: ${machine}.
+| write size | sim encrypted | sim integrity-only | TLS 1.3 | raw TCP | **enc / TLS** | int / TLS | enc / raw |
+|---|---|---|---|---|---|---|---|
+${SIZES.map((s2) => bulkRow('warm', b.warm, s2)).join('\n')}
+${SIZES.map((s2) => bulkRow('cold', b.cold, s2)).join('\n')}
 
-| measure | sim | TLS 1.3 (AES-256-GCM, mutual certificates) | raw TCP | ratio |
+Warm rounds (MB/s): ${SIZES.map((s2) => `${sizeName(s2)}: ${KINDS.map((k) => `${k} ${b.rounds[s2][k].map((x) => f(x)).join('/')}`).join('; ')}`).join(' — ')}.
+
+| measure | sim | TLS 1.3 mutual | raw TCP | ratio |
 |---|---|---|---|---|
-| bulk throughput, encrypted (${BULK_BYTES / 1024 / 1024} MiB, 256 KiB writes) | ${f(b.simEncrypted)} MB/s | ${f(b.tls)} MB/s | ${f(b.raw)} MB/s | **${f(ratios.bulkVsTls, 2)}× TLS**, ${f(ratios.bulkVsRaw, 2)}× raw |
-| bulk throughput, integrity only (default policy) | ${f(b.simIntegrity)} MB/s | | | ${f(ratios.integrityVsTls, 2)}× TLS |
-| handshakes per second (sequential, TCP connect included, until both ends are established) | ${f(h.sim)} | ${f(h.tls)} | | **${f(ratios.handshakesVsTls, 2)}× TLS** |
-| memory per idle connection pair, RSS (${IDLE_CONNECTIONS} pairs) | ${kib(m.sim.rss)} | ${kib(m.tls.rss)} | | **${f(ratios.memoryRssVsTls, 2)}× TLS** |
-| memory per idle connection pair, JS heap + external | ${kib(m.sim.heap)} | ${kib(m.tls.heap)} | | ${f(ratios.memoryHeapVsTls, 2)}× TLS |
+| 1-byte round trip on an open connection, median (p90) | enc ${f(lat.simEncrypted.median)} µs (${f(lat.simEncrypted.p90)}), int ${f(lat.simIntegrity.median)} µs | ${f(lat.tls.median)} µs (${f(lat.tls.p90)}) | ${f(lat.raw.median)} µs (${f(lat.raw.p90)}) | ${r2(lat.simEncrypted.median, lat.tls.median)} TLS (lower is faster) |
+| handshakes per second (sequential, TCP connect included) | ${f(h.sim)} | ${f(h.tls)} | | **${r2(h.sim, h.tls)}** |
+| memory per idle connection pair, RSS (${IDLE_CONNECTIONS} pairs) | ${kib(m.sim.rss)} | ${kib(m.tls.rss)} | | ${r2(m.sim.rss, m.tls.rss)} |
+| memory per idle connection pair, JS heap + external | ${kib(m.sim.heap)} | ${kib(m.tls.heap)} | | ${r2(m.sim.heap, m.tls.heap)} |
 
-Every bulk round (MB/s), after ${WARMUP_ROUNDS} warm-up rounds of 256 MiB per kind:
-${Object.entries(bulkRounds)
-  .map(([k, v]) => `- ${k}: ${v.map((x) => f(x)).join(', ')}`)
-  .join('\n')}
+Datagrams: a burst of ${BURST} datagrams of ${DATAGRAM.length} bytes, ${BURST_BATCH} per event-loop turn, medians of ${ROUNDS} rounds:
 
-How: bulk is one connection, the client writing 256 KiB chunks and the server reading, both ends on
-the one event loop of this process (TLS does its crypto on that thread; the sim opens large frames on
-its worker thread, the only way a connection of it uses the second core). Handshakes are sequential:
-TCP connect, negotiation, both ends established, both closed, next. Memory is measured with
-\`--expose-gc\` after collecting, for ${IDLE_CONNECTIONS} idle connection pairs held at once; RSS is the comparable
-figure (TLS keeps its per-connection state in OpenSSL, outside the JS heap; the sim keeps it in JS).
-
-Targets: bulk ≥ 1.0× TLS, handshakes ≥ 1.0× TLS mutual, memory ≤ TLS. Loopback numbers are noisy from
-run to run; compare only within one run.
+| contender | delivered/s | loss (median) | loss (worst round) | rate vs dgram |
+|---|---|---|---|---|
+| plain dgram | ${f(dg.plain.rate)} | ${pct(dg.plain.loss)} | ${pct(dg.plain.worstLoss)} | 1.00× |
+| sim encrypted | ${f(dg.simEncrypted.rate)} | ${pct(dg.simEncrypted.loss)} | ${pct(dg.simEncrypted.worstLoss)} | ${r2(dg.simEncrypted.rate, dg.plain.rate)} |
+| sim integrity-only | ${f(dg.simIntegrity.rate)} | ${pct(dg.simIntegrity.loss)} | ${pct(dg.simIntegrity.worstLoss)} | ${r2(dg.simIntegrity.rate, dg.plain.rate)} |
 `;
-writeFileSync(here('./RESULTS.md'), report);
-console.log('wrote bench/RESULTS.md');
+
+console.log(`\n${section}`);
+writeFileSync(
+  here('./RESULTS.md'),
+  `# @wsasec/sim benchmark results\n\n${section}\nSee docs/PERFORMANCE.md for how to read these.\n`,
+);
+if (!args.has('no-docs')) writeSection(here('../../../docs/PERFORMANCE.md'), 'sim', section);
+console.log('wrote bench/RESULTS.md and docs/PERFORMANCE.md');
 process.exit(0);

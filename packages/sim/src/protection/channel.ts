@@ -29,7 +29,7 @@ export interface ChannelOptions {
   now(): number;
   /** Opens large encrypted frames off the main thread. */
   opener?: FrameOpener | undefined;
-  /** Smallest encrypted payload handed to the worker (default 64 KiB). */
+  /** Smallest encrypted payload handed to the worker (default 1 MiB: see frame-decoder.ts). */
   offloadThreshold?: number;
 }
 
@@ -49,6 +49,7 @@ export class SecureChannel {
   #qmSaId: bigint;
   #ended = false;
   #aborted = false;
+  #framesSent = 0;
 
   constructor(negotiated: Negotiated, opts: ChannelOptions, events: ChannelEvents) {
     this.#negotiated = negotiated;
@@ -100,6 +101,11 @@ export class SecureChannel {
     return this.#decoder.stopped;
   }
 
+  /** Frames protected for sending so far (every type, every generation): what coalescing saves. */
+  get framesSent(): number {
+    return this.#framesSent;
+  }
+
   /** The outbound SA's generation (rekeys so far). */
   get outboundGeneration(): number {
     return this.#out.material.generation;
@@ -130,6 +136,7 @@ export class SecureChannel {
     nonce.copy(payload, 8);
     // The REKEY frame is the last one protected by the old SA.
     const frame = this.#out.protect(FrameType.Rekey, [payload], payload.length);
+    this.#framesSent++;
     const material = deriveSa(this.#negotiated.root, this.#outDirection, generation, spi, nonce);
     this.#out = new OutboundSa(material, this.transform, this.#opts.now());
     this.#qmSaId = quickModeSaId(this.#negotiated.root, ...this.#generations());
@@ -171,6 +178,7 @@ export class SecureChannel {
       if (frameLength === 0) return;
       if (this.#expired()) out.push(...this.#rekeyOutbound());
       out.push(...this.#out.protect(FrameType.Data, frame, frameLength));
+      this.#framesSent++;
       frame = [];
       frameLength = 0;
     };
@@ -192,6 +200,7 @@ export class SecureChannel {
   protectEnd(): Buffer[] {
     if (this.#ended) return [];
     this.#ended = true;
+    this.#framesSent++;
     return this.#out.protect(FrameType.End, [], 0);
   }
 
@@ -199,6 +208,7 @@ export class SecureChannel {
   protectAbort(): Buffer[] {
     if (this.#aborted) return [];
     this.#aborted = true;
+    this.#framesSent++;
     return this.#out.protect(FrameType.Abort, [], 0);
   }
 }
