@@ -71,6 +71,7 @@ export { type AbiTypes, abiTypes } from './abi/types.js';
 export {
   type DecodedProviderContext,
   decodeProviderContext,
+  decodeSaDetails,
   encodeProviderContext,
   encodeSession,
   relocate,

@@ -28,6 +28,7 @@ export {
   type WfpEngineOptions,
   WfpProviderContext,
 } from './wfp/engine.js';
+export type { WfpMainModeSa } from './wfp/encode.js';
 export { FWP_ERRORS, WFP_WIN32_ERRORS, wfpError, wfpStatusName } from './wfp/errors.js';
 export { createKoffiWfpLibrary, type KoffiWfpLibraryOptions, type WfpLibrary } from './wfp/library.js';
 export type {

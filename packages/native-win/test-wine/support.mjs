@@ -25,6 +25,8 @@ export const FN = {
   FwpmTransactionAbort0: 11,
   FwpmProviderContextAdd0: 12,
   FwpmProviderContextDeleteByKey0: 13,
+  IkeextSaGetById0: 14,
+  FwpmFreeMemory0: 15,
 };
 const FN_NAME = Object.fromEntries(Object.entries(FN).map(([k, v]) => [v, k]));
 
@@ -40,6 +42,7 @@ const c = {
   ),
   live: fw.func('int __stdcall wsasec_double_live_tokens()'),
   wfpContexts: fw.func('int __stdcall wsasec_double_wfp_contexts()'),
+  saLive: fw.func('int __stdcall wsasec_double_sa_live()'),
   summary: fw.func('int __stdcall wsasec_double_summary(int index, void *out, uint32_t cap)'),
 };
 
@@ -88,6 +91,8 @@ export const double = {
   },
   /** Provider contexts the double holds (committed, or added in the open transaction). */
   wfpContexts: () => c.wfpContexts(),
+  /** SA memory IkeextSaGetById0 returned and FwpmFreeMemory0 has not freed. */
+  saLive: () => c.saLive(),
   /** Query token handles still open (checked by handle and token id). */
   liveTokens: () => c.live(),
 };

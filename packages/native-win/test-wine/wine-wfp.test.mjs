@@ -146,4 +146,31 @@ describe('WFP provider contexts on Windows Node', () => {
     );
     engine.close();
   });
+
+  it('looks a main-mode SA up by id through real WFP-allocated memory and frees it', () => {
+    const engine = openWfpEngine();
+    const sa = engine.mainModeSa(0x0022334455667788n);
+    assert.deepEqual(sa, {
+      saId: 0x0022334455667788n,
+      keyModule: 'authip',
+      ipVersion: 4,
+      localAddress: '127.0.0.1',
+      remoteAddress: '10.0.0.2',
+      cipher: 4,
+      integrity: 2,
+      dhGroup: 4,
+      maxLifetimeSeconds: 28800,
+      policyKey: MM.key,
+    });
+    const records = double.records();
+    // (the record's 64-bit slot comes back as a JS number: the id is kept below 2^53)
+    const get = records.find((r) => r.fn === 'IkeextSaGetById0');
+    assert.equal(BigInt(get.socket), 0x0022334455667788n);
+    assert.deepEqual(
+      records.slice(-2).map((r) => r.fn),
+      ['IkeextSaGetById0', 'FwpmFreeMemory0'],
+    );
+    assert.equal(double.saLive(), 0);
+    engine.close();
+  });
 });

@@ -248,3 +248,57 @@ export function decodeProviderContext(bytes: Uint8Array, base: bigint): DecodedP
   }
   return out;
 }
+
+/** A main-mode SA as `IkeextSaGetById0` describes it (the fields the advanced sample prints). */
+export interface WfpMainModeSa {
+  saId: bigint;
+  keyModule: 'ike' | 'authip' | 'ikev2' | number;
+  ipVersion: 4 | 6;
+  localAddress: string;
+  remoteAddress: string;
+  /** `IKEEXT_CIPHER_TYPE`, `IKEEXT_INTEGRITY_TYPE` and `IKEEXT_DH_GROUP` of the negotiated proposal. */
+  cipher: number;
+  integrity: number;
+  dhGroup: number;
+  maxLifetimeSeconds: number;
+  /** The main-mode policy (provider-context key) the SA was negotiated under, if any. */
+  policyKey: string | undefined;
+}
+
+function address(bytes: Buffer, at: number, v6: boolean): string {
+  if (!v6) {
+    // FWP keeps IPv4 addresses as host-order UINT32s.
+    const v = bytes.readUInt32LE(at);
+    return [v >>> 24, (v >>> 16) & 255, (v >>> 8) & 255, v & 255].join('.');
+  }
+  const parts: string[] = [];
+  for (let i = 0; i < 16; i += 2) parts.push(bytes.readUInt16BE(at + i).toString(16));
+  return parts.join(':').replace(/(^|:)0(:0)+(:|$)/, '::');
+}
+
+/** Decodes the `IKEEXT_SA_DETAILS0` WFP returned (its first 160 bytes). */
+export function decodeSaDetails(raw: Uint8Array): WfpMainModeSa {
+  const bytes = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+  const D = L.IKEEXT_SA_DETAILS0.offsets;
+  const T = L.IKEEXT_TRAFFIC0.offsets;
+  const P = L.IKEEXT_PROPOSAL0.offsets;
+  const module = bytes.readUInt32LE(D.keyModuleType);
+  const v6 = bytes.readUInt32LE(D.ipVersion) === K.FWP_IP_VERSION_V6;
+  const names: Record<number, 'ike' | 'authip' | 'ikev2'> = {
+    [K.IKEEXT_KEY_MODULE_IKE]: 'ike',
+    [K.IKEEXT_KEY_MODULE_AUTHIP]: 'authip',
+    [K.IKEEXT_KEY_MODULE_IKEV2]: 'ikev2',
+  };
+  return {
+    saId: bytes.readBigUInt64LE(D.saId),
+    keyModule: names[module] ?? module,
+    ipVersion: v6 ? 6 : 4,
+    localAddress: address(bytes, D.ikeTraffic + T.localV4Address, v6),
+    remoteAddress: address(bytes, D.ikeTraffic + T.remoteV4Address, v6),
+    cipher: bytes.readUInt32LE(D.ikeProposal + P.cipherAlgorithm),
+    integrity: bytes.readUInt32LE(D.ikeProposal + P.integrityAlgorithm),
+    dhGroup: bytes.readUInt32LE(D.ikeProposal + P.dhGroup),
+    maxLifetimeSeconds: bytes.readUInt32LE(D.ikeProposal + P.maxLifetimeSeconds),
+    policyKey: readGuid(bytes, D.ikePolicyKey),
+  };
+}

@@ -6,7 +6,9 @@ import {
   FWP_E_PROVIDER_CONTEXT_NOT_FOUND,
   FWP_E_TXN_ABORTED,
 } from '../../test/support/fake-wfp.js';
+import { writeGuid } from '../abi/settings.js';
 import { openWfpEngine } from './engine.js';
+import { WFP_STRUCT_LAYOUTS } from './layout.js';
 import type { WfpPolicy } from './policy.js';
 
 const MM: WfpPolicy = {
@@ -245,5 +247,58 @@ describe('error mapping', () => {
     expect(() => engine.addPolicy(QM)).toThrow(
       expect.objectContaining({ code: 'ERR_WSASEC_POLICY_STORE', message: expect.stringMatching(/closed/) }),
     );
+  });
+});
+
+describe('main-mode SA lookup (IkeextSaGetById0)', () => {
+  const sa = () => {
+    const b = Buffer.alloc(WFP_STRUCT_LAYOUTS.IKEEXT_SA_DETAILS0.size);
+    const D = WFP_STRUCT_LAYOUTS.IKEEXT_SA_DETAILS0.offsets;
+    b.writeBigUInt64LE(0x1122334455667788n, D.saId);
+    b.writeUInt32LE(1, D.keyModuleType); // AUTHIP
+    b.writeUInt32LE(0, D.ipVersion);
+    b.writeUInt32LE(0x7f000001, D.ikeTraffic + 4);
+    b.writeUInt32LE(0x0a000002, D.ikeTraffic + 20);
+    b.writeUInt32LE(4, D.ikeProposal); // AES-256
+    b.writeUInt32LE(2, D.ikeProposal + 12); // SHA-256
+    b.writeUInt32LE(28800, D.ikeProposal + 16);
+    b.writeUInt32LE(4, D.ikeProposal + 20); // ECP-256
+    writeGuid(b, D.ikePolicyKey, MM.key);
+    return b;
+  };
+
+  it('decodes the SA and frees the memory WFP returned', () => {
+    lib.sas.set(0x1122334455667788n, sa());
+    const engine = openWfpEngine({ library: lib });
+    expect(engine.mainModeSa(0x1122334455667788n)).toEqual({
+      saId: 0x1122334455667788n,
+      keyModule: 'authip',
+      ipVersion: 4,
+      localAddress: '127.0.0.1',
+      remoteAddress: '10.0.0.2',
+      cipher: 4,
+      integrity: 2,
+      dhGroup: 4,
+      maxLifetimeSeconds: 28800,
+      policyKey: MM.key,
+    });
+    expect(lib.allocated.size).toBe(0);
+    expect(lib.callsOf('FwpmFreeMemory0')).toHaveLength(1);
+    engine.close();
+  });
+
+  it('an unknown id is WSAEINVAL, a bad one ERR_WSASEC_INVALID_ARGUMENT, and nothing is freed', () => {
+    const engine = openWfpEngine({ library: lib });
+    expect(() => engine.mainModeSa(42n)).toThrow(
+      expect.objectContaining({ code: 'WSAEINVAL', errno: 0x80320008, syscall: 'IkeextSaGetById0' }),
+    );
+    expect(() => engine.mainModeSa(42 as unknown as bigint)).toThrow(
+      expect.objectContaining({
+        code: 'ERR_WSASEC_INVALID_ARGUMENT',
+        message: expect.stringMatching(/mmSaId/),
+      }),
+    );
+    expect(lib.callsOf('FwpmFreeMemory0')).toEqual([]);
+    engine.close();
   });
 });

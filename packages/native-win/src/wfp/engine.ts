@@ -12,9 +12,16 @@
  */
 import { normalizeGuid, SecureSocketError } from '@wsasec/core';
 import { writeGuid } from '../abi/settings.js';
-import { encodeProviderContext, encodeSession, relocate, type WfpEncoding } from './encode.js';
+import {
+  decodeSaDetails,
+  encodeProviderContext,
+  encodeSession,
+  relocate,
+  type WfpEncoding,
+  type WfpMainModeSa,
+} from './encode.js';
 import { checkWfp, wfpError } from './errors.js';
-import { WFP_CONSTANTS } from './layout.js';
+import { WFP_CONSTANTS, WFP_STRUCT_LAYOUTS } from './layout.js';
 import { createKoffiWfpLibrary, type WfpLibrary } from './library.js';
 import { type CheckedWfpPolicy, checkWfpPolicy, type WfpPolicy } from './policy.js';
 
@@ -253,6 +260,29 @@ export class WfpEngine implements Disposable {
       'FwpmProviderContextDeleteByKey0',
       `policy ${policyKey}`,
     );
+  }
+
+  /**
+   * The main-mode SA with this id (`IkeextSaGetById0`): pass `SecurityInfo.mmSaId` of an IPSEC2
+   * query, as the advanced sample does to print what protects a connection. The memory WFP
+   * returns is freed (`FwpmFreeMemory0`) before this returns.
+   * @throws SecureSocketError ERR_WSASEC_INVALID_ARGUMENT (not a positive bigint), WSAEINVAL (no
+   *   such SA: `FWP_E_NOT_FOUND`), the mapped WFP error otherwise.
+   */
+  mainModeSa(id: bigint): WfpMainModeSa {
+    this.#check('IkeextSaGetById0');
+    if (typeof id !== 'bigint' || id <= 0n || id > 0xffff_ffff_ffff_ffffn)
+      invalid(
+        `an SA id must be a positive 64-bit bigint (SecurityInfo.mmSaId), got ${String(id)}`,
+        'IkeextSaGetById0',
+      );
+    const out: [unknown] = [null];
+    checkWfp(this.#lib.IkeextSaGetById0(this.#handle, id, out), 'IkeextSaGetById0', `SA ${id}`);
+    try {
+      return decodeSaDetails(this.#lib.readBytes(out[0], WFP_STRUCT_LAYOUTS.IKEEXT_SA_DETAILS0.size));
+    } finally {
+      this.#lib.FwpmFreeMemory0(out);
+    }
   }
 
   /** @internal The delete behind {@link WfpProviderContext.close}. */

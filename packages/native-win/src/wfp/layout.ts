@@ -114,6 +114,36 @@ export const WFP_STRUCT_LAYOUTS = {
       emPolicy: 32,
     },
   },
+  IKEEXT_TRAFFIC0: {
+    size: 48,
+    align: 8,
+    offsets: {
+      ipVersion: 0,
+      localV4Address: 4,
+      localV6Address: 4,
+      remoteV4Address: 20,
+      remoteV6Address: 20,
+      authIpFilterId: 40,
+    },
+  },
+  IKEEXT_COOKIE_PAIR0: { size: 16, align: 8, offsets: { initiator: 0, responder: 8 } },
+  IKEEXT_CREDENTIALS0: { size: 16, align: 8, offsets: { numCredentials: 0, credentials: 8 } },
+  IKEEXT_SA_DETAILS0: {
+    size: 160,
+    align: 8,
+    offsets: {
+      saId: 0,
+      keyModuleType: 8,
+      ipVersion: 12,
+      v4UdpEncapsulation: 16,
+      ikeTraffic: 24,
+      ikeProposal: 72,
+      cookiePair: 104,
+      ikeCredentials: 120,
+      ikePolicyKey: 136,
+      virtualIfTunnelId: 152,
+    },
+  },
 } as const satisfies Record<string, StructLayout>;
 
 /** A structure name of {@link WFP_STRUCT_LAYOUTS}. */
@@ -131,6 +161,12 @@ export const WFP_CONSTANTS = {
   FWPM_SESSION_FLAG_DYNAMIC: 0x1,
   // FwpmEngineOpen0 authnService
   RPC_C_AUTHN_WINNT: 10,
+  // IKEEXT_KEY_MODULE_TYPE, FWP_IP_VERSION
+  IKEEXT_KEY_MODULE_IKE: 0,
+  IKEEXT_KEY_MODULE_AUTHIP: 1,
+  IKEEXT_KEY_MODULE_IKEV2: 2,
+  FWP_IP_VERSION_V4: 0,
+  FWP_IP_VERSION_V6: 1,
   // IKEEXT_AUTHENTICATION_METHOD_TYPE
   IKEEXT_KERBEROS: 2,
   // IKEEXT_AUTHENTICATION_IMPERSONATION_TYPE

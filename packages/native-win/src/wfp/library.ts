@@ -42,11 +42,21 @@ export interface WfpLibrary {
   ): number;
   /** `FwpmProviderContextDeleteByKey0(engineHandle, key)` (key: a 16-byte GUID). */
   FwpmProviderContextDeleteByKey0(engineHandle: number, key: Uint8Array): number;
+  /**
+   * `IkeextSaGetById0(engineHandle, id, sa)`: the main-mode SA with this id (the IPSEC2 query's
+   * `MmSaId`); `sa` receives memory WFP allocated, freed with {@link WfpLibrary.FwpmFreeMemory0}.
+   * @see https://learn.microsoft.com/windows/win32/api/fwpmu/nf-fwpmu-ikeextsagetbyid0
+   */
+  IkeextSaGetById0(engineHandle: number, id: bigint, sa: [unknown]): number;
+  /** `FwpmFreeMemory0(p)`: frees what a WFP function returned and sets `*p` to NULL. */
+  FwpmFreeMemory0(p: [unknown]): void;
   /** The address of a buffer's first byte (to write the pointers of a self-contained encoding). */
   addressOf(buf: Uint8Array): bigint;
+  /** Copies `length` bytes from a pointer a WFP function returned. */
+  readBytes(ptr: unknown, length: number): Uint8Array;
 }
 
-const PROTOTYPES: Record<Exclude<keyof WfpLibrary, 'addressOf'>, string> = {
+const PROTOTYPES: Record<Exclude<keyof WfpLibrary, 'addressOf' | 'readBytes'>, string> = {
   FwpmEngineOpen0:
     'uint32_t __stdcall FwpmEngineOpen0(const char16_t *serverName, uint32_t authnService, void *authIdentity, const void *session, _Out_ intptr_t *engineHandle)',
   FwpmEngineClose0: 'uint32_t __stdcall FwpmEngineClose0(intptr_t engineHandle)',
@@ -57,6 +67,9 @@ const PROTOTYPES: Record<Exclude<keyof WfpLibrary, 'addressOf'>, string> = {
     'uint32_t __stdcall FwpmProviderContextAdd0(intptr_t engineHandle, const void *providerContext, void *sd, _Out_ uint64_t *id)',
   FwpmProviderContextDeleteByKey0:
     'uint32_t __stdcall FwpmProviderContextDeleteByKey0(intptr_t engineHandle, const void *key)',
+  IkeextSaGetById0:
+    'uint32_t __stdcall IkeextSaGetById0(intptr_t engineHandle, uint64_t id, _Out_ void **sa)',
+  FwpmFreeMemory0: 'void __stdcall FwpmFreeMemory0(_Inout_ void **p)',
 };
 
 /** Options of {@link createKoffiWfpLibrary}. */
@@ -98,6 +111,10 @@ export function createKoffiWfpLibrary(opts: KoffiWfpLibraryOptions = {}): WfpLib
   lib.addressOf = (buf: Uint8Array) => {
     koffi ??= loadKoffi();
     return BigInt(koffi.address(buf) as bigint | number);
+  };
+  lib.readBytes = (ptr: unknown, length: number) => {
+    koffi ??= loadKoffi();
+    return Uint8Array.from(koffi.decode(ptr, koffi.array('uint8_t', length)) as ArrayLike<number>);
   };
   return lib as unknown as WfpLibrary;
 }

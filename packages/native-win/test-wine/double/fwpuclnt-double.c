@@ -21,6 +21,7 @@
 enum {
   F_SET_SECURITY = 1, F_SET_TARGET, F_DELETE_TARGET, F_QUERY, F_IMPERSONATE, F_REVERT,
   F_ENGINE_OPEN, F_ENGINE_CLOSE, F_TXN_BEGIN, F_TXN_COMMIT, F_TXN_ABORT, F_CONTEXT_ADD, F_CONTEXT_DELETE,
+  F_SA_GET, F_FREE_MEMORY,
   F_COUNT
 };
 
@@ -407,6 +408,49 @@ __declspec(dllexport) DWORD WINAPI FwpmProviderContextDeleteByKey0(HANDLE engine
   keys[i] = keys[--key_count];
   return 0;
 }
+
+/*
+ * IkeextSaGetById0 answers one scripted AuthIP main-mode SA for any non-zero id (FWP_E_NOT_FOUND
+ * for 0), in memory from HeapAlloc that FwpmFreeMemory0 frees; the live count shows leaks.
+ */
+static int sa_live;
+
+__declspec(dllexport) DWORD WINAPI IkeextSaGetById0(HANDLE engine, UINT64 id, IKEEXT_SA_DETAILS0 **sa) {
+  record_t *r = record(F_SA_GET, (SOCKET)engine, NULL, 0);
+  IKEEXT_SA_DETAILS0 *d;
+  static const GUID policy = {0x3f2504e0, 0x4f89, 0x11d3, {0x9a, 0x0c, 0x03, 0x05, 0xe8, 0x2c, 0x33, 0x01}};
+  DWORD err;
+  if (r) r->sock = (long long)id;
+  if ((err = wfp_fail(F_SA_GET))) return err;
+  if (!sa) return FWP_E_NULL_POINTER;
+  if (id == 0) return FWP_E_NOT_FOUND;
+  d = (IKEEXT_SA_DETAILS0 *)HeapAlloc(GetProcessHeap(), HEAP_ZERO_MEMORY, sizeof *d);
+  if (!d) return ERROR_NOT_ENOUGH_MEMORY;
+  d->saId = id;
+  d->keyModuleType = IKEEXT_KEY_MODULE_AUTHIP;
+  d->ipVersion = FWP_IP_VERSION_V4;
+  d->ikeTraffic.ipVersion = FWP_IP_VERSION_V4;
+  d->ikeTraffic.localV4Address = 0x7f000001;
+  d->ikeTraffic.remoteV4Address = 0x0a000002;
+  d->ikeProposal.cipherAlgorithm.algoIdentifier = IKEEXT_CIPHER_AES_256;
+  d->ikeProposal.integrityAlgorithm.algoIdentifier = IKEEXT_INTEGRITY_SHA_256;
+  d->ikeProposal.maxLifetimeSeconds = 28800;
+  d->ikeProposal.dhGroup = IKEEXT_DH_ECP_256;
+  d->ikePolicyKey = policy;
+  *sa = d;
+  sa_live++;
+  return 0;
+}
+
+__declspec(dllexport) void WINAPI FwpmFreeMemory0(void **p) {
+  record(F_FREE_MEMORY, 0, NULL, 0);
+  if (!p || !*p) return;
+  HeapFree(GetProcessHeap(), 0, *p);
+  *p = NULL;
+  sa_live--;
+}
+
+WSASEC_API wsasec_double_sa_live(void) { return sa_live; }
 
 /* Provider contexts the double holds now (committed or in the open transaction). */
 WSASEC_API wsasec_double_wfp_contexts(void) { return key_count; }

@@ -7,7 +7,7 @@ import { readGuid } from '../../src/abi/settings.js';
 import { type DecodedProviderContext, decodeProviderContext } from '../../src/wfp/encode.js';
 import type { WfpLibrary } from '../../src/wfp/library.js';
 
-export type WfpFn = Exclude<keyof WfpLibrary, 'addressOf'>;
+export type WfpFn = Exclude<keyof WfpLibrary, 'addressOf' | 'readBytes'>;
 
 export interface WfpCall {
   fn: WfpFn;
@@ -132,6 +132,34 @@ export class FakeWfp implements WfpLibrary {
     if (!k || !this.keys.has(k)) return FWP_E_PROVIDER_CONTEXT_NOT_FOUND;
     this.keys.delete(k);
     return 0;
+  }
+
+  /** Main-mode SAs IkeextSaGetById0 knows, as IKEEXT_SA_DETAILS0 bytes by id. */
+  readonly sas = new Map<bigint, Buffer>();
+  /** SA memory handed out and not freed yet. */
+  readonly allocated = new Set<Buffer>();
+
+  IkeextSaGetById0(engine: number, id: bigint, out: [unknown]): number {
+    this.calls.push({ fn: 'IkeextSaGetById0', engine, key: String(id) });
+    if (!this.checkEngine(engine)) return 6;
+    const failed = this.injected('IkeextSaGetById0');
+    if (failed) return failed;
+    const sa = this.sas.get(id);
+    if (!sa) return 0x80320008; // FWP_E_NOT_FOUND
+    const copy = Buffer.from(sa);
+    this.allocated.add(copy);
+    out[0] = copy;
+    return 0;
+  }
+
+  FwpmFreeMemory0(p: [unknown]): void {
+    this.calls.push({ fn: 'FwpmFreeMemory0', engine: 0 });
+    this.allocated.delete(p[0] as Buffer);
+    p[0] = null;
+  }
+
+  readBytes(ptr: unknown, length: number): Uint8Array {
+    return (ptr as Buffer).subarray(0, length);
   }
 
   addressOf(buf: Uint8Array): bigint {
