@@ -21,6 +21,7 @@ export {
   type WinsockSecureApiOptions,
 } from './library/raw-api.js';
 export { selfTestNodeInternals } from './socket/node-internals.js';
+export type { WfpMainModeSa } from './wfp/encode.js';
 export {
   openWfpEngine,
   type WfpAddPolicyOptions,
@@ -28,7 +29,6 @@ export {
   type WfpEngineOptions,
   WfpProviderContext,
 } from './wfp/engine.js';
-export type { WfpMainModeSa } from './wfp/encode.js';
 export { FWP_ERRORS, WFP_WIN32_ERRORS, wfpError, wfpStatusName } from './wfp/errors.js';
 export { createKoffiWfpLibrary, type KoffiWfpLibraryOptions, type WfpLibrary } from './wfp/library.js';
 export type {
