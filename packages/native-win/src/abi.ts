@@ -68,3 +68,14 @@ export {
   type TargetNameLengthUnit,
 } from './abi/target-name.js';
 export { type AbiTypes, abiTypes } from './abi/types.js';
+export {
+  type DecodedProviderContext,
+  decodeProviderContext,
+  decodeSaDetails,
+  encodeProviderContext,
+  encodeSession,
+  relocate,
+  type WfpEncoding,
+} from './wfp/encode.js';
+export { WFP_CONSTANTS, WFP_STRUCT_LAYOUTS, type WfpStructName } from './wfp/layout.js';
+export { type CheckedWfpPolicy, checkWfpPolicy } from './wfp/policy.js';

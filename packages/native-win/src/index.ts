@@ -21,3 +21,19 @@ export {
   type WinsockSecureApiOptions,
 } from './library/raw-api.js';
 export { selfTestNodeInternals } from './socket/node-internals.js';
+export type { WfpMainModeSa } from './wfp/encode.js';
+export {
+  openWfpEngine,
+  type WfpAddPolicyOptions,
+  WfpEngine,
+  type WfpEngineOptions,
+  WfpProviderContext,
+} from './wfp/engine.js';
+export { FWP_ERRORS, WFP_WIN32_ERRORS, wfpError, wfpStatusName } from './wfp/errors.js';
+export { createKoffiWfpLibrary, type KoffiWfpLibraryOptions, type WfpLibrary } from './wfp/library.js';
+export type {
+  WfpMainModePolicy,
+  WfpPolicy,
+  WfpPolicyLifetime,
+  WfpQuickModePolicy,
+} from './wfp/policy.js';

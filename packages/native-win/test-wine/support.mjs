@@ -18,6 +18,15 @@ export const FN = {
   WSAQuerySocketSecurity: 4,
   WSAImpersonateSocketPeer: 5,
   WSARevertImpersonation: 6,
+  FwpmEngineOpen0: 7,
+  FwpmEngineClose0: 8,
+  FwpmTransactionBegin0: 9,
+  FwpmTransactionCommit0: 10,
+  FwpmTransactionAbort0: 11,
+  FwpmProviderContextAdd0: 12,
+  FwpmProviderContextDeleteByKey0: 13,
+  IkeextSaGetById0: 14,
+  FwpmFreeMemory0: 15,
 };
 const FN_NAME = Object.fromEntries(Object.entries(FN).map(([k, v]) => [v, k]));
 
@@ -32,7 +41,16 @@ const c = {
     'int __stdcall wsasec_double_record(int index, _Out_ int *fn, _Out_ int64_t *sock, _Out_ uint32_t *len, _Out_ int *flags, _Out_ uint32_t *infoLen, void *data, uint32_t cap)',
   ),
   live: fw.func('int __stdcall wsasec_double_live_tokens()'),
+  wfpContexts: fw.func('int __stdcall wsasec_double_wfp_contexts()'),
+  saLive: fw.func('int __stdcall wsasec_double_sa_live()'),
+  summary: fw.func('int __stdcall wsasec_double_summary(int index, void *out, uint32_t cap)'),
 };
+
+function summaryOf(index) {
+  const out = Buffer.alloc(256);
+  const n = c.summary(index, out, out.length);
+  return n > 0 ? out.subarray(0, n).toString('latin1') : '';
+}
 
 export const double = {
   reset: () => c.reset(),
@@ -63,10 +81,18 @@ export const double = {
         infoNull: (flags[0] & 8) !== 0,
         infoLen: infoLen[0],
         bytes: data.subarray(0, Math.max(0, got)),
+        // WFP records: a pointer outside the recorded span, a security descriptor was passed.
+        outside: (flags[0] & 16) !== 0,
+        sdSet: (flags[0] & 32) !== 0,
+        summary: summaryOf(i),
       });
     }
     return out;
   },
+  /** Provider contexts the double holds (committed, or added in the open transaction). */
+  wfpContexts: () => c.wfpContexts(),
+  /** SA memory IkeextSaGetById0 returned and FwpmFreeMemory0 has not freed. */
+  saLive: () => c.saLive(),
   /** Query token handles still open (checked by handle and token id). */
   liveTokens: () => c.live(),
 };

@@ -11,8 +11,10 @@ import { join } from 'node:path';
 import * as core from '@wsasec/core';
 import koffi, { type TypeObject } from 'koffi';
 import { afterAll, describe, expect, it } from 'vitest';
-import { abiTypes, STRUCT_LAYOUTS } from '../src/abi.js';
+import { abiTypes, STRUCT_LAYOUTS, WFP_CONSTANTS, WFP_STRUCT_LAYOUTS } from '../src/abi.js';
 import * as lib from '../src/library/library.js';
+import { FWP_ERRORS, WFP_WIN32_ERRORS } from '../src/wfp/errors.js';
+import { WFP_SDK_ONLY_CONSTANTS } from '../src/wfp/layout.js';
 
 const gcc = 'x86_64-w64-mingw32-gcc';
 const objcopy = 'x86_64-w64-mingw32-objcopy';
@@ -33,6 +35,7 @@ const PRELUDE = `
 #include <mstcpip.h>
 #include <ws2tcpip.h>
 #include <sddl.h>
+#include <fwpmu.h>
 #include <stddef.h>
 /* Transcribed from the Windows SDK mstcpip.h (NTDDI_WIN7); mingw-w64 lacks them. */
 typedef struct SDK_SOCKET_SECURITY_QUERY_TEMPLATE_IPSEC2 {
@@ -58,6 +61,11 @@ typedef struct SDK_SOCKET_SECURITY_QUERY_INFO_IPSEC2 {
 #define SDK_SOCKET_QUERY_IPSEC2_ABORT_CONNECTION_ON_FIELD_CHANGE 0x1
 #define SDK_SOCKET_QUERY_IPSEC2_FIELD_MASK_MM_SA_ID 0x1
 #define SDK_SOCKET_QUERY_IPSEC2_FIELD_MASK_QM_SA_ID 0x2
+/* WFP values from the SDK (fwpmtypes.h, ipsectypes.h) that mingw-w64 lacks. */
+#define SDK_FWPM_SESSION_FLAG_DYNAMIC 0x00000001
+#define SDK_IPSEC_AUTH_CONFIG_GCM_AES_256 5
+#define SDK_IPSEC_CIPHER_CONFIG_GCM_AES_256 8
+#define SDK_IPSEC_POLICY_FLAG_ND_BOUNDARY 0x00000004
 `;
 
 interface Check {
@@ -105,6 +113,41 @@ function layoutChecks(): Check[] {
     }
   }
   return checks;
+}
+
+// The WFP structures have no koffi types: their encoders write at the layout table's offsets, so
+// the table itself is what must match the headers (size, alignment, every field offset).
+function wfpLayoutChecks(): Check[] {
+  const checks: Check[] = [];
+  for (const [name, layout] of Object.entries(WFP_STRUCT_LAYOUTS)) {
+    checks.push({ label: `sizeof(${name})`, expr: `sizeof(${name})`, ours: { layout: layout.size } });
+    checks.push({ label: `alignof(${name})`, expr: `_Alignof(${name})`, ours: { layout: layout.align } });
+    for (const [field, offset] of Object.entries(layout.offsets)) {
+      checks.push({
+        label: `offsetof(${name}, ${field})`,
+        expr: `offsetof(${name}, ${field})`,
+        ours: { layout: offset },
+      });
+    }
+  }
+  return checks;
+}
+
+// WFP constants and the status values the error mapping knows (HRESULTs compared as UINT32).
+function wfpConstantChecks(): Check[] {
+  const sdkOnly = new Set<string>(WFP_SDK_ONLY_CONSTANTS);
+  return [
+    ...Object.entries(WFP_CONSTANTS).map(([n, v]) => ({
+      label: n,
+      expr: sdkOnly.has(n) ? `SDK_${n}` : n,
+      ours: { wfp: v },
+    })),
+    ...Object.entries({ ...FWP_ERRORS, ...WFP_WIN32_ERRORS }).map(([n, [v]]) => ({
+      label: n,
+      expr: `(UINT32)(${n})`,
+      ours: { errors: v },
+    })),
+  ];
 }
 
 // Constants the backend hard-codes (core's C-named constants and the library's Win32 values).
@@ -248,7 +291,7 @@ describe.skipIf(!haveMingw && !required)('ABI against the mingw-w64 headers', ()
     );
   });
 
-  const checks = [...layoutChecks(), ...constantChecks()];
+  const checks = [...layoutChecks(), ...constantChecks(), ...wfpLayoutChecks(), ...wfpConstantChecks()];
   let values: bigint[] | undefined;
   const valuesOf = () => {
     values ??= compile(checks, dir);

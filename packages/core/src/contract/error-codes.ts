@@ -147,6 +147,11 @@ export const {
  * - `ERR_WSASEC_TOKEN_CLOSED`: a peer token was used after `close()`.
  * - `ERR_WSASEC_ABORTED`: the operation was aborted through an AbortSignal.
  * - `ERR_WSASEC_LIMIT`: a configured resource bound was exceeded.
+ * - `ERR_WSASEC_POLICY_STORE`: the policy store (on Windows the Base Filtering Engine that holds WFP
+ *   provider contexts) refused or lost an operation for a reason other than a bad argument: its
+ *   session was closed or aborted, the transaction was aborted, another transaction holds the
+ *   store, the object is in use, or the BFE service cannot be reached. `errno` carries the
+ *   `FWP_E_*` / Win32 value.
  * - `ERR_WSASEC_INTERNAL`: a broken internal invariant (a bug: please report it).
  */
 export const LIBRARY_ERRORS = [
@@ -162,6 +167,7 @@ export const LIBRARY_ERRORS = [
   'ERR_WSASEC_TOKEN_CLOSED',
   'ERR_WSASEC_ABORTED',
   'ERR_WSASEC_LIMIT',
+  'ERR_WSASEC_POLICY_STORE',
   'ERR_WSASEC_INTERNAL',
 ] as const;
 

@@ -1,9 +1,9 @@
 import { normalizeQuery, TOKEN_IMPERSONATE, TOKEN_QUERY } from '@wsasec/core';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FakeLibrary } from '../../test/support/fake-library.js';
 import { IDENTITIES } from '../../test/support/fake-tokens.js';
 import { type NativeContext, querySecurityInfo } from '../socket/socket-ops.js';
-import { decodeToken, TokenHandleTracker } from './tokens.js';
+import { ACCOUNT_NAME_FAILURE_TTL_MS, decodeToken, TokenHandleTracker } from './tokens.js';
 
 declare const gc: (() => void) | undefined;
 
@@ -112,5 +112,40 @@ describe('peer tokens from WSAQuerySocketSecurity', () => {
     }
     expect(lib.leaks.handles).toBe(0);
     expect(ctx.tokens.open).toBe(0);
+  });
+});
+
+// Readiness review F1: LookupAccountSidW can wait on a domain controller on the event-loop thread.
+describe('account name cache', () => {
+  const decodeAlice = () => {
+    const out: [number] = [0];
+    lib.processIdentity = IDENTITIES.alice;
+    lib.OpenProcessToken(-1, TOKEN_QUERY, out);
+    try {
+      return decodeToken(lib, out[0]);
+    } finally {
+      lib.CloseHandle(out[0]);
+    }
+  };
+
+  it('looks a SID up once and reuses the name', () => {
+    expect(decodeAlice().user.name).toBe('alice');
+    expect(decodeAlice().user).toEqual({ sid: IDENTITIES.alice.sid, name: 'alice', domain: 'CONTOSO' });
+    expect(lib.lookups.filter((sid) => sid === IDENTITIES.alice.sid)).toHaveLength(1);
+  });
+
+  it('does not retry a failed lookup (unreachable DC) until the failure time is over', () => {
+    vi.useFakeTimers({ now: 1_000_000 });
+    try {
+      lib.fail('LookupAccountSidW', 1722); // RPC_S_SERVER_UNAVAILABLE
+      expect(decodeAlice().user).toEqual({ sid: IDENTITIES.alice.sid });
+      expect(decodeAlice().user).toEqual({ sid: IDENTITIES.alice.sid });
+      expect(lib.lookups).toHaveLength(1);
+      vi.setSystemTime(1_000_000 + ACCOUNT_NAME_FAILURE_TTL_MS + 1);
+      expect(decodeAlice().user.name).toBe('alice');
+      expect(lib.lookups).toHaveLength(2);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -110,8 +110,45 @@ export function sidToString(lib: NativeLibrary, sid: Uint8Array): string {
   }
 }
 
-/** `LookupAccountSidW`: the account and domain name, or nothing when the SID maps to no name. */
-function lookupAccount(lib: NativeLibrary, sid: Uint8Array): { name?: string; domain?: string } {
+/** How long a SID's account name is reused (names change rarely; renames show up after this). */
+export const ACCOUNT_NAME_TTL_MS = 10 * 60_000;
+/** How long a failed lookup (e.g. an unreachable domain controller) is not retried. */
+export const ACCOUNT_NAME_FAILURE_TTL_MS = 60_000;
+/** Most SIDs whose names are kept per library. */
+export const ACCOUNT_NAME_CACHE_SIZE = 512;
+
+type AccountName = { name?: string; domain?: string };
+const accountNames = new WeakMap<NativeLibrary, Map<string, { value: AccountName; expires: number }>>();
+
+/**
+ * `LookupAccountSidW`: the account and domain name, or nothing when the SID maps to no name (or
+ * the lookup failed). It runs on the event-loop thread and, for a domain SID that LSA has not
+ * cached, waits on a domain controller, so answers are cached per SID (failures for a shorter
+ * time, so an unreachable DC does not stall every query).
+ */
+function lookupAccount(lib: NativeLibrary, sidText: string, sid: Uint8Array): AccountName {
+  let cache = accountNames.get(lib);
+  if (!cache) {
+    cache = new Map();
+    accountNames.set(lib, cache);
+  }
+  const now = Date.now();
+  const hit = cache.get(sidText);
+  if (hit && hit.expires > now) {
+    // Re-insert: the Map's order is the eviction order (least recently used first).
+    cache.delete(sidText);
+    cache.set(sidText, hit);
+    return { ...hit.value };
+  }
+  const { value, ok } = lookupAccountUncached(lib, sid);
+  cache.delete(sidText);
+  cache.set(sidText, { value, expires: now + (ok ? ACCOUNT_NAME_TTL_MS : ACCOUNT_NAME_FAILURE_TTL_MS) });
+  while (cache.size > ACCOUNT_NAME_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+  return { ...value };
+}
+
+/** One `LookupAccountSidW`; `ok` is false when it failed for another reason than an unmapped SID. */
+function lookupAccountUncached(lib: NativeLibrary, sid: Uint8Array): { value: AccountName; ok: boolean } {
   let nameChars = 256;
   let domainChars = 256;
   for (let attempt = 0; attempt < 2; attempt++) {
@@ -122,9 +159,9 @@ function lookupAccount(lib: NativeLibrary, sid: Uint8Array): { name?: string; do
     const use: [number] = [0];
     if (lib.LookupAccountSidW(null, sid, name, cchName, domain, cchDomain, use)) {
       const text = (b: Buffer, n: number) => b.subarray(0, Math.min(n, b.length / 2) * 2).toString('utf16le');
-      const result: { name?: string; domain?: string } = { name: text(name, cchName[0]) };
+      const result: AccountName = { name: text(name, cchName[0]) };
       if (cchDomain[0] > 0) result.domain = text(domain, cchDomain[0]);
-      return result;
+      return { value: result, ok: true };
     }
     const errno = lib.GetLastError();
     if (errno === ERROR_INSUFFICIENT_BUFFER && attempt === 0) {
@@ -133,10 +170,13 @@ function lookupAccount(lib: NativeLibrary, sid: Uint8Array): { name?: string; do
       continue;
     }
     // An unmapped SID (or an unreachable domain controller) leaves the principal without a name.
-    if (errno !== ERROR_NONE_MAPPED) debug('LookupAccountSidW failed with %d', errno);
-    return {};
+    if (errno !== ERROR_NONE_MAPPED) {
+      debug('LookupAccountSidW failed with %d', errno);
+      return { value: {}, ok: false };
+    }
+    return { value: {}, ok: true };
   }
-  return {};
+  return { value: {}, ok: false };
 }
 
 /** The user and enabled groups of a token. */
@@ -144,7 +184,8 @@ export function decodeToken(lib: NativeLibrary, token: number): { user: Principa
   const userInfo = tokenInformation(lib, token, TokenUser);
   // TOKEN_USER: SID_AND_ATTRIBUTES { PSID Sid; DWORD Attributes; } (16 bytes on x64).
   const userSid = sidAt(lib, userInfo, userInfo.readBigUInt64LE(0));
-  const user: Principal = { sid: sidToString(lib, userSid), ...lookupAccount(lib, userSid) };
+  const userSidText = sidToString(lib, userSid);
+  const user: Principal = { sid: userSidText, ...lookupAccount(lib, userSidText, userSid) };
   const groupInfo = tokenInformation(lib, token, TokenGroups);
   // TOKEN_GROUPS: DWORD GroupCount; (pad to 8) SID_AND_ATTRIBUTES Groups[GroupCount];
   const count = groupInfo.readUInt32LE(0);

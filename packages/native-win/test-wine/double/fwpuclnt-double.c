@@ -12,11 +12,18 @@
  */
 #include <winsock2.h>
 #include <windows.h>
+#include <fwpmu.h>
+#include <stdio.h>
 #include <string.h>
 
 #define WSASEC_API __declspec(dllexport) int WINAPI
 
-enum { F_SET_SECURITY = 1, F_SET_TARGET, F_DELETE_TARGET, F_QUERY, F_IMPERSONATE, F_REVERT, F_COUNT };
+enum {
+  F_SET_SECURITY = 1, F_SET_TARGET, F_DELETE_TARGET, F_QUERY, F_IMPERSONATE, F_REVERT,
+  F_ENGINE_OPEN, F_ENGINE_CLOSE, F_TXN_BEGIN, F_TXN_COMMIT, F_TXN_ABORT, F_CONTEXT_ADD, F_CONTEXT_DELETE,
+  F_SA_GET, F_FREE_MEMORY,
+  F_COUNT
+};
 
 #define MAX_RECORDS 512
 #define MAX_BYTES 1024
@@ -30,6 +37,7 @@ typedef struct {
   unsigned info_len;
   unsigned data_len;
   unsigned char data[MAX_BYTES];
+  char summary[256];
 } record_t;
 
 static record_t records[MAX_RECORDS];
@@ -187,6 +195,277 @@ WSASEC_API WSARevertImpersonation(void) {
   return 0;
 }
 
+
+/*
+ * WFP management functions (the advanced sample's calls). Each call is recorded; a provider
+ * context is recorded as the bytes from the structure to the end of the last thing it points to
+ * (walked with the header's types, so a layout the headers disagree with reads the wrong
+ * pointers), with the structure's address in `sock`, and a summary of its fields read through the
+ * header's types. Keys are kept per transaction: abort restores them, so duplicate and missing
+ * keys answer FWP_E_ALREADY_EXISTS / FWP_E_PROVIDER_CONTEXT_NOT_FOUND as WFP does.
+ */
+#define MAX_KEYS 64
+static GUID keys[MAX_KEYS], saved_keys[MAX_KEYS];
+static int key_count, saved_count, in_txn;
+static UINT64 next_context_id = 1000;
+static HANDLE next_engine = (HANDLE)0x5000;
+
+static void wfp_reset(void) {
+  key_count = saved_count = in_txn = 0;
+  next_context_id = 1000;
+}
+
+static DWORD wfp_fail(int fn) {
+  if (fail_times[fn] <= 0) return 0;
+  fail_times[fn]--;
+  return (DWORD)fail_err[fn];
+}
+
+static int find_key(const GUID *k) {
+  int i;
+  for (i = 0; i < key_count; i++) if (memcmp(&keys[i], k, sizeof *k) == 0) return i;
+  return -1;
+}
+
+typedef struct { const unsigned char *base; size_t end; int outside; } span_t;
+
+static void span(span_t *sp, const void *p, size_t n) {
+  const unsigned char *q = (const unsigned char *)p;
+  if (!q || n == 0) return;
+  if (q < sp->base || q + n > sp->base + MAX_BYTES) { sp->outside = 1; return; }
+  if ((size_t)(q - sp->base) + n > sp->end) sp->end = (size_t)(q - sp->base) + n;
+}
+
+static void ascii(char *out, size_t cap, const wchar_t *w) {
+  size_t i = 0;
+  if (!w) { snprintf(out, cap, "(null)"); return; }
+  for (; w[i] && i + 1 < cap; i++) out[i] = w[i] < 128 ? (char)w[i] : '?';
+  out[i] = 0;
+}
+
+static void walk_context(record_t *r, const FWPM_PROVIDER_CONTEXT0 *c) {
+  span_t sp = {(const unsigned char *)c, sizeof *c, 0};
+  char name[64];
+  UINT32 i, j;
+  if (c->displayData.name) span(&sp, c->displayData.name, (wcslen(c->displayData.name) + 1) * sizeof(wchar_t));
+  ascii(name, sizeof name, c->displayData.name);
+  if (c->type == FWPM_IPSEC_AUTHIP_MM_CONTEXT && c->authIpMmPolicy) {
+    const IKEEXT_POLICY0 *p = c->authIpMmPolicy;
+    span(&sp, p, sizeof *p);
+    span(&sp, p->authenticationMethods, p->numAuthenticationMethods * sizeof *p->authenticationMethods);
+    span(&sp, p->ikeProposals, p->numIkeProposals * sizeof *p->ikeProposals);
+    snprintf(r->summary, sizeof r->summary,
+             "mm name=%s flags=%u soft=%u methods=%u m0=%d imp=%d proposals=%u cipher=%d/%u/%u int=%d life=%u dh=%d qml=%u pflags=%u maxdyn=%u",
+             name, c->flags, p->softExpirationTime, p->numAuthenticationMethods,
+             p->numAuthenticationMethods ? (int)p->authenticationMethods[0].authenticationMethodType : -1,
+             (int)p->initiatorImpersonationType, p->numIkeProposals,
+             p->numIkeProposals ? (int)p->ikeProposals[0].cipherAlgorithm.algoIdentifier : -1,
+             p->numIkeProposals ? p->ikeProposals[0].cipherAlgorithm.keyLen : 0,
+             p->numIkeProposals ? p->ikeProposals[0].cipherAlgorithm.rounds : 0,
+             p->numIkeProposals ? (int)p->ikeProposals[0].integrityAlgorithm.algoIdentifier : -1,
+             p->numIkeProposals ? p->ikeProposals[0].maxLifetimeSeconds : 0,
+             p->numIkeProposals ? (int)p->ikeProposals[0].dhGroup : -1,
+             p->numIkeProposals ? p->ikeProposals[0].quickModeLimit : 0, p->flags, p->maxDynamicFilters);
+  } else if (c->type == FWPM_IPSEC_AUTHIP_QM_TRANSPORT_CONTEXT && c->authipQmTransportPolicy) {
+    const IPSEC_TRANSPORT_POLICY0 *p = c->authipQmTransportPolicy;
+    char t[128] = "";
+    span(&sp, p, sizeof *p);
+    span(&sp, p->ipsecProposals, p->numIpsecProposals * sizeof *p->ipsecProposals);
+    for (i = 0; i < p->numIpsecProposals; i++) {
+      const IPSEC_PROPOSAL0 *q = &p->ipsecProposals[i];
+      span(&sp, q->saTransforms, q->numSaTransforms * sizeof *q->saTransforms);
+      for (j = 0; j < q->numSaTransforms; j++) {
+        const IPSEC_SA_TRANSFORM0 *x = &q->saTransforms[j];
+        if (x->ipsecTransformType == IPSEC_TRANSFORM_ESP_AUTH) {
+          span(&sp, x->espAuthTransform, sizeof *x->espAuthTransform);
+          if (i == 0 && j == 0 && x->espAuthTransform)
+            snprintf(t, sizeof t, "esp-auth auth=%d/%u", (int)x->espAuthTransform->authTransformId.authType,
+                     x->espAuthTransform->authTransformId.authConfig);
+        } else if (x->ipsecTransformType == IPSEC_TRANSFORM_ESP_AUTH_AND_CIPHER) {
+          const IPSEC_AUTH_AND_CIPHER_TRANSFORM0 *ac = x->espAuthAndCipherTransform;
+          span(&sp, ac, sizeof *ac);
+          if (i == 0 && j == 0 && ac)
+            snprintf(t, sizeof t, "esp-auth-cipher auth=%d/%u cipher=%d/%u",
+                     (int)ac->authTransform.authTransformId.authType, ac->authTransform.authTransformId.authConfig,
+                     (int)ac->cipherTransform.cipherTransformId.cipherType,
+                     ac->cipherTransform.cipherTransformId.cipherConfig);
+        } else if (i == 0 && j == 0) {
+          snprintf(t, sizeof t, "transform=%d", (int)x->ipsecTransformType);
+        }
+      }
+    }
+    snprintf(r->summary, sizeof r->summary,
+             "qm name=%s flags=%u proposals=%u life=%u/%u/%u transforms=%u pfs=%d %s pflags=%u nd=%u idle=%u/%u em=%d",
+             name, c->flags, p->numIpsecProposals,
+             p->numIpsecProposals ? p->ipsecProposals[0].lifetime.lifetimeSeconds : 0,
+             p->numIpsecProposals ? p->ipsecProposals[0].lifetime.lifetimeKilobytes : 0,
+             p->numIpsecProposals ? p->ipsecProposals[0].lifetime.lifetimePackets : 0,
+             p->numIpsecProposals ? p->ipsecProposals[0].numSaTransforms : 0,
+             p->numIpsecProposals ? (int)p->ipsecProposals[0].pfsGroup : -1, t, p->flags,
+             p->ndAllowClearTimeoutSeconds, p->saIdleTimeout.idleTimeoutSeconds,
+             p->saIdleTimeout.idleTimeoutSecondsFailOver, p->emPolicy != NULL);
+  } else {
+    snprintf(r->summary, sizeof r->summary, "type=%d name=%s", (int)c->type, name);
+  }
+  if (sp.outside) r->flags |= 16;
+  r->data_len = (unsigned)sp.end;
+  memcpy(r->data, c, r->data_len);
+}
+
+__declspec(dllexport) DWORD WINAPI FwpmEngineOpen0(const wchar_t *server, UINT32 authn, SEC_WINNT_AUTH_IDENTITY_W *id,
+                                                   const FWPM_SESSION0 *session, HANDLE *engine) {
+  record_t *r = record(F_ENGINE_OPEN, 0, session, session ? sizeof *session : 0);
+  char name[64];
+  DWORD err;
+  if (r) {
+    r->sock = (long long)(ULONG_PTR)session;
+    r->info_len = authn;
+    ascii(name, sizeof name, session ? session->displayData.name : NULL);
+    if (session)
+      snprintf(r->summary, sizeof r->summary, "session name=%s flags=%u txnwait=%u server=%s identity=%s", name,
+               session->flags, session->txnWaitTimeoutInMSec, server ? "set" : "null", id ? "set" : "null");
+  }
+  if ((err = wfp_fail(F_ENGINE_OPEN))) return err;
+  if (!engine) return ERROR_INVALID_PARAMETER;
+  *engine = next_engine;
+  next_engine = (HANDLE)((ULONG_PTR)next_engine + 4);
+  return 0;
+}
+
+__declspec(dllexport) DWORD WINAPI FwpmEngineClose0(HANDLE engine) {
+  DWORD err;
+  record(F_ENGINE_CLOSE, (SOCKET)engine, NULL, 0);
+  if ((err = wfp_fail(F_ENGINE_CLOSE))) return err;
+  in_txn = 0;
+  return 0;
+}
+
+__declspec(dllexport) DWORD WINAPI FwpmTransactionBegin0(HANDLE engine, UINT32 flags) {
+  DWORD err;
+  record_t *r = record(F_TXN_BEGIN, (SOCKET)engine, NULL, flags);
+  (void)r;
+  if ((err = wfp_fail(F_TXN_BEGIN))) return err;
+  if (in_txn) return FWP_E_TXN_IN_PROGRESS;
+  memcpy(saved_keys, keys, sizeof keys);
+  saved_count = key_count;
+  in_txn = 1;
+  return 0;
+}
+
+__declspec(dllexport) DWORD WINAPI FwpmTransactionCommit0(HANDLE engine) {
+  DWORD err;
+  record(F_TXN_COMMIT, (SOCKET)engine, NULL, 0);
+  if (!in_txn) return FWP_E_NO_TXN_IN_PROGRESS;
+  if ((err = wfp_fail(F_TXN_COMMIT))) {
+    /* A failed commit aborts the transaction, as WFP does. */
+    memcpy(keys, saved_keys, sizeof keys);
+    key_count = saved_count;
+    in_txn = 0;
+    return err;
+  }
+  in_txn = 0;
+  return 0;
+}
+
+__declspec(dllexport) DWORD WINAPI FwpmTransactionAbort0(HANDLE engine) {
+  record(F_TXN_ABORT, (SOCKET)engine, NULL, 0);
+  if (!in_txn) return FWP_E_NO_TXN_IN_PROGRESS;
+  memcpy(keys, saved_keys, sizeof keys);
+  key_count = saved_count;
+  in_txn = 0;
+  return 0;
+}
+
+__declspec(dllexport) DWORD WINAPI FwpmProviderContextAdd0(HANDLE engine, const FWPM_PROVIDER_CONTEXT0 *ctx,
+                                                           PSECURITY_DESCRIPTOR sd, UINT64 *id) {
+  record_t *r = record(F_CONTEXT_ADD, (SOCKET)engine, NULL, 0);
+  DWORD err;
+  if (r && ctx) {
+    r->flags &= ~1;
+    r->sock = (long long)(ULONG_PTR)ctx;
+    r->len = (unsigned)(ULONG_PTR)engine;
+    if (sd) r->flags |= 32;
+    walk_context(r, ctx);
+  }
+  if ((err = wfp_fail(F_CONTEXT_ADD))) return err;
+  if (!ctx) return FWP_E_NULL_POINTER;
+  if (!ctx->displayData.name) return FWP_E_NULL_DISPLAY_NAME;
+  if (find_key(&ctx->providerContextKey) >= 0) return FWP_E_ALREADY_EXISTS;
+  if (key_count >= MAX_KEYS) return ERROR_NOT_ENOUGH_MEMORY;
+  keys[key_count++] = ctx->providerContextKey;
+  if (id) *id = next_context_id++;
+  return 0;
+}
+
+__declspec(dllexport) DWORD WINAPI FwpmProviderContextDeleteByKey0(HANDLE engine, const GUID *key) {
+  record_t *r = record(F_CONTEXT_DELETE, (SOCKET)engine, key, key ? sizeof *key : 0);
+  DWORD err;
+  int i;
+  if (r) r->len = (unsigned)(ULONG_PTR)engine;
+  if ((err = wfp_fail(F_CONTEXT_DELETE))) return err;
+  if (!key) return FWP_E_NULL_POINTER;
+  if ((i = find_key(key)) < 0) return FWP_E_PROVIDER_CONTEXT_NOT_FOUND;
+  keys[i] = keys[--key_count];
+  return 0;
+}
+
+/*
+ * IkeextSaGetById0 answers one scripted AuthIP main-mode SA for any non-zero id (FWP_E_NOT_FOUND
+ * for 0), in memory from HeapAlloc that FwpmFreeMemory0 frees; the live count shows leaks.
+ */
+static int sa_live;
+
+__declspec(dllexport) DWORD WINAPI IkeextSaGetById0(HANDLE engine, UINT64 id, IKEEXT_SA_DETAILS0 **sa) {
+  record_t *r = record(F_SA_GET, (SOCKET)engine, NULL, 0);
+  IKEEXT_SA_DETAILS0 *d;
+  static const GUID policy = {0x3f2504e0, 0x4f89, 0x11d3, {0x9a, 0x0c, 0x03, 0x05, 0xe8, 0x2c, 0x33, 0x01}};
+  DWORD err;
+  if (r) r->sock = (long long)id;
+  if ((err = wfp_fail(F_SA_GET))) return err;
+  if (!sa) return FWP_E_NULL_POINTER;
+  if (id == 0) return FWP_E_NOT_FOUND;
+  d = (IKEEXT_SA_DETAILS0 *)HeapAlloc(GetProcessHeap(), HEAP_ZERO_MEMORY, sizeof *d);
+  if (!d) return ERROR_NOT_ENOUGH_MEMORY;
+  d->saId = id;
+  d->keyModuleType = IKEEXT_KEY_MODULE_AUTHIP;
+  d->ipVersion = FWP_IP_VERSION_V4;
+  d->ikeTraffic.ipVersion = FWP_IP_VERSION_V4;
+  d->ikeTraffic.localV4Address = 0x7f000001;
+  d->ikeTraffic.remoteV4Address = 0x0a000002;
+  d->ikeProposal.cipherAlgorithm.algoIdentifier = IKEEXT_CIPHER_AES_256;
+  d->ikeProposal.integrityAlgorithm.algoIdentifier = IKEEXT_INTEGRITY_SHA_256;
+  d->ikeProposal.maxLifetimeSeconds = 28800;
+  d->ikeProposal.dhGroup = IKEEXT_DH_ECP_256;
+  d->ikePolicyKey = policy;
+  *sa = d;
+  sa_live++;
+  return 0;
+}
+
+__declspec(dllexport) void WINAPI FwpmFreeMemory0(void **p) {
+  record(F_FREE_MEMORY, 0, NULL, 0);
+  if (!p || !*p) return;
+  HeapFree(GetProcessHeap(), 0, *p);
+  *p = NULL;
+  sa_live--;
+}
+
+WSASEC_API wsasec_double_sa_live(void) { return sa_live; }
+
+/* Provider contexts the double holds now (committed or in the open transaction). */
+WSASEC_API wsasec_double_wfp_contexts(void) { return key_count; }
+
+/* Copies the summary of record `index`; returns its length, or -1. */
+WSASEC_API wsasec_double_summary(int index, char *out, unsigned cap) {
+  size_t n;
+  if (index < 0 || index >= record_count || cap == 0) return -1;
+  n = strlen(records[index].summary);
+  if (n >= cap) n = cap - 1;
+  memcpy(out, records[index].summary, n);
+  out[n] = 0;
+  return (int)n;
+}
+
 /* Control functions for the tests. */
 WSASEC_API wsasec_double_reset(void) {
   record_count = 0;
@@ -197,6 +476,7 @@ WSASEC_API wsasec_double_reset(void) {
   tokens_enabled = 1;
   always_ipsec2 = 0;
   issued_count = 0;
+  wfp_reset();
   return 0;
 }
 

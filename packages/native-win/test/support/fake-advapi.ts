@@ -31,6 +31,8 @@ interface FakeHandle {
 /** The advapi32/kernel32 functions of the NativeLibrary, with call recording and error injection. */
 export class FakeAdvapi {
   readonly calls: FakeCall[] = [];
+  /** The SIDs `LookupAccountSidW` was asked about, in order (kept apart from `calls`). */
+  readonly lookups: string[] = [];
   /** Protocol errors the fake detected in how it was called (double close, use after close…). */
   readonly violations: string[] = [];
   readonly handles = new Map<number, FakeHandle>();
@@ -141,6 +143,12 @@ export class FakeAdvapi {
     use: [number],
   ): number {
     const text = bytesToSid(sid);
+    this.lookups.push(text ?? '');
+    const failure = this.#failures.get('LookupAccountSidW');
+    if (failure && failure.times > 0) {
+      failure.times--;
+      return this.error(failure.errno, 0);
+    }
     const who = Object.values(IDENTITIES).find((i) => i.sid === text);
     if (!who) return this.error(1332, 0);
     if (cchName[0] < who.name.length + 1 || cchDomain[0] < who.domain.length + 1 || !name || !domain) {

@@ -1,0 +1,176 @@
+// The WFP policy calls inside Windows Node: real koffi on Windows against the fwpuclnt.dll double,
+// which records each call, copies each provider context by walking it with the mingw-w64 header
+// types, and summarises its fields as C reads them. The bytes must equal the encoder's output
+// relocated to the address the double saw.
+import assert from 'node:assert/strict';
+import { beforeEach, describe, it } from 'node:test';
+import { checkWfpPolicy, encodeProviderContext, relocate } from '../dist/abi.js';
+import { openWfpEngine } from '../dist/index.js';
+import { double } from './support.mjs';
+
+const MM = { key: '3f2504e0-4f89-11d3-9a0c-0305e82c3301', mode: 'main', authentication: ['machine', 'user'] };
+const QM = { key: '6f9619ff-8b86-d011-b42d-00c04fc964ff', mode: 'quick', protection: 'encryption' };
+const QM_INTEGRITY = {
+  key: '7c9e6679-7425-40de-944b-e07fc1f90ae7',
+  mode: 'quick',
+  protection: 'integrity',
+  lifetime: { seconds: 600, bytes: 1_000_000 },
+};
+const FWP_E_ALREADY_EXISTS = 0x80320009;
+
+const guidBytes = (key) => {
+  const hex = key.replaceAll('-', '');
+  const b = Buffer.from(hex, 'hex');
+  const out = Buffer.alloc(16);
+  out.writeUInt32LE(b.readUInt32BE(0), 0);
+  out.writeUInt16LE(b.readUInt16BE(4), 4);
+  out.writeUInt16LE(b.readUInt16BE(6), 6);
+  b.copy(out, 8, 8);
+  return out;
+};
+
+beforeEach(() => double.reset());
+
+describe('WFP provider contexts on Windows Node', () => {
+  it('opens a session, adds MM and QM policies in one transaction with byte-exact structures', () => {
+    const engine = openWfpEngine({ sessionName: 'wsasec-wine', dynamic: true });
+    const [mm, qm, qmi] = engine.addPolicies([MM, QM, QM_INTEGRITY]);
+    const records = double.records();
+    assert.deepEqual(
+      records.map((r) => r.fn),
+      [
+        'FwpmEngineOpen0',
+        'FwpmTransactionBegin0',
+        'FwpmProviderContextAdd0',
+        'FwpmProviderContextAdd0',
+        'FwpmProviderContextAdd0',
+        'FwpmTransactionCommit0',
+      ],
+    );
+    const [open, , ...rest] = records;
+    assert.equal(open.infoLen, 10, 'RPC_C_AUTHN_WINNT');
+    assert.equal(open.summary, 'session name=wsasec-wine flags=1 txnwait=0 server=null identity=null');
+    const adds = rest.slice(0, 3);
+    const summaries = [
+      'mm name=wsasec main-mode policy flags=0 soft=0 methods=1 m0=2 imp=1 proposals=1 cipher=4/0/0 int=2 life=28800 dh=4 qml=0 pflags=0 maxdyn=0',
+      'qm name=wsasec quick-mode policy flags=0 proposals=1 life=3600/57671680/2147483647 transforms=1 pfs=0 esp-auth-cipher auth=5/5 cipher=5/8 pflags=4 nd=10 idle=300/60 em=0',
+      'qm name=wsasec quick-mode policy flags=0 proposals=1 life=600/977/2147483647 transforms=1 pfs=0 esp-auth auth=5/5 pflags=4 nd=10 idle=300/60 em=0',
+    ];
+    for (const [i, [record, policy]] of [
+      [adds[0], MM],
+      [adds[1], QM],
+      [adds[2], QM_INTEGRITY],
+    ].entries()) {
+      const checked = checkWfpPolicy(policy);
+      const expected = relocate(
+        encodeProviderContext(checked, `wsasec ${checked.mode}-mode policy`),
+        BigInt(record.socket),
+      );
+      assert.equal(record.len, engine.handle);
+      assert.equal(record.outside, false, 'every pointer stays inside the encoding');
+      assert.equal(record.sdSet, false);
+      assert.equal(record.bytes.toString('hex'), expected.toString('hex'));
+      assert.equal(record.summary, summaries[i]);
+    }
+    assert.deepEqual([mm.id, qm.id, qmi.id, mm.mode, qm.mode], [1000n, 1001n, 1002n, 'main', 'quick']);
+    assert.equal(double.wfpContexts(), 3);
+
+    double.reset();
+    mm.close();
+    mm[Symbol.dispose]();
+    engine.close();
+    engine.close();
+    const after = double.records();
+    assert.deepEqual(
+      after.map((r) => [r.fn, r.fn === 'FwpmEngineClose0' ? r.socket : r.bytes.toString('hex')]),
+      [
+        ['FwpmProviderContextDeleteByKey0', guidBytes(MM.key).toString('hex')],
+        ['FwpmProviderContextDeleteByKey0', guidBytes(QM.key).toString('hex')],
+        ['FwpmProviderContextDeleteByKey0', guidBytes(QM_INTEGRITY.key).toString('hex')],
+        ['FwpmEngineClose0', engine.handle],
+      ],
+    );
+    assert.equal(qm.closed && qmi.closed, true);
+  });
+
+  it('aborts the whole transaction when one add fails, leaving no provider context', () => {
+    const engine = openWfpEngine();
+    const first = engine.addPolicy(QM);
+    assert.throws(
+      () => engine.addPolicies([MM, QM]),
+      (e) =>
+        e.code === 'ERR_WSASEC_INVALID_ARGUMENT' &&
+        e.errno === FWP_E_ALREADY_EXISTS &&
+        e.syscall === 'FwpmProviderContextAdd0' &&
+        /FWP_E_ALREADY_EXISTS/.test(e.message),
+    );
+    assert.deepEqual(
+      double
+        .records()
+        .slice(-4)
+        .map((r) => r.fn),
+      [
+        'FwpmTransactionBegin0',
+        'FwpmProviderContextAdd0',
+        'FwpmProviderContextAdd0',
+        'FwpmTransactionAbort0',
+      ],
+    );
+    assert.equal(double.wfpContexts(), 1, 'only the QM policy added before is left');
+    assert.deepEqual(
+      engine.contexts.map((c) => c.key),
+      [QM.key],
+    );
+    engine.close();
+    assert.equal(first.closed, true);
+    assert.equal(double.wfpContexts(), 0);
+  });
+
+  it('maps FwpmEngineOpen0 access denied to WSAEACCES', () => {
+    double.fail('FwpmEngineOpen0', 5);
+    assert.throws(
+      () => openWfpEngine(),
+      (e) => e.code === 'WSAEACCES' && e.errno === 5 && e.syscall === 'FwpmEngineOpen0',
+    );
+  });
+
+  it('rejects a bad description before any WFP call', () => {
+    const engine = openWfpEngine();
+    assert.throws(
+      () => engine.addPolicy({ key: QM.key, mode: 'quick', protection: 'fast' }),
+      (e) => e.code === 'ERR_WSASEC_INVALID_ARGUMENT' && /'integrity' or 'encryption'/.test(e.message),
+    );
+    assert.deepEqual(
+      double.records().map((r) => r.fn),
+      ['FwpmEngineOpen0'],
+    );
+    engine.close();
+  });
+
+  it('looks a main-mode SA up by id through real WFP-allocated memory and frees it', () => {
+    const engine = openWfpEngine();
+    const sa = engine.mainModeSa(0x0022334455667788n);
+    assert.deepEqual(sa, {
+      saId: 0x0022334455667788n,
+      keyModule: 'authip',
+      ipVersion: 4,
+      localAddress: '127.0.0.1',
+      remoteAddress: '10.0.0.2',
+      cipher: 4,
+      integrity: 2,
+      dhGroup: 4,
+      maxLifetimeSeconds: 28800,
+      policyKey: MM.key,
+    });
+    const records = double.records();
+    // (the record's 64-bit slot comes back as a JS number: the id is kept below 2^53)
+    const get = records.find((r) => r.fn === 'IkeextSaGetById0');
+    assert.equal(BigInt(get.socket), 0x0022334455667788n);
+    assert.deepEqual(
+      records.slice(-2).map((r) => r.fn),
+      ['IkeextSaGetById0', 'FwpmFreeMemory0'],
+    );
+    assert.equal(double.saLive(), 0);
+    engine.close();
+  });
+});

@@ -1,0 +1,168 @@
+// A WfpLibrary for Linux tests: WFP's provider-context store in JavaScript, with transactions
+// (abort restores the keys), FWP_E_ALREADY_EXISTS / FWP_E_PROVIDER_CONTEXT_NOT_FOUND as WFP
+// answers them, injected failures, and every call recorded. Contexts are decoded from the bytes the
+// wrappers pass, following their pointers from the buffer's real address (koffi on Linux).
+import koffi from 'koffi';
+import { readGuid } from '../../src/abi/settings.js';
+import { type DecodedProviderContext, decodeProviderContext } from '../../src/wfp/encode.js';
+import type { WfpLibrary } from '../../src/wfp/library.js';
+
+export type WfpFn = Exclude<keyof WfpLibrary, 'addressOf' | 'readBytes'>;
+
+export interface WfpCall {
+  fn: WfpFn;
+  engine: number;
+  /** FwpmProviderContextAdd0: the decoded context; DeleteByKey0: the key. */
+  context?: DecodedProviderContext;
+  key?: string | undefined;
+}
+
+export const FWP_E_ALREADY_EXISTS = 0x80320009;
+export const FWP_E_PROVIDER_CONTEXT_NOT_FOUND = 0x80320006;
+export const FWP_E_TXN_ABORTED = 0x8032000f;
+export const FWP_E_NO_TXN_IN_PROGRESS = 0x8032000d;
+export const FWP_E_TXN_IN_PROGRESS = 0x8032000e;
+
+export class FakeWfp implements WfpLibrary {
+  readonly calls: WfpCall[] = [];
+  /** Keys WFP holds now (committed or in the open transaction). */
+  readonly keys = new Set<string>();
+  readonly openEngines = new Set<number>();
+  private saved: Set<string> | undefined;
+  private nextEngine = 0x100;
+  private nextId = 7000n;
+  private failures = new Map<WfpFn, { status: number; times: number; skip: number }>();
+
+  /** Makes the call of `fn` after `skip` successful ones fail with `status`, `times` times. */
+  fail(fn: WfpFn, status: number, { times = 1, skip = 0 } = {}): void {
+    this.failures.set(fn, { status, times, skip });
+  }
+
+  callsOf(fn: WfpFn): WfpCall[] {
+    return this.calls.filter((c) => c.fn === fn);
+  }
+
+  private injected(fn: WfpFn): number {
+    const f = this.failures.get(fn);
+    if (!f || f.times <= 0) return 0;
+    if (f.skip > 0) {
+      f.skip--;
+      return 0;
+    }
+    f.times--;
+    return f.status;
+  }
+
+  private checkEngine(engine: number): boolean {
+    return this.openEngines.has(engine);
+  }
+
+  FwpmEngineOpen0(_s: null, _a: number, _i: null, _session: Uint8Array | null, out: [number]): number {
+    this.calls.push({ fn: 'FwpmEngineOpen0', engine: 0 });
+    const failed = this.injected('FwpmEngineOpen0');
+    if (failed) return failed;
+    out[0] = this.nextEngine;
+    this.openEngines.add(this.nextEngine);
+    this.nextEngine += 4;
+    return 0;
+  }
+
+  FwpmEngineClose0(engine: number): number {
+    this.calls.push({ fn: 'FwpmEngineClose0', engine });
+    if (!this.checkEngine(engine)) return 6;
+    this.openEngines.delete(engine);
+    if (this.saved) this.FwpmTransactionAbort0(engine);
+    return this.injected('FwpmEngineClose0');
+  }
+
+  FwpmTransactionBegin0(engine: number, _flags: number): number {
+    this.calls.push({ fn: 'FwpmTransactionBegin0', engine });
+    if (!this.checkEngine(engine)) return 6;
+    const failed = this.injected('FwpmTransactionBegin0');
+    if (failed) return failed;
+    if (this.saved) return FWP_E_TXN_IN_PROGRESS;
+    this.saved = new Set(this.keys);
+    return 0;
+  }
+
+  FwpmTransactionCommit0(engine: number): number {
+    this.calls.push({ fn: 'FwpmTransactionCommit0', engine });
+    if (!this.saved) return FWP_E_NO_TXN_IN_PROGRESS;
+    const failed = this.injected('FwpmTransactionCommit0');
+    if (failed) {
+      this.restore();
+      return failed;
+    }
+    this.saved = undefined;
+    return 0;
+  }
+
+  FwpmTransactionAbort0(engine: number): number {
+    this.calls.push({ fn: 'FwpmTransactionAbort0', engine });
+    if (!this.saved) return FWP_E_NO_TXN_IN_PROGRESS;
+    this.restore();
+    return 0;
+  }
+
+  private restore(): void {
+    this.keys.clear();
+    for (const k of this.saved ?? []) this.keys.add(k);
+    this.saved = undefined;
+  }
+
+  FwpmProviderContextAdd0(engine: number, ctx: Uint8Array, _sd: null, id: [bigint | number]): number {
+    const context = decodeProviderContext(ctx, this.addressOf(ctx));
+    this.calls.push({ fn: 'FwpmProviderContextAdd0', engine, context });
+    if (!this.checkEngine(engine)) return 6;
+    const failed = this.injected('FwpmProviderContextAdd0');
+    if (failed) return failed;
+    if (!context.key || !context.policy) return 0x80320035; // FWP_E_INVALID_PARAMETER
+    if (this.keys.has(context.key)) return FWP_E_ALREADY_EXISTS;
+    this.keys.add(context.key);
+    id[0] = this.nextId++;
+    return 0;
+  }
+
+  FwpmProviderContextDeleteByKey0(engine: number, key: Uint8Array): number {
+    const k = readGuid(key, 0);
+    this.calls.push({ fn: 'FwpmProviderContextDeleteByKey0', engine, key: k });
+    if (!this.checkEngine(engine)) return 6;
+    const failed = this.injected('FwpmProviderContextDeleteByKey0');
+    if (failed) return failed;
+    if (!k || !this.keys.has(k)) return FWP_E_PROVIDER_CONTEXT_NOT_FOUND;
+    this.keys.delete(k);
+    return 0;
+  }
+
+  /** Main-mode SAs IkeextSaGetById0 knows, as IKEEXT_SA_DETAILS0 bytes by id. */
+  readonly sas = new Map<bigint, Buffer>();
+  /** SA memory handed out and not freed yet. */
+  readonly allocated = new Set<Buffer>();
+
+  IkeextSaGetById0(engine: number, id: bigint, out: [unknown]): number {
+    this.calls.push({ fn: 'IkeextSaGetById0', engine, key: String(id) });
+    if (!this.checkEngine(engine)) return 6;
+    const failed = this.injected('IkeextSaGetById0');
+    if (failed) return failed;
+    const sa = this.sas.get(id);
+    if (!sa) return 0x80320008; // FWP_E_NOT_FOUND
+    const copy = Buffer.from(sa);
+    this.allocated.add(copy);
+    out[0] = copy;
+    return 0;
+  }
+
+  FwpmFreeMemory0(p: [unknown]): void {
+    this.calls.push({ fn: 'FwpmFreeMemory0', engine: 0 });
+    this.allocated.delete(p[0] as Buffer);
+    p[0] = null;
+  }
+
+  readBytes(ptr: unknown, length: number): Uint8Array {
+    return (ptr as Buffer).subarray(0, length);
+  }
+
+  addressOf(buf: Uint8Array): bigint {
+    return BigInt(koffi.address(buf) as bigint | number);
+  }
+}
