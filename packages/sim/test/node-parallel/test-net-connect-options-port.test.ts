@@ -77,7 +77,7 @@ it('out of range ports', () => {
   syncFailToConnect(t, 65536, portRangeError);
 });
 
-// known: server.listen(0, '127.0.0.1', cb) (Node's positional form) throws 'listen options must be { host?, port?, backlog? }'
+// known: a client whose server ended with socket.end('ok') is destroyed with WSAECONNRESET instead of reading 'ok' and ending
 it.fails('valid combinations of connect(port) and connect(port, host), then failures to connect', async () => {
   const t = current();
   const net = t.net;
