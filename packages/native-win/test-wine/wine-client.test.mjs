@@ -133,7 +133,7 @@ describe('fail closed on Windows', () => {
       socket.setSecurity({});
       socket.write('SECRET written before connect');
       await assert.rejects(
-        socket.connect({ host: '127.0.0.1', port: server.address().port }),
+        once(socket.connect({ host: '127.0.0.1', port: server.address().port }), 'connect'),
         (e) => e.code === 'ERR_WSASEC_NEGOTIATION_FAILED',
       );
       assert.equal(socket.destroyed, true);
@@ -179,7 +179,7 @@ describe('the two traps, on Windows', () => {
     socket.setSecurity({ guaranteeEncryption: true });
     await new Promise((resolve) => setTimeout(resolve, 50));
     assert.equal(socket.destroyed, false);
-    await socket.connect({ host: '127.0.0.1', port: peer.echoPort });
+    await once(socket.connect({ host: '127.0.0.1', port: peer.echoPort }), 'connect');
     const [sock] = socketsOf(double.records(), 'WSASetSocketSecurity');
     assert.equal(win.localPort(sock), socket.localPort);
   });
