@@ -11,9 +11,9 @@ import * as https from 'node:https';
 import * as os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { writeSection } from '../../../scripts/bench-section.mjs';
 import { createSecureServer, SecureAgent } from '../dist/index.js';
 import { createBenchLoopbackBackend } from './bench-loopback-backend.mjs';
-import { writeSection } from './write-section.mjs';
 
 const { values } = parseArgs({
   options: {

@@ -11,8 +11,8 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
+import { writeSection } from '../../../scripts/bench-section.mjs';
 import { createSimBackend, createSimRealm } from '../dist/index.js';
-import { writeSection } from './write-section.mjs';
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const fixture = (name) => readFileSync(here(`./fixtures/${name}`));
