@@ -165,3 +165,83 @@ describe('socket.connect in the forms of net.Socket.connect', () => {
     expect(() => socket.connect(80, '127.0.0.1')).toThrow(expect.objectContaining({ code: 'WSAEISCONN' }));
   });
 });
+
+describe('socket.connecting, as on net.Socket', () => {
+  it('is true from the call of connect() (resolution and negotiation included) until connect', async () => {
+    const rec = createRecordingBackend();
+    const { socket } = socketOf(rec);
+    expect(socket.connecting).toBe(false);
+    socket.connect(80, '127.0.0.1');
+    expect(socket.connecting).toBe(true);
+    await tick();
+    expect(socket.connecting).toBe(true);
+    rec.connects.shift()?.resolve();
+    await once(socket, 'connect');
+    expect(socket.connecting).toBe(false);
+    socket.destroy();
+  });
+
+  it('is false again once the connect failed', async () => {
+    const rec = createRecordingBackend();
+    const { socket } = socketOf(rec);
+    const errors: unknown[] = [];
+    socket.on('error', (error) => errors.push(error));
+    const closed = new Promise((resolve) => socket.once('close', resolve));
+    socket.connect(80, '127.0.0.1');
+    await tick();
+    rec.connects.shift()?.reject(new SecureSocketError('WSAECONNREFUSED', 'refused'));
+    await closed;
+    expect(errors).toMatchObject([{ code: 'WSAECONNREFUSED' }]);
+    expect(socket.connecting).toBe(false);
+  });
+});
+
+describe("createServer takes net.createServer's socket options", () => {
+  it('pauseOnConnect and allowHalfOpen apply to every accepted socket', async () => {
+    const rec = createRecordingBackend();
+    const server = rec.backend.createServer({ pauseOnConnect: true, allowHalfOpen: true });
+    await server.listen();
+    const accepted = new Promise<import('node:stream').Duplex>((resolve) =>
+      server.once('connection', resolve),
+    );
+    rec.accept();
+    const socket = await accepted;
+    expect(socket.isPaused()).toBe(true);
+    expect(socket.allowHalfOpen).toBe(true);
+    socket.destroy();
+    await server.close();
+  });
+
+  it('without them an accepted socket flows and is not half-open', async () => {
+    const rec = createRecordingBackend();
+    const server = rec.backend.createServer({});
+    await server.listen();
+    const accepted = new Promise<import('node:stream').Duplex>((resolve) =>
+      server.once('connection', resolve),
+    );
+    rec.accept();
+    const socket = await accepted;
+    expect(socket.isPaused()).toBe(false);
+    socket.destroy();
+    await server.close();
+  });
+
+  it.each([
+    [{ pauseOnConnect: 'yes' }, 'options.pauseOnConnect'],
+    [{ allowHalfOpen: 1 }, 'options.allowHalfOpen'],
+    [{ noDelay: null }, 'options.noDelay'],
+    [{ keepAliveInitialDelay: -1 }, 'options.keepAliveInitialDelay'],
+    [{ backlog: 5 }, 'backlog'],
+  ])('refuses %j before creating anything, naming the option', (options, named) => {
+    const rec = createRecordingBackend();
+    let thrown: unknown;
+    try {
+      rec.backend.createServer(options as never);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(SecureSocketError.isInstance(thrown)).toBe(true);
+    expect((thrown as Error).message).toContain(named);
+    expect(rec.calls).not.toContain('createServer');
+  });
+});

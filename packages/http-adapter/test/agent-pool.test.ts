@@ -117,7 +117,15 @@ describe.each(STREAM_KINDS)('over %s streams', (streams) => {
       );
       expect(agent.getName({ ...base, host: 'other.contoso.com' })).not.toBe(names[0]);
       expect(agent.getName({ ...base, port: 81 })).not.toBe(names[0]);
-      expect(names[0]).toContain('host/server.contoso.com');
+      // The agent's own settings: Node's key alone (every socket of the agent has them), as
+      // http.Agent names it; a request's own settings or target name are appended.
+      expect(names[0]).toBe('server.contoso.com:80:');
+      expect(agent.getName({ ...base, peerTargetName: 'host/server.contoso.com' } as never)).toContain(
+        '|wsasec|',
+      );
+      expect(agent.getName({ ...base, peerTargetName: 'host/server.contoso.com' } as never)).toContain(
+        'host/server.contoso.com',
+      );
     });
 
     it('takes the target name from a function of host and port, default host/<hostname>', async () => {

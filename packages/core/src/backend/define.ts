@@ -191,7 +191,23 @@ export function defineBackend(driver: BackendDriver): SecureSocketBackend {
           { syscall },
         );
       }
-      if (opts) checkKeys(opts, ['security', 'family'], 'createServer options', syscall);
+      if (opts) {
+        checkKeys(
+          opts,
+          [
+            'security',
+            'family',
+            'allowHalfOpen',
+            'pauseOnConnect',
+            'noDelay',
+            'keepAlive',
+            'keepAliveInitialDelay',
+          ],
+          'createServer options',
+          syscall,
+        );
+      }
+      const accept = acceptOptions(opts);
       if (onConnection !== undefined && typeof onConnection !== 'function') {
         throw new SecureSocketError(
           'ERR_WSASEC_INVALID_ARGUMENT',
@@ -201,7 +217,7 @@ export function defineBackend(driver: BackendDriver): SecureSocketBackend {
       }
       const security = normalizeSecuritySettings(opts?.security, syscall);
       const family = opts?.family === undefined ? undefined : normalizeFamily(opts.family, 'listen');
-      const server = new SecureServerImpl(driver, security, family);
+      const server = new SecureServerImpl(driver, security, family, accept);
       if (onConnection) server.on('connection', onConnection);
       servers.add(server);
       server.once('close', () => servers.delete(server));
@@ -259,6 +275,43 @@ export function defineBackend(driver: BackendDriver): SecureSocketBackend {
   return Object.freeze(backend);
 }
 
+/** What net.createServer's options ask of every accepted socket. */
+interface AcceptOptions {
+  allowHalfOpen: boolean;
+  pauseOnConnect: boolean;
+  noDelay: boolean;
+  keepAlive: boolean;
+  keepAliveInitialDelay: number;
+}
+
+function acceptOptions(opts: ServerOptions | undefined): AcceptOptions {
+  const flag = (name: 'allowHalfOpen' | 'pauseOnConnect' | 'noDelay' | 'keepAlive'): boolean => {
+    const value = opts?.[name];
+    if (value === undefined) return false;
+    if (typeof value !== 'boolean')
+      throw new SecureSocketError(
+        'ERR_INVALID_ARG_TYPE',
+        `The "options.${name}" property must be of type boolean. Received type ${typeof value}`,
+        { syscall: 'listen' },
+      );
+    return value;
+  };
+  const delay = opts?.keepAliveInitialDelay ?? 0;
+  if (typeof delay !== 'number' || !Number.isFinite(delay) || delay < 0)
+    throw new SecureSocketError(
+      'ERR_INVALID_ARG_TYPE',
+      `The "options.keepAliveInitialDelay" property must be a number of milliseconds >= 0. Received ${typeof delay === 'number' ? delay : `type ${typeof delay}`}`,
+      { syscall: 'listen' },
+    );
+  return {
+    allowHalfOpen: flag('allowHalfOpen'),
+    pauseOnConnect: flag('pauseOnConnect'),
+    noDelay: flag('noDelay'),
+    keepAlive: flag('keepAlive'),
+    keepAliveInitialDelay: delay,
+  };
+}
+
 class SecureServerImpl extends EventEmitter implements SecureServer {
   #driver: BackendDriver;
   #security: NormalizedSecuritySettings;
@@ -268,12 +321,16 @@ class SecureServerImpl extends EventEmitter implements SecureServer {
   #connections = new Set<SecureSocket>();
   #closing: Promise<void> | undefined;
 
+  #accepted: AcceptOptions;
+
   constructor(
     driver: BackendDriver,
     security: NormalizedSecuritySettings,
     family: 'ipv4' | 'ipv6' | undefined,
+    accepted: AcceptOptions,
   ) {
     super();
+    this.#accepted = accepted;
     this.#driver = driver;
     this.#security = security;
     this.#family = family;
@@ -453,6 +510,11 @@ class SecureServerImpl extends EventEmitter implements SecureServer {
       this.emit('drop', drop);
       return;
     }
+    const accepted = this.#accepted;
+    if (accepted.allowHalfOpen) socket.allowHalfOpen = true;
+    if (accepted.noDelay) socket.setNoDelay?.(true);
+    if (accepted.keepAlive) socket.setKeepAlive?.(true, accepted.keepAliveInitialDelay);
+    if (accepted.pauseOnConnect) socket.pause();
     this.#connections.add(socket);
     socket.once('close', () => {
       this.#connections.delete(socket);

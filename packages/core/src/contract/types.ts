@@ -165,6 +165,16 @@ export interface ServerOptions {
   security?: SecuritySettings;
   /** Address family of the listening socket; default from `host`, else `'ipv4'`. */
   family?: 'ipv4' | 'ipv6';
+  /** As `net.createServer`: an accepted socket stays writable after the peer ended (default false). */
+  allowHalfOpen?: boolean;
+  /** As `net.createServer`: accepted sockets start paused (default false). */
+  pauseOnConnect?: boolean;
+  /** As `net.createServer`: `setNoDelay(true)` on every accepted socket. */
+  noDelay?: boolean;
+  /** As `net.createServer`: `setKeepAlive(true, keepAliveInitialDelay)` on every accepted socket. */
+  keepAlive?: boolean;
+  /** Milliseconds before the first keep-alive probe (with `keepAlive`; default 0). */
+  keepAliveInitialDelay?: number;
 }
 
 /** Where a server listens. */

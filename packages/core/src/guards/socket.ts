@@ -429,6 +429,23 @@ export function guardSocket(driver: SocketDriver, opts: GuardOptions): SecureSoc
   for (const [name, value] of Object.entries(methods)) {
     Object.defineProperty(stream, name, { value, configurable: true, writable: true, enumerable: false });
   }
+  // As net.Socket: `connecting` is true from the call of connect() (name resolution and the
+  // negotiation included) until 'connect' or the failure. A driver's own flag (net.Socket writes
+  // one) is kept and still read outside core's connect.
+  const ownConnecting = Object.getOwnPropertyDescriptor(stream, 'connecting');
+  let driverConnecting: boolean | undefined =
+    ownConnecting && 'value' in ownConnecting ? Boolean(ownConnecting.value) : undefined;
+  const prototype = Object.getPrototypeOf(stream) as object;
+  Object.defineProperty(stream, 'connecting', {
+    configurable: true,
+    enumerable: ownConnecting?.enumerable ?? false,
+    get: () =>
+      state.phase === 'connecting' ||
+      (driverConnecting ?? Boolean(Reflect.get(prototype, 'connecting', stream))),
+    set: (value: unknown) => {
+      driverConnecting = Boolean(value);
+    },
+  });
   Object.defineProperties(stream, {
     socketType: { value: opts.type, enumerable: true },
     family: { value: opts.family, enumerable: true, configurable: true },

@@ -4,8 +4,7 @@ import * as https from 'node:https';
 import type { Duplex } from 'node:stream';
 import type * as tls from 'node:tls';
 import { type PeerTargetName, type SecureSocketBackend, SecureSocketError } from '@wsasec/core';
-import { connectSecured } from '../connect/connect.js';
-import { debug } from '../connect/observe.js';
+import { openSecured } from '../connect/connect.js';
 import {
   checkBackend,
   checkTargetOption,
@@ -19,7 +18,6 @@ import {
   type SecureClientOptions,
   targetKey,
 } from '../connect/options.js';
-import { hangUpError, PendingConnection, watchDestroy } from './pending.js';
 
 /** Options of {@link SecureAgent}: the secure-socket settings plus every `http.AgentOptions`. */
 export interface SecureAgentOptions extends SecureClientOptions, Omit<http.AgentOptions, 'keepAlive'> {
@@ -51,30 +49,12 @@ type RequestOptions = http.ClientRequestArgs &
     keepAlive?: boolean;
     keepAliveInitialDelay?: number;
   };
-type Callback = (error: Error | null, socket: Duplex) => void;
-
-interface AgentInternals {
-  createSocket(req: http.ClientRequest, options: RequestOptions, cb: Callback): void;
-  addRequest(req: http.ClientRequest, options: RequestOptions): void;
-}
-interface AgentPools {
-  sockets: Record<string, unknown[] | undefined>;
-  freeSockets: Record<string, Duplex[] | undefined>;
-  requests: Record<string, http.ClientRequest[] | undefined>;
-  totalSocketCount: number;
-  maxSockets: number;
-  maxTotalSockets: number;
-}
-interface OnSocket {
-  onSocket(socket: Duplex | undefined, error?: Error): void;
-}
-const base = http.Agent.prototype as unknown as AgentInternals;
-const MAX_CACHED_NAMES = 256;
 
 /**
  * An `http.Agent` whose connections are secured by a wsasec backend: each new socket is created,
  * secured (`WSASetSocketSecurity`), given the peer target name (`WSASetSocketPeerTargetName`) and
- * connected (`WSAConnect`) before http writes a byte. Works as `agent` for `http.request`/`http.get`,
+ * connected (`WSAConnect`), and handed to the request at once, as Node's agent hands out a connecting
+ * `net.Socket`; nothing the request writes leaves before the negotiation succeeded. Works as `agent` for `http.request`/`http.get`,
  * axios (`httpAgent`) and got (`agent.http`); with `tls` it serves `https:` (TLS over IPsec).
  *
  * Never falls back to an unsecured socket: a failed negotiation fails the request, unless the
@@ -95,9 +75,6 @@ export class SecureAgent extends http.Agent {
   readonly #connectTimeout: number | undefined;
   readonly #secret: Buffer;
   readonly #policies = new WeakMap<object, ResolvedPolicy>();
-  readonly #names = new Map<string, string>();
-  readonly #queued = new WeakMap<http.ClientRequest, RequestOptions>();
-  #creatingFor: http.ClientRequest | undefined;
 
   constructor(options: SecureAgentOptions) {
     const where = 'SecureAgent';
@@ -128,9 +105,12 @@ export class SecureAgent extends http.Agent {
   }
 
   /**
-   * The pool key: Node's `host:port:localAddress:family` (plus the TLS fields with `tls`), then the
-   * protocol, security and IPsec flags, policy keys, credential identity (the password only as a
-   * keyed digest) and the target name.
+   * The pool key, as `http.Agent.getName` (`host:port:localAddress:family`, plus the TLS fields with
+   * `tls`): every socket of the agent has its settings and target name, so Node's key alone keeps
+   * them apart. A request with its own `security` or `peerTargetName`, or an agent whose target name
+   * is a function, gets `|wsasec|` and the policy key (protocol, security and IPsec flags, policy
+   * keys, credential identity — the password only as a keyed digest) and the target name appended,
+   * so differently secured sockets are never reused for each other.
    * @throws SecureSocketError for bad per-request settings or a bad target name.
    */
   override getName(options: http.ClientRequestArgs = {}): string {
@@ -138,91 +118,55 @@ export class SecureAgent extends http.Agent {
       ? https.Agent.prototype.getName.call(this, { ...options, ...this.#tls } as https.RequestOptions)
       : super.getName(options);
     const opts = options as RequestOptions;
-    // Node asks for the key several times per request; with the agent's own settings and a fixed
-    // target name it depends on Node's part of the key alone.
-    const cacheable =
-      opts.security === undefined && opts.peerTargetName === undefined && typeof this.#target !== 'function';
-    let key = cacheable ? this.#names.get(name) : undefined;
-    if (key === undefined) {
-      const policy = this.#policyFor(opts);
-      const host = opts.host || 'localhost';
-      const port = Number(opts.port || (this as unknown as { defaultPort: number }).defaultPort);
-      key = `${name}|wsasec|${policy.key}|${targetKey(this.#targetFor(opts, policy, host, port).normalized)}`;
-      if (cacheable) {
-        if (this.#names.size >= MAX_CACHED_NAMES) this.#names.clear();
-        this.#names.set(name, key);
-      }
-    }
-    return key;
+    if (
+      opts.security === undefined &&
+      opts.peerTargetName === undefined &&
+      typeof this.#target !== 'function'
+    )
+      return name;
+    const policy = this.#policyFor(opts);
+    const host = opts.host || 'localhost';
+    const port = Number(opts.port || (this as unknown as { defaultPort: number }).defaultPort);
+    return `${name}|wsasec|${policy.key}|${targetKey(this.#targetFor(opts, policy, host, port).normalized)}`;
   }
 
   /**
-   * Node's internal entry point; remembered so the connect can follow its request.
-   * @internal
-   */
-  createSocket(req: http.ClientRequest, options: RequestOptions, cb: Callback): void {
-    this.#creatingFor = req;
-    try {
-      base.createSocket.call(this, req, options, cb);
-    } finally {
-      this.#creatingFor = undefined;
-    }
-  }
-
-  /**
-   * Node's internal entry point; drops dead idle sockets before the pool picks one.
-   * @internal
-   */
-  addRequest(req: http.ClientRequest, options: RequestOptions): void {
-    this.#pruneFreeSockets();
-    this.#queued.set(req, options);
-    base.addRequest.call(this, req, options);
-  }
-
-  /**
-   * Secures and connects a socket through the backend, then calls `callback(error, socket)`.
-   * Always asynchronous: returns `undefined`.
-   * @throws SecureSocketError `ERR_WSASEC_INVALID_ARGUMENT` without a callback.
+   * As `http.Agent.createConnection`: creates the secured socket and returns it at once, connecting
+   * (`socket.connecting` is true; writes wait until the negotiation succeeded),
+   * the way `net.createConnection` does; with `tls`, the TLS socket over it. The outcome is reported
+   * as net reports it (`'connect'`, or `'error'` then `'close'`); `options.signal`, `destroy()` and
+   * `connectTimeout` cancel the negotiation. `callback(error)` receives only the errors of bad
+   * settings, on a later tick; without a callback they are thrown.
+   * @throws SecureSocketError without a callback: `WSAEINVAL`/`WSAEMSGSIZE` (bad settings or target
+   *   name), `WSAEOPNOTSUPP` (`localAddress`, `socketPath`), `ERR_INVALID_ARG_TYPE` /
+   *   `ERR_SOCKET_BAD_PORT` (a bad port, as net).
    */
   override createConnection(
     options: http.ClientRequestArgs,
     callback?: (error: Error | null, socket: Duplex) => void,
-  ): undefined {
-    if (typeof callback !== 'function') {
-      throw invalidArgument(
-        'SecureAgent.createConnection secures the socket asynchronously and needs a callback',
-        'connect',
-      );
+  ): Duplex | undefined {
+    try {
+      return this.#open(options as RequestOptions);
+    } catch (error) {
+      if (typeof callback !== 'function') throw error;
+      process.nextTick(callback, error as Error, undefined as never);
+      return undefined;
     }
-    const opts = options as RequestOptions;
-    const req = this.#creatingFor;
-    const key = opts._agentKey ?? this.getName(opts);
-    const pending = this.#reserve(key);
-    const watch = req ? watchDestroy(req, (reason) => pending.destroy(reason)) : undefined;
-    this.#connect(opts, pending.signal).then(
-      (socket) => {
-        watch?.release();
-        this.#unreserve(key, pending);
-        this.#prepare(socket, opts);
-        callback(null, socket);
-      },
-      (error: Error) => {
-        watch?.release();
-        this.#unreserve(key, pending);
-        callback(req?.destroyed ? (watch?.reason ?? hangUpError()) : error, undefined as never);
-        this.#nextQueued(key);
-      },
-    );
-    return undefined;
   }
 
-  async #connect(options: RequestOptions, signal: AbortSignal): Promise<Duplex> {
+  #open(options: RequestOptions): Duplex {
     rejectUnsupported(options, 'connect');
     const host = options.host ?? options.hostname ?? 'localhost';
     const port = Number(options.port ?? (this as unknown as { defaultPort: number }).defaultPort);
     const policy = this.#policyFor(options);
     const target = this.#targetFor(options, policy, host, port);
-    const { socket } = await connectSecured(this.backend, {
+    const timeout = typeof options.timeout === 'number' && options.timeout > 0 ? options.timeout : undefined;
+    let tlsOptions: tls.ConnectionOptions | undefined;
+    if (this.#tls) {
+      const { signal: _signal, ...rest } = options;
+      tlsOptions = { ...rest, ...this.#tls } as tls.ConnectionOptions;
+    }
+    const { socket } = openSecured(this.backend, {
       host,
       port,
       family: options.family === 4 ? 'ipv4' : options.family === 6 ? 'ipv6' : undefined,
@@ -230,9 +174,14 @@ export class SecureAgent extends http.Agent {
       allowInsecure: policy.allowInsecure,
       target: target.value,
       targetName: target.normalized.name,
-      signal,
+      signal: options.signal ?? undefined,
       timeout: this.#connectTimeout,
-      tls: this.#tls ? ({ ...options, ...this.#tls } as tls.ConnectionOptions) : undefined,
+      tls: tlsOptions,
+      // With TLS, tls.connect sets the idle timeout on the TLS socket (as https.Agent does).
+      idleTimeout: tlsOptions ? undefined : timeout,
+      noDelay: options.noDelay,
+      keepAlive: options.keepAlive,
+      keepAliveInitialDelay: options.keepAliveInitialDelay,
     });
     return socket;
   }
@@ -259,93 +208,6 @@ export class SecureAgent extends http.Agent {
           ) as PeerTargetNameOption)
         : this.#target;
     return resolveTarget(option, host, port, policy.normalized.protocol);
-  }
-
-  #reserve(key: string): PendingConnection {
-    const pools = this as unknown as AgentPools;
-    const pending = new PendingConnection();
-    let list = pools.sockets[key];
-    if (!list) {
-      list = [];
-      pools.sockets[key] = list;
-    }
-    list.push(pending);
-    pools.totalSocketCount++;
-    return pending;
-  }
-
-  #unreserve(key: string, pending: PendingConnection): void {
-    const pools = this as unknown as AgentPools;
-    const list = pools.sockets[key];
-    const index = list ? list.indexOf(pending) : -1;
-    if (!list || index === -1) return;
-    list.splice(index, 1);
-    if (list.length === 0) delete pools.sockets[key];
-    pools.totalSocketCount--;
-  }
-
-  /** After a failed connect nothing frees a socket, so the next queued request must be started here. */
-  #nextQueued(key: string): void {
-    const pools = this as unknown as AgentPools;
-    let name = key;
-    if (!pools.requests[name]?.length) {
-      name = Object.keys(pools.requests).find((k) => !pools.sockets[k]?.length) ?? '';
-    }
-    const queue = pools.requests[name];
-    if (!queue?.length) return;
-    const count = (pools.sockets[name]?.length ?? 0) + (pools.freeSockets[name]?.length ?? 0);
-    if (count >= pools.maxSockets || pools.totalSocketCount >= pools.maxTotalSockets) return;
-    const req = queue.shift() as http.ClientRequest;
-    if (queue.length === 0) delete pools.requests[name];
-    const options = this.#queued.get(req) ?? {};
-    this.createSocket(req, options, (error, socket) => {
-      if (error || !socket) (req as unknown as OnSocket).onSocket(socket, error ?? undefined);
-      else this.#assign(req, socket);
-    });
-  }
-
-  /** What Node's agent does when it hands a socket to a queued request. */
-  #assign(req: http.ClientRequest, socket: Duplex): void {
-    (req as unknown as OnSocket).onSocket(socket);
-    const agentTimeout = (this as unknown as { options: { timeout?: number } }).options.timeout || 0;
-    const requestTimeout = (req as unknown as { timeout?: number }).timeout;
-    if (requestTimeout !== undefined && requestTimeout !== agentTimeout) {
-      (socket as unknown as { setTimeout(ms: number): void }).setTimeout(requestTimeout);
-    }
-  }
-
-  #prepare(socket: Duplex, options: RequestOptions): void {
-    // An idle pooled socket has no request to report to; its errors must never reach the process.
-    socket.on('error', (error: Error) => debug('socket error: %s', (error as { code?: string }).code));
-    // A server that closes an idle keep-alive connection ends the stream: take it out of the pool
-    // at once rather than hand it to the next request.
-    socket.on('end', () => {
-      if (!(socket as { _httpMessage?: unknown })._httpMessage) socket.destroy();
-    });
-    const net = socket as unknown as {
-      setNoDelay(v: boolean): void;
-      setKeepAlive(v: boolean, d?: number): void;
-      setTimeout(ms: number): void;
-    };
-    if (options.noDelay) net.setNoDelay(true);
-    if (options.keepAlive) net.setKeepAlive(true, options.keepAliveInitialDelay);
-    if (options.timeout) net.setTimeout(options.timeout);
-  }
-
-  #pruneFreeSockets(): void {
-    const pools = this as unknown as AgentPools;
-    for (const name in pools.freeSockets) {
-      const list = pools.freeSockets[name];
-      if (!list) continue;
-      for (let i = list.length - 1; i >= 0; i--) {
-        const socket = list[i] as Duplex;
-        if (socket.destroyed || socket.readableEnded || !socket.writable) {
-          list.splice(i, 1);
-          socket.destroy();
-        }
-      }
-      if (list.length === 0) delete pools.freeSockets[name];
-    }
   }
 }
 

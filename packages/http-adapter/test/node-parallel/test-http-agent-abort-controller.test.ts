@@ -7,8 +7,7 @@ import { HOST, http, portOf, useNodeTest } from './support.js';
 
 const current = useNodeTest();
 
-// known: SecureAgent.createConnection(options) without a callback throws instead of returning a socket that honours options.signal
-it.fails('test-http-agent-abort-controller', async () => {
+it('test-http-agent-abort-controller', async () => {
   const t = current();
   const agent = t.agent();
   const server = t.createServer();

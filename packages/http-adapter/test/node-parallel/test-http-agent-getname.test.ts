@@ -7,8 +7,7 @@ import { useNodeTest } from './support.js';
 
 const current = useNodeTest();
 
-// known: getName() appends '|wsasec|<policy>|<target>' to Node's pool name
-it.fails('test-http-agent-getname', () => {
+it('test-http-agent-getname', () => {
   const t = current();
   const agent = t.agent();
   // Default to localhost

@@ -6,8 +6,7 @@ import { HOST, http, useNodeTest } from './support.js';
 
 const current = useNodeTest();
 
-// known: backend.createServer rejects Node's net.Server option pauseOnConnect
-it.fails('test-http-agent-reuse-drained-socket-only', async () => {
+it('test-http-agent-reuse-drained-socket-only', async () => {
   const t = current();
   const agent = t.agent({ keepAlive: true, maxFreeSockets: 1024 });
   const server = t.netServer({ pauseOnConnect: true }, (sock) => {

@@ -6,8 +6,7 @@ import { HOST, http, portOf, useNodeTest } from './support.js';
 
 const current = useNodeTest();
 
-// known: 'socket' is emitted with an already connected socket, so its 'connect' never fires (Node: 'socket' first, then 'connect')
-it.fails('test-http-keep-alive-close-on-header', async () => {
+it('test-http-keep-alive-close-on-header', async () => {
   const t = current();
   const body = 'hello world\n';
   const headers = { connection: 'keep-alive' };

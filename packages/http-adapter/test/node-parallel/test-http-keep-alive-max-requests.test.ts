@@ -35,7 +35,7 @@ function writeRequest(socket: NodeJS.WritableStream, withBody?: boolean) {
   }
 }
 
-// known: hang: socket.connect({ host, port }) on a sim socket resolves but never emits 'connect' or 'ready'
+// known: hang: socket.connect({ host, port }) on a sim socket never emits 'ready'
 it.fails('test-http-keep-alive-max-requests', async () => {
   const t = current();
   const server = t.createServer(

@@ -37,6 +37,20 @@ export class DuplexSocket extends Duplex {
   }
 
   override _write(chunk: Buffer, encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    // As the sim's socket: what is written before the connection exists waits for it.
+    if (this.inner.pending && !this.inner.connecting) {
+      const write = () => {
+        this.inner.off('close', drop);
+        this._write(chunk, encoding, callback);
+      };
+      const drop = () => {
+        this.inner.off('connect', write);
+        callback(new Error('the socket closed before it connected'));
+      };
+      this.inner.once('connect', write);
+      this.inner.once('close', drop);
+      return;
+    }
     this.#touch();
     this.inner.write(chunk, encoding, callback);
   }
@@ -130,8 +144,14 @@ export class DuplexSocket extends Duplex {
   get connecting() {
     return this.inner.connecting;
   }
-  get readyState() {
-    return this.inner.readyState;
+  /** As net.Socket's: from `this.connecting`, which core owns while its connect runs. */
+  get readyState(): 'opening' | 'open' | 'readOnly' | 'writeOnly' | 'closed' {
+    if (this.connecting) return 'opening';
+    if (this.destroyed || this.inner.pending) return 'closed';
+    if (this.readable && this.writable) return 'open';
+    if (this.readable) return 'readOnly';
+    if (this.writable) return 'writeOnly';
+    return 'closed';
   }
   get pending() {
     return this.inner.pending;

@@ -129,26 +129,55 @@ export function createLoopbackBackend(options: LoopbackBackendOptions = {}): Loo
           }
           if (stream instanceof DuplexSocket) stream.connectingQuietly = true;
           await new Promise<void>((resolve, reject) => {
+            type Emit = (this: net.Socket, event: string | symbol, ...args: unknown[]) => boolean;
+            const emit = tcp.emit as Emit;
+            const done = () => signal?.removeEventListener('abort', onAbort);
             const onAbort = () => {
+              done();
+              if ((tcp.emit as Emit) === quiet) tcp.emit = emit as typeof tcp.emit;
               stream.destroy();
               reject(
                 new SecureSocketError('ERR_WSASEC_ABORTED', 'connect aborted', { syscall: 'WSAConnect' }),
               );
             };
             signal?.addEventListener('abort', onAbort, { once: true });
-            tcp.once('error', (error) => {
-              signal?.removeEventListener('abort', onAbort);
-              reject(toSecureSocketError(error, 'WSAConnect'));
-            });
+            // As native-win: while connecting, net's own 'connect'/'ready' belong to core (emitted
+            // once the connection is verified), and a TCP failure is the driver's to report, as a
+            // SecureSocketError.
+            const quiet: Emit = function quietEmit(this: net.Socket, event, ...args) {
+              if (event === 'connect') {
+                done();
+                resolve();
+                return true;
+              }
+              if (event === 'ready') {
+                tcp.emit = emit as typeof tcp.emit;
+                return true;
+              }
+              if (event === 'error') {
+                // net emits its failure while destroying the socket: as native-win, it is emitted
+                // as the SecureSocketError the connect fails with.
+                tcp.emit = emit as typeof tcp.emit;
+                done();
+                const error = toSecureSocketError(args[0], 'WSAConnect');
+                if (stream === tcp) emit.call(this, 'error', error);
+                reject(error);
+                return true;
+              }
+              return emit.call(this, event, ...args);
+            };
+            if (stream === tcp) {
+              tcp.emit = quiet as typeof tcp.emit;
+            } else {
+              // The Duplex over the TCP socket sees none of them while connectingQuietly.
+              tcp.once('connect', () => quiet.call(tcp, 'connect'));
+              tcp.once('error', (error) => quiet.call(tcp, 'error', error));
+            }
             const connectNet = net.Socket.prototype.connect as (
               this: net.Socket,
               options: net.TcpNetConnectOpts,
-              onConnect: () => void,
             ) => net.Socket;
-            connectNet.call(tcp, { host: address.address, port: connectTarget.port }, () => {
-              signal?.removeEventListener('abort', onAbort);
-              resolve();
-            });
+            connectNet.call(tcp, { host: address.address, port: connectTarget.port });
           });
           stats.connects++;
         } finally {
