@@ -37,8 +37,8 @@ function invalid(message: string): SecureSocketError {
 }
 
 /**
- * One HTTP request through a `SecureAgent`, read to the end. When the agent hands the request its
- * (already negotiated) socket, the socket is queried — `WSAQuerySocketSecurity` with `TOKEN_QUERY`
+ * One HTTP request through a `SecureAgent`, read to the end. Once the request's socket is connected
+ * (negotiated), it is queried — `WSAQuerySocketSecurity` with `TOKEN_QUERY`
  * and the IPSEC2 fields — so the caller can show what was negotiated and who the server proved to be.
  * Rejects with the agent's `SecureSocketError` when the connection could not be secured, and with
  * `ERR_WSASEC_ABORTED` when `timeout` passes first.
@@ -86,13 +86,19 @@ export function secureRequest(url: URL, options: SecureRequestOptions): Promise<
     };
     req.once('error', fail);
     req.on('socket', (socket: Duplex) => {
-      if (!isSecureSocket(socket) || socket.destroyed) return;
-      const info = socket.querySecurity({ tokenAccess: TOKEN_QUERY, ipsec2: {} });
-      try {
-        security = snapshotSecurity(info);
-      } finally {
-        info.close();
-      }
+      if (!isSecureSocket(socket)) return;
+      const query = () => {
+        if (socket.destroyed) return;
+        const info = socket.querySecurity({ tokenAccess: TOKEN_QUERY, ipsec2: {} });
+        try {
+          security = snapshotSecurity(info);
+        } finally {
+          info.close();
+        }
+      };
+      // As with http.Agent, a new socket is handed out while it connects (and negotiates).
+      if (socket.connecting) socket.once('connect', query);
+      else query();
     });
     req.once('response', (res) => {
       const chunks: Buffer[] = [];
