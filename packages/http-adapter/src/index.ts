@@ -9,7 +9,12 @@ export { SecureAgent, type SecureAgentOptions, type SecureRequestOptions } from 
 export { isReusedSocketReset } from './agent/retry.js';
 export { HTTP_CHANNELS } from './connect/observe.js';
 export type { PeerTargetNameOption, SecureClientOptions } from './connect/options.js';
-export { createSecureDispatcher, type SecureDispatcherOptions } from './fetch/dispatcher.js';
+export {
+  createSecureConnector,
+  createSecureDispatcher,
+  type SecureConnectorOptions,
+  type SecureDispatcherOptions,
+} from './fetch/dispatcher.js';
 export { fetch } from './fetch/fetch.js';
 export {
   type PeerAccessMiddleware,

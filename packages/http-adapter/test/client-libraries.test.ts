@@ -4,8 +4,10 @@ import { readFileSync } from 'node:fs';
 import * as https from 'node:https';
 import axios from 'axios';
 import got from 'got';
+import { Client, Pool } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
+  createSecureConnector,
   createSecureDispatcher,
   fetch,
   getPeerSecurity,
@@ -98,7 +100,54 @@ describe.each(STREAM_KINDS)('over %s streams', (streams) => {
       expect(started.connections).toBe(1);
     });
 
-    it("Node's global fetch with the same dispatcher (Node 20.20's bundled undici 6)", async () => {
+    it("undici's Pool and Client take createSecureConnector as their connect option", async () => {
+      const started = await echoServer();
+      const connect = createSecureConnector({ backend, peerTargetName: target });
+      const pool = new Pool(started.url, { connect, connections: 2 });
+      const client = new Client(started.url, { connect });
+      cleanups.push(
+        () => pool.close(),
+        () => client.close(),
+      );
+      const viaPool = await pool.request({ path: '/pool', method: 'GET' });
+      expect(await viaPool.body.json()).toMatchObject({ url: '/pool' });
+      const viaClient = await client.request({ path: '/client', method: 'POST', body: 'x' });
+      expect(await viaClient.body.json()).toMatchObject({ url: '/client', method: 'POST', body: 'x' });
+      expect(started.connections).toBe(2);
+    });
+
+    it('createSecureConnector fails the request, and sends nothing, when the target name is wrong', async () => {
+      let served = 0;
+      const started = await startSecureServer(backend, (_req, res) => {
+        served++;
+        res.end();
+      });
+      cleanups.push(() => started.close());
+      const client = new Client(started.url, {
+        connect: createSecureConnector({ backend, peerTargetName: 'host/evil.contoso.com' }),
+      });
+      cleanups.push(() => client.destroy());
+      const error = await client.request({ path: '/', method: 'GET' }).then(
+        () => undefined,
+        (e: Error & { code?: string }) => e,
+      );
+      expect(error?.code).toBe('ERR_WSASEC_PEER_NAME_MISMATCH');
+      expect(served).toBe(0);
+    });
+
+    it('createSecureConnector refuses bad options with a SecureSocketError', () => {
+      expect(() => createSecureConnector(undefined as never)).toThrow(
+        expect.objectContaining({ code: 'ERR_WSASEC_INVALID_ARGUMENT' }),
+      );
+      expect(() => createSecureConnector({ backend, tls: 'yes' as never })).toThrow(
+        expect.objectContaining({ code: 'ERR_WSASEC_INVALID_ARGUMENT' }),
+      );
+      expect(() => createSecureConnector({ backend, security: { protocol: 9 } as never })).toThrow(
+        expect.objectContaining({ code: 'WSAEINVAL' }),
+      );
+    });
+
+    it("Node's global fetch with the same dispatcher (the undici bundled in Node)", async () => {
       const started = await echoServer();
       const dispatcher = createSecureDispatcher({ backend, peerTargetName: target });
       cleanups.push(() => dispatcher.close());

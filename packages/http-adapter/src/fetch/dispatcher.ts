@@ -13,29 +13,28 @@ import {
   type SecureClientOptions,
 } from '../connect/options.js';
 
-/**
- * Options of {@link createSecureDispatcher}: the secure-socket settings plus undici `Agent` options
- * (`keepAliveTimeout`, `connections`, `pipelining`, …; `connect` is the dispatcher's own).
- */
-export interface SecureDispatcherOptions extends SecureClientOptions, Omit<Agent.Options, 'connect' | 'tls'> {
-  /** `tls.connect` options for `https:` URLs (TLS over the secured socket). */
+/** Options of {@link createSecureConnector}: the secure-socket settings, and TLS for `https:`. */
+export interface SecureConnectorOptions extends SecureClientOptions {
+  /** `tls.connect` options for `https:` origins (TLS over the secured socket). */
   tls?: tls.ConnectionOptions;
 }
 
 /**
- * An undici `Agent` whose connections are secured by the backend, for
- * `fetch(url, { dispatcher })` with the `fetch` this package exports (undici 7). One dispatcher is
- * one policy: undici pools per origin, so give each set of settings its own dispatcher. `http:`
- * URLs run over the secured socket; `https:` URLs add TLS on top of it. Never falls back to an
- * unsecured socket unless the settings say `allowInsecure`.
+ * An undici connector (the `connect` option of undici's `Client`, `Pool` and `Agent`) whose
+ * sockets are secured by the backend: each connection is created, secured, given the target name
+ * and connected, checked (never clear text unless the settings say `allowInsecure`), and for
+ * `https:` origins TLS is layered on it. The callback gets the socket once it is ready to carry
+ * requests, or the connect's `SecureSocketError` (a TLS error for `https:`).
  * @throws SecureSocketError `ERR_WSASEC_INVALID_ARGUMENT` (no backend, wrong option types),
  *   `WSAEINVAL`/`WSAEMSGSIZE` (bad settings or target name).
  */
-export function createSecureDispatcher(options: SecureDispatcherOptions): Agent {
-  const where = 'createSecureDispatcher';
+export function createSecureConnector(
+  options: SecureConnectorOptions,
+  where = 'createSecureConnector',
+): buildConnector.connector {
   if (!isObject(options))
     throw invalidArgument(`${where} needs { backend, security?, peerTargetName?, … }`, where);
-  const { backend, security, peerTargetName, tls: tlsOptions, connectTimeout, ...agentOptions } = options;
+  const { backend, security, peerTargetName, tls: tlsOptions, connectTimeout } = options;
   const checkedBackend = checkBackend(backend, where);
   const policy = resolvePolicy(security, randomBytes(32), 'WSASetSocketSecurity');
   const protocol = policy.normalized.protocol;
@@ -44,11 +43,7 @@ export function createSecureDispatcher(options: SecureDispatcherOptions): Agent 
   if (tlsOptions !== undefined && !isObject(tlsOptions)) {
     throw invalidArgument(`${where}: tls must be tls.connect options`, where);
   }
-  if ((agentOptions as { connect?: unknown }).connect !== undefined) {
-    throw invalidArgument(`${where}: connect is the dispatcher's own; it cannot be replaced`, where);
-  }
-
-  const connect: buildConnector.connector = (opts, callback) => {
+  return (opts, callback) => {
     const https = opts.protocol === 'https:';
     const port = Number(opts.port) || (https ? 443 : 80);
     const host = opts.hostname.replace(/^\[|\]$/g, '');
@@ -82,5 +77,43 @@ export function createSecureDispatcher(options: SecureDispatcherOptions): Agent 
       (error: Error) => callback(error, null),
     );
   };
+}
+
+/**
+ * Options of {@link createSecureDispatcher}: the secure-socket settings plus undici `Agent` options
+ * (`keepAliveTimeout`, `connections`, `pipelining`, …; `connect` is the dispatcher's own).
+ */
+export interface SecureDispatcherOptions extends SecureClientOptions, Omit<Agent.Options, 'connect' | 'tls'> {
+  /** `tls.connect` options for `https:` URLs (TLS over the secured socket). */
+  tls?: tls.ConnectionOptions;
+}
+
+/**
+ * An undici `Agent` whose connections are secured by the backend ({@link createSecureConnector}), for
+ * `fetch(url, { dispatcher })` with the `fetch` this package exports (undici 7). One dispatcher is
+ * one policy: undici pools per origin, so give each set of settings its own dispatcher. `http:`
+ * URLs run over the secured socket; `https:` URLs add TLS on top of it. Never falls back to an
+ * unsecured socket unless the settings say `allowInsecure`.
+ * @throws SecureSocketError `ERR_WSASEC_INVALID_ARGUMENT` (no backend, wrong option types),
+ *   `WSAEINVAL`/`WSAEMSGSIZE` (bad settings or target name).
+ */
+export function createSecureDispatcher(options: SecureDispatcherOptions): Agent {
+  const where = 'createSecureDispatcher';
+  if (!isObject(options))
+    throw invalidArgument(`${where} needs { backend, security?, peerTargetName?, … }`, where);
+  const { backend, security, peerTargetName, tls: tlsOptions, connectTimeout, ...agentOptions } = options;
+  if ((agentOptions as { connect?: unknown }).connect !== undefined) {
+    throw invalidArgument(`${where}: connect is the dispatcher's own; it cannot be replaced`, where);
+  }
+  const connect = createSecureConnector(
+    {
+      backend,
+      ...(security !== undefined ? { security } : {}),
+      ...(peerTargetName !== undefined ? { peerTargetName } : {}),
+      ...(tlsOptions !== undefined ? { tls: tlsOptions } : {}),
+      ...(connectTimeout !== undefined ? { connectTimeout } : {}),
+    },
+    where,
+  );
   return new Agent({ ...agentOptions, connect });
 }
