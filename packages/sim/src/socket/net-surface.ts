@@ -8,6 +8,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import { SecureSocketError } from '@wsasec/core';
 import { debug } from '../diagnostics.js';
+import { invalidArgType, timerDuration } from './net-args.js';
 
 /** The `net.Socket` surface shared by sim sockets; the subclass owns the TCP socket. */
 export abstract class NetSocketSurface extends Duplex {
@@ -140,21 +141,16 @@ export abstract class NetSocketSurface extends Duplex {
 
   /**
    * Mirrors `net.Socket.setTimeout`: emits `'timeout'` after `timeout` ms without reads or writes
-   * (0 disables). The socket is not closed; the listener decides.
+   * (0 disables). The socket is not closed; the listener decides. On a destroyed socket it does
+   * nothing (as net).
+   * @throws SecureSocketError net's `ERR_INVALID_ARG_TYPE` (`TypeError`: `timeout` not a number, or
+   *   `callback` not a function) or `ERR_OUT_OF_RANGE` (`RangeError`: negative, NaN or infinite).
    */
   setTimeout(timeout: number, callback?: () => void): this {
-    if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout < 0) {
-      throw new SecureSocketError(
-        'ERR_WSASEC_INVALID_ARGUMENT',
-        `setTimeout needs a number of milliseconds ≥ 0, got ${typeof timeout === 'number' ? timeout : typeof timeout}`,
-      );
-    }
-    if (callback !== undefined && typeof callback !== 'function') {
-      throw new SecureSocketError(
-        'ERR_WSASEC_INVALID_ARGUMENT',
-        `setTimeout's callback must be a function or undefined, got ${typeof callback}`,
-      );
-    }
+    if (this.destroyed) return this;
+    timeout = timerDuration(timeout, 'msecs', 'setTimeout');
+    if (callback !== undefined && typeof callback !== 'function')
+      throw invalidArgType('callback', 'function', callback, 'setTimeout');
     if (callback) {
       if (timeout === 0) this.off('timeout', callback);
       else this.once('timeout', callback);
