@@ -31,7 +31,29 @@ export abstract class NetSocketSurface extends Duplex {
     // As a net.Socket by default: once the peer ended and its data was read, this side ends too
     // (a write in an 'end' listener still goes out first).
     super({ allowHalfOpen: false, readableHighWaterMark: 65_536, writableHighWaterMark: 65_536 });
+    // As net's onReadableStreamEnd: once the peer ended, a socket without allowHalfOpen refuses
+    // writes after its own end with net's EPIPE (Writable's would be ERR_STREAM_WRITE_AFTER_END).
+    this.on('end', () => {
+      if (!this.allowHalfOpen) this.write = NetSocketSurface.#writeAfterFin;
+    });
   }
+
+  /** net's writeAfterFIN: EPIPE to the callback (next tick), then the socket is destroyed with it. */
+  static #writeAfterFin = function (
+    this: NetSocketSurface,
+    chunk: unknown,
+    encoding?: BufferEncoding | ((error?: Error | null) => void),
+    cb?: (error?: Error | null) => void,
+  ): boolean {
+    if (!this.writableEnded) return Duplex.prototype.write.call(this, chunk, encoding as BufferEncoding, cb);
+    const callback = typeof encoding === 'function' ? encoding : cb;
+    const error = new SecureSocketError('EPIPE', 'This socket has been ended by the other party', {
+      syscall: 'send',
+    });
+    if (typeof callback === 'function') process.nextTick(callback, error);
+    this.destroy(error);
+    return false;
+  } as Duplex['write'];
 
   /** The TCP socket underneath, once connected. */
   protected abstract get tcpSocket(): Socket | undefined;
