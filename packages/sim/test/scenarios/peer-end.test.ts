@@ -24,6 +24,8 @@ type Duplex = net.Socket;
 
 interface Pair {
   client: Duplex;
+  /** Closes the listening server (net's server.close(cb)); resolves on its 'close'. */
+  closeServer: () => Promise<void>;
   /** The server's side of the connection, once accepted. */
   accepted: Promise<Duplex>;
 }
@@ -49,14 +51,16 @@ async function pair(kind: Kind, onAccept: (socket: Duplex) => void, clientHalfOp
     plain.push(client);
     client.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
     accepted.then((s) => plain.push(s));
-    return { client, accepted };
+    const closeServer = () => new Promise<void>((resolve) => server.close(() => resolve()));
+    return { client, accepted, closeServer };
   }
   const realm = contosoRealm();
   const serverBackend = h.backend({ realm, machine: 'server.contoso.com' });
   const clientBackend = h.backend({ realm, machine: 'client.contoso.com' });
-  const { port } = await h.server(serverBackend, { security: {} }, (s) =>
+  const { server, port } = await h.server(serverBackend, { security: {} }, (s) =>
     onConnection(h.keep(s) as unknown as Duplex),
   );
+  const closeServer = () => new Promise<void>((resolve) => server.close(() => resolve()));
   const socket = h.keep(clientBackend.createSocket() as SecureSocket);
   socket.setSecurity({});
   socket.setPeerTargetName('host/server.contoso.com');
@@ -64,7 +68,7 @@ async function pair(kind: Kind, onAccept: (socket: Duplex) => void, clientHalfOp
   if (clientHalfOpen) (socket as unknown as { allowHalfOpen: boolean }).allowHalfOpen = true;
   const client = socket as unknown as Duplex;
   client.connect(port, '127.0.0.1');
-  return { client, accepted };
+  return { client, accepted, closeServer };
 }
 
 /** Records a socket's lifecycle events, in order. */
@@ -172,7 +176,35 @@ async function writeAfterPeerEnd(kind: Kind) {
   return { client };
 }
 
+async function endOkThenCloseServer(kind: Kind) {
+  const client: string[] = [];
+  let closing!: Promise<void>;
+  let serverClosed = false;
+  let p!: Pair;
+  p = await pair(kind, (s) => {
+    s.end('ok');
+    // A connection listener may close the server at once: the connection it was given stays.
+    closing = p.closeServer().then(() => {
+      serverClosed = true;
+    });
+  });
+  p.client.setEncoding('utf8');
+  p.client.on('connect', () => client.push('connect'));
+  p.client.on('data', (chunk: string) => client.push(`data ${chunk}`));
+  const clientClosed = record(p.client, client);
+  await p.accepted;
+  await settle([clientClosed, closing]);
+  client.push(`server closed ${serverClosed}`);
+  return { client };
+}
+
 describe('end of stream, as net.Socket', () => {
+  it("'connect' comes first; a server that ends with 'ok' and closes at once: 'ok', 'end', 'close'", async () => {
+    const expected = await endOkThenCloseServer('net');
+    expect(expected.client).toEqual(['connect', 'data ok', 'end', 'finish', 'close', 'server closed true']);
+    expect(await endOkThenCloseServer('sim')).toEqual(expected);
+  });
+
   it("a socket nobody reads emits 'end' then 'close' when the peer ends (and its peer closes too)", async () => {
     const expected = await peerEndsUnread('net');
     expect(expected).toEqual({ client: ['end', 'finish', 'close'], server: ['finish', 'end', 'close'] });
