@@ -194,8 +194,24 @@ export const NODE_ARGUMENT_ERRORS = [
 /** One of Node's argument-error codes. */
 export type NodeArgumentErrorCode = (typeof NODE_ARGUMENT_ERRORS)[number];
 
+/**
+ * net's own stream-socket error codes, carried where a `net.Socket`-shaped socket fails as
+ * `net.Socket` does, so code written against net matches the same `code` and `name` (`'Error'`).
+ * - `EPIPE` (`Error`): a write after the peer ended the connection, on a socket without
+ *   `allowHalfOpen` whose own side has ended too (net's "This socket has been ended by the other
+ *   party"); the socket is destroyed with it.
+ */
+export const NODE_SOCKET_ERRORS = ['EPIPE'] as const;
+
+/** One of net's stream-socket error codes. */
+export type NodeSocketErrorCode = (typeof NODE_SOCKET_ERRORS)[number];
+
 /** Every `code` a `SecureSocketError` can carry. */
-export type SecureSocketErrorCode = WsaErrorCode | LibraryErrorCode | NodeArgumentErrorCode;
+export type SecureSocketErrorCode =
+  | WsaErrorCode
+  | LibraryErrorCode
+  | NodeArgumentErrorCode
+  | NodeSocketErrorCode;
 
 /** The C functions (and library operations) named in `SecureSocketError.syscall`. */
 export type SecureSocketSyscall =

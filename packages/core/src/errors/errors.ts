@@ -2,6 +2,7 @@ import {
   IPSEC_IKE_ERRORS,
   LIBRARY_ERRORS,
   NODE_ARGUMENT_ERRORS,
+  NODE_SOCKET_ERRORS,
   type SecureSocketErrorCode,
   type SecureSocketSyscall,
   WSA_ERRORS,
@@ -54,20 +55,23 @@ function nameOf(code: SecureSocketErrorCode): string {
   if (code === 'ERR_WSASEC_ABORTED') return 'AbortError';
   if (code === 'ERR_INVALID_ARG_TYPE' || code === 'ERR_INVALID_ARG_VALUE') return 'TypeError';
   if (code === 'ERR_OUT_OF_RANGE' || code === 'ERR_SOCKET_BAD_PORT') return 'RangeError';
+  if ((NODE_SOCKET_ERRORS as readonly string[]).includes(code)) return 'Error';
   return 'SecureSocketError';
 }
 
 /**
  * The one error root of wsasec. Node-style fields:
  * - `code`: a Winsock name (`'WSAEINVAL'`, …), a library code (`'ERR_WSASEC_*'`), or one of Node's
- *   argument codes where a `net` call form mirrors Node (`'ERR_SOCKET_BAD_PORT'`, …);
+ *   argument codes where a `net` call form mirrors Node (`'ERR_SOCKET_BAD_PORT'`, …), or one of net's
+ *   socket codes where a socket fails as `net.Socket` does (`'EPIPE'`);
  * - `errno`: the Windows number for WSA codes (`WSAEINVAL` → 10022);
  * - `syscall`: the C function that failed (`'WSASetSocketSecurity'`, …);
  * - `negotiationError`: the `ERROR_IPSEC_IKE_*` value when IPsec negotiation failed;
  * - `nodeCode`: what Node's `net` reports for the same failure (`WSAECONNREFUSED` → `'ECONNREFUSED'`,
  *   `ERR_WSASEC_ABORTED` → `'ABORT_ERR'`), to match on portably; `address`/`port` on connect failures;
  * - `name`: `'SecureSocketError'`, except as Node names the same kind: `'AbortError'` for an abort,
- *   `'TypeError'`/`'RangeError'` for Node's argument codes.
+ *   `'TypeError'`/`'RangeError'` for Node's argument codes, `'Error'` for net's socket codes
+ *   (`'EPIPE'`).
  *
  * Recognise it across duplicate package copies with {@link SecureSocketError.isInstance}.
  */
@@ -91,7 +95,11 @@ export class SecureSocketError extends Error {
     this.syscall = options.syscall;
     this.negotiationError = options.negotiationError;
     this.nodeCode =
-      NODE_CODES[code] ?? ((NODE_ARGUMENT_ERRORS as readonly string[]).includes(code) ? code : undefined);
+      NODE_CODES[code] ??
+      ((NODE_ARGUMENT_ERRORS as readonly string[]).includes(code) ||
+      (NODE_SOCKET_ERRORS as readonly string[]).includes(code)
+        ? code
+        : undefined);
     this.address = options.address;
     this.port = options.port;
   }
@@ -133,6 +141,7 @@ export function isDocumentedErrorCode(code: unknown): code is SecureSocketErrorC
     typeof code === 'string' &&
     (Object.hasOwn(WSA_ERRORS, code) ||
       (LIBRARY_ERRORS as readonly string[]).includes(code) ||
-      (NODE_ARGUMENT_ERRORS as readonly string[]).includes(code))
+      (NODE_ARGUMENT_ERRORS as readonly string[]).includes(code) ||
+      (NODE_SOCKET_ERRORS as readonly string[]).includes(code))
   );
 }

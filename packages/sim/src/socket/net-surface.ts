@@ -8,6 +8,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import { SecureSocketError } from '@wsasec/core';
 import { debug } from '../diagnostics.js';
+import { invalidArgType, timerDuration } from './net-args.js';
 
 /** The `net.Socket` surface shared by sim sockets; the subclass owns the TCP socket. */
 export abstract class NetSocketSurface extends Duplex {
@@ -30,7 +31,29 @@ export abstract class NetSocketSurface extends Duplex {
     // As a net.Socket by default: once the peer ended and its data was read, this side ends too
     // (a write in an 'end' listener still goes out first).
     super({ allowHalfOpen: false, readableHighWaterMark: 65_536, writableHighWaterMark: 65_536 });
+    // As net's onReadableStreamEnd: once the peer ended, a socket without allowHalfOpen refuses
+    // writes after its own end with net's EPIPE (Writable's would be ERR_STREAM_WRITE_AFTER_END).
+    this.on('end', () => {
+      if (!this.allowHalfOpen) this.write = NetSocketSurface.#writeAfterFin;
+    });
   }
+
+  /** net's writeAfterFIN: EPIPE to the callback (next tick), then the socket is destroyed with it. */
+  static #writeAfterFin = function (
+    this: NetSocketSurface,
+    chunk: unknown,
+    encoding?: BufferEncoding | ((error?: Error | null) => void),
+    cb?: (error?: Error | null) => void,
+  ): boolean {
+    if (!this.writableEnded) return Duplex.prototype.write.call(this, chunk, encoding as BufferEncoding, cb);
+    const callback = typeof encoding === 'function' ? encoding : cb;
+    const error = new SecureSocketError('EPIPE', 'This socket has been ended by the other party', {
+      syscall: 'send',
+    });
+    if (typeof callback === 'function') process.nextTick(callback, error);
+    this.destroy(error);
+    return false;
+  } as Duplex['write'];
 
   /** The TCP socket underneath, once connected. */
   protected abstract get tcpSocket(): Socket | undefined;
@@ -140,21 +163,16 @@ export abstract class NetSocketSurface extends Duplex {
 
   /**
    * Mirrors `net.Socket.setTimeout`: emits `'timeout'` after `timeout` ms without reads or writes
-   * (0 disables). The socket is not closed; the listener decides.
+   * (0 disables). The socket is not closed; the listener decides. On a destroyed socket it does
+   * nothing (as net).
+   * @throws SecureSocketError net's `ERR_INVALID_ARG_TYPE` (`TypeError`: `timeout` not a number, or
+   *   `callback` not a function) or `ERR_OUT_OF_RANGE` (`RangeError`: negative, NaN or infinite).
    */
   setTimeout(timeout: number, callback?: () => void): this {
-    if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout < 0) {
-      throw new SecureSocketError(
-        'ERR_WSASEC_INVALID_ARGUMENT',
-        `setTimeout needs a number of milliseconds ≥ 0, got ${typeof timeout === 'number' ? timeout : typeof timeout}`,
-      );
-    }
-    if (callback !== undefined && typeof callback !== 'function') {
-      throw new SecureSocketError(
-        'ERR_WSASEC_INVALID_ARGUMENT',
-        `setTimeout's callback must be a function or undefined, got ${typeof callback}`,
-      );
-    }
+    if (this.destroyed) return this;
+    timeout = timerDuration(timeout, 'msecs', 'setTimeout');
+    if (callback !== undefined && typeof callback !== 'function')
+      throw invalidArgType('callback', 'function', callback, 'setTimeout');
     if (callback) {
       if (timeout === 0) this.off('timeout', callback);
       else this.once('timeout', callback);

@@ -227,6 +227,9 @@ export class SimServerDriver implements ServerDriver {
       attachSecure(this.#ctx, socket, tcp, secured.negotiated, secured.policy, this.#protocol, leftover);
     else attachClear(socket, tcp, 0, leftover);
     tcp.off('error', noop);
+    // Accepted: no longer a negotiation that close() cancels (a connection listener may close the
+    // server at once, as net's may, and the connection it was given stays open).
+    this.#handshaking.delete(tcp);
     this.#events.connection(new SimSocketDriver(this.#ctx, socket));
   }
 }

@@ -112,6 +112,9 @@ export class SimSocket extends NetSocketSurface {
     channel: SecureChannel | undefined,
     leftover: Buffer,
   ): void {
+    // A client's connect is reported by core ('connect', 'ready') once this returns: nothing is
+    // delivered before it (as net, whose first 'data' or 'end' follows 'connect').
+    const client = this.#connecting;
     this.#tcp = tcp;
     this.#security = security;
     this.#channel = channel;
@@ -129,19 +132,24 @@ export class SimSocket extends NetSocketSurface {
       'data',
       channel ? (chunk: Buffer) => this.#onSecureData(chunk) : (chunk: Buffer) => this.#onClearData(chunk),
     );
-    if (leftover.length > 0) {
-      if (channel) this.#onSecureData(leftover);
-      else this.#onClearData(leftover);
-    }
     const pending = this.#pendingWrite;
     this.#pendingWrite = undefined;
     if (pending) this.#send(pending.parts, pending.cb);
     const final = this.#pendingFinal;
     this.#pendingFinal = undefined;
     if (final) this._final(final);
-    // The peer may have ended while the negotiation (or the first-bytes wait) held the socket.
-    if (tcp.readableEnded) this.#onTcpEnd();
-    else if (this.#wantRead && !this.destroyed) tcp.resume();
+    const start = () => {
+      if (this.destroyed) return;
+      if (leftover.length > 0) {
+        if (channel) this.#onSecureData(leftover);
+        else this.#onClearData(leftover);
+      }
+      // The peer may have ended while the negotiation (or the first-bytes wait) held the socket.
+      if (tcp.readableEnded) this.#onTcpEnd();
+      else if (this.#wantRead && !this.destroyed) tcp.resume();
+    };
+    if (client) this.once('connect', start);
+    else start();
   }
 
   /** @internal The channel's events are routed here by the driver that builds the channel. */
@@ -156,16 +164,24 @@ export class SimSocket extends NetSocketSurface {
 
   /** @internal */
   channelEnd(): void {
+    this.#endReadable();
+  }
+
+  /**
+   * The peer's end of stream, as net delivers it: `push(null)` then `read(0)`, so that a socket
+   * nobody reads still emits `'end'` (then ends its side, unless allowHalfOpen, and closes) once
+   * everything before it was consumed.
+   */
+  #endReadable(): void {
+    if (this.#readEnded) return;
     this.#readEnded = true;
     this.push(null);
+    this.read(0);
   }
 
   /** @internal The peer closed the connection: deliver what came before, then close. */
   channelAbort(): void {
-    if (!this.#readEnded) {
-      this.#readEnded = true;
-      this.push(null);
-    }
+    this.#endReadable();
     if (this.readableEnded) this.destroy();
     else this.once('end', () => this.destroy());
   }
@@ -223,8 +239,7 @@ export class SimSocket extends NetSocketSurface {
   #onTcpEnd(): void {
     const channel = this.#channel;
     if (!channel) {
-      this.#readEnded = true;
-      this.push(null);
+      this.#endReadable();
       return;
     }
     if (channel.stopped) return;
@@ -352,8 +367,19 @@ export class SimSocket extends NetSocketSurface {
       for (const b of end) tcp.write(b);
       tcp.uncork();
     }
+    // As net, whose 'finish' follows the TCP shutdown: complete once TCP has flushed everything
+    // written before, so that a destroy after 'finish' (autoDestroy, destroySoon) drops nothing.
+    const onFinish = () => {
+      tcp.off('close', onClose);
+      cb();
+    };
+    const onClose = () => {
+      tcp.off('finish', onFinish);
+      cb();
+    };
+    tcp.once('finish', onFinish);
+    tcp.once('close', onClose);
     tcp.end();
-    cb();
   }
 
   override _destroy(error: Error | null, cb: (error?: Error | null) => void): void {

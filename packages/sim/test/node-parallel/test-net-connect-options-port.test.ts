@@ -77,7 +77,7 @@ it('out of range ports', () => {
   syncFailToConnect(t, 65536, portRangeError);
 });
 
-// known: a client whose server ended with socket.end('ok') is destroyed with WSAECONNRESET instead of reading 'ok' and ending
+// known: a connect to port 0 throws WSAEADDRNOTAVAIL synchronously (the conformance contract) where net emits 'error'; then String(err) is 'SecureSocketError: …' (wsasec's error name), not net's 'Error: connect E…'
 it.fails('valid combinations of connect(port) and connect(port, host), then failures to connect', async () => {
   const t = current();
   const net = t.net;

@@ -4,8 +4,7 @@ import { HOST, useNodeTest } from './support.js';
 
 const current = useNodeTest();
 
-// known: server.listen(0, '127.0.0.1', cb) (Node's positional form) throws 'listen options must be { host?, port?, backlog? }'
-it.fails('test-net-socket-ready-without-cb', async () => {
+it('test-net-socket-ready-without-cb', async () => {
   const t = current();
   const net = t.net;
   // socket.connect can be called without callback, which is optional.

@@ -5,8 +5,7 @@ import { HOST, portOf, useNodeTest } from './support.js';
 
 const current = useNodeTest();
 
-// known: setTimeout('100', cb) (a non-number delay) does not throw ERR_INVALID_ARG_TYPE
-it.fails('test-net-socket-timeout', async () => {
+it('test-net-socket-timeout', async () => {
   const t = current();
   const net = t.net;
   // Verify that invalid delays throw

@@ -5,8 +5,7 @@ import { HOST, portOf, useNodeTest } from './support.js';
 
 const current = useNodeTest();
 
-// known: server.listen(0, '127.0.0.1', cb) (Node's positional form) throws 'listen options must be { host?, port?, backlog? }'
-it.fails('test-net-write-after-end-nt', async () => {
+it('test-net-write-after-end-nt', async () => {
   const t = current();
   const net = t.net;
   // Errors of net.Socket.write() after the socket ended are emitted in the next tick.
