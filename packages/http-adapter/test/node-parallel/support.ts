@@ -221,6 +221,8 @@ export class NodeTest {
       return cb ? plain.connect(port, HOST, cb) : plain.connect(port, HOST);
     }
     const socket = this.fixture.machine.createSocket();
+    // Secured (an unsecured socket is plain TCP, which the sim's server never delivers).
+    socket.setSecurity({});
     socket.setPeerTargetName(SERVER);
     this.#cleanups.push(() => socket.destroy());
     const result = (socket as any).connect(port, HOST, ...(cb ? [cb] : []));
@@ -236,6 +238,7 @@ export class NodeTest {
       return plain;
     }
     const socket = this.fixture.machine.createSocket();
+    socket.setSecurity({});
     socket.setPeerTargetName(SERVER);
     this.#cleanups.push(() => socket.destroy());
     return socket as unknown as import('node:net').Socket;

@@ -5,8 +5,7 @@ import { HOST, http, platformTimeout, portOf, useNodeTest } from './support.js';
 
 const current = useNodeTest();
 
-// known: the sim delivers the peer's end of stream in the same tick as the response, so the agent's 'free' finds the socket no longer writable and destroys it
-it.fails('test-http-agent-keepalive', async () => {
+it('test-http-agent-keepalive', async () => {
   const t = current();
   const agent = t.agent({ keepAlive: true, keepAliveMsecs: 1000, maxSockets: 5, maxFreeSockets: 5 });
   let name = '';

@@ -35,8 +35,7 @@ function writeRequest(socket: NodeJS.WritableStream, withBody?: boolean) {
   }
 }
 
-// known: hang: socket.connect({ host, port }) on a sim socket never emits 'ready'
-it.fails('test-http-keep-alive-max-requests', async () => {
+it('test-http-keep-alive-max-requests', async () => {
   const t = current();
   const server = t.createServer(
     t.mustCallAtLeast((req: http.IncomingMessage, res: http.ServerResponse) => {

@@ -133,7 +133,8 @@ export abstract class NetSocketSurface extends Duplex {
 
   /** `'opening'`, `'open'`, `'readOnly'`, `'writeOnly'` or `'closed'` (as `net.Socket.readyState`). */
   get readyState(): 'opening' | 'open' | 'readOnly' | 'writeOnly' | 'closed' {
-    if (this.isConnecting) return 'opening';
+    // this.connecting: core's, true from the call of connect() on.
+    if (this.connecting) return 'opening';
     if (!this.tcpSocket || this.destroyed) return 'closed';
     if (this.readable && this.writable) return 'open';
     if (this.readable) return 'readOnly';

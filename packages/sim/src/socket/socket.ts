@@ -164,7 +164,11 @@ export class SimSocket extends NetSocketSurface {
 
   /** @internal */
   channelEnd(): void {
-    this.#endReadable();
+    // As net, which reads the FIN in an I/O callback of its own: everything the data before it
+    // scheduled (an http agent's 'free' of a kept-alive socket, on the next tick) runs first.
+    setImmediate(() => {
+      if (!this.destroyed) this.#endReadable();
+    });
   }
 
   /**
