@@ -100,9 +100,12 @@ describe('secured client connect', () => {
     socket.setSecurity({});
     const original = (socket as unknown as { _handle: { close(): void } })._handle;
     const stranger = newTcpHandle('socket');
+    const ownEmit = socket.emit;
     const attempt = once(socket.connect({ host: '127.0.0.1', port }), 'connect');
-    for (let i = 0; i < 20 && !socket.connecting; i++) await Promise.resolve();
     expect(socket.connecting).toBe(true);
+    // Wait until the SOCKET was handed to Node (the driver then routes the stream's emit).
+    for (let i = 0; i < 20 && socket.emit === ownEmit; i++) await Promise.resolve();
+    expect(socket.emit).not.toBe(ownEmit);
     // Stands for Node swapping the handle under the socket before 'connect' is emitted.
     const emit = socket.emit.bind(socket);
     socket.emit = ((event: string, ...args: unknown[]) => {
