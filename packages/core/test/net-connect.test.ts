@@ -197,30 +197,28 @@ describe('socket.connecting, as on net.Socket', () => {
 });
 
 describe("createServer takes net.createServer's socket options", () => {
-  it('pauseOnConnect and allowHalfOpen apply to every accepted socket', async () => {
+  /** A recording server with these options, and the first socket it accepts. */
+  async function acceptOne(options: object) {
     const rec = createRecordingBackend();
-    const server = rec.backend.createServer({ pauseOnConnect: true, allowHalfOpen: true });
+    const server = rec.backend.createServer(options);
     await server.listen();
     const accepted = new Promise<import('node:stream').Duplex>((resolve) =>
       server.once('connection', resolve),
     );
     rec.accept();
-    const socket = await accepted;
+    return { server, socket: await accepted };
+  }
+
+  it('pauseOnConnect and allowHalfOpen apply to every accepted socket', async () => {
+    const { server, socket } = await acceptOne({ pauseOnConnect: true, allowHalfOpen: true });
     expect(socket.isPaused()).toBe(true);
     expect(socket.allowHalfOpen).toBe(true);
     socket.destroy();
     await server.close();
   });
 
-  it('without them an accepted socket flows and is not half-open', async () => {
-    const rec = createRecordingBackend();
-    const server = rec.backend.createServer({});
-    await server.listen();
-    const accepted = new Promise<import('node:stream').Duplex>((resolve) =>
-      server.once('connection', resolve),
-    );
-    rec.accept();
-    const socket = await accepted;
+  it('without them an accepted socket flows', async () => {
+    const { server, socket } = await acceptOne({});
     expect(socket.isPaused()).toBe(false);
     socket.destroy();
     await server.close();

@@ -28,10 +28,12 @@ export interface SecureConnectorOptions extends SecureClientOptions {
  * @throws SecureSocketError `ERR_WSASEC_INVALID_ARGUMENT` (no backend, wrong option types),
  *   `WSAEINVAL`/`WSAEMSGSIZE` (bad settings or target name).
  */
-export function createSecureConnector(
-  options: SecureConnectorOptions,
-  where = 'createSecureConnector',
-): buildConnector.connector {
+export function createSecureConnector(options: SecureConnectorOptions): buildConnector.connector {
+  return secureConnector(options, 'createSecureConnector');
+}
+
+/** {@link createSecureConnector}, its errors naming the caller `where`. */
+function secureConnector(options: SecureConnectorOptions, where: string): buildConnector.connector {
   if (!isObject(options))
     throw invalidArgument(`${where} needs { backend, security?, peerTargetName?, … }`, where);
   const { backend, security, peerTargetName, tls: tlsOptions, connectTimeout } = options;
@@ -105,7 +107,7 @@ export function createSecureDispatcher(options: SecureDispatcherOptions): Agent 
   if ((agentOptions as { connect?: unknown }).connect !== undefined) {
     throw invalidArgument(`${where}: connect is the dispatcher's own; it cannot be replaced`, where);
   }
-  const connect = createSecureConnector(
+  const connect = secureConnector(
     {
       backend,
       ...(security !== undefined ? { security } : {}),
