@@ -77,21 +77,24 @@ export interface SecureDatagramSocket extends EventEmitter {
    * @throws SecureSocketError `WSAEINVAL` (data not a Buffer, Uint8Array or string), `WSAEADDRNOTAVAIL`
    *   (zero address or port 0), `WSAEAFNOSUPPORT` (family), `WSAEMSGSIZE` (datagram too large),
    *   `WSAENOTSOCK` (closed), `ERR_WSASEC_NEGOTIATION_FAILED`, `ERR_WSASEC_PEER_NAME_MISMATCH`,
-   *   `WSAETIMEDOUT` (the peer never answered the negotiation).
+   *   `WSAETIMEDOUT` (the peer never answered the negotiation), `WSAECONNABORTED` (the peer's SA was
+   *   torn down: its quick-mode SA changed on rekey under an abort-on-change IPSEC2 query).
    */
   send(data: Buffer | Uint8Array | string, peer: SocketAddress): Promise<void>;
   /**
    * Mirrors `WSAQuerySocketSecurity` with a template carrying the peer's address. The result owns the
    * peer tokens: close it (or `using`).
    * @throws SecureSocketError `WSAEMSGSIZE` (no `peerAddress`: the template is required), `WSAEINVAL`
-   *   (zero address and port, bad options, or no SA with that peer), `WSAEAFNOSUPPORT`, `WSAENOTSOCK`.
+   *   (zero address and port, bad options, or no SA with that peer), `WSAEAFNOSUPPORT`, `WSAENOTSOCK`,
+   *   `WSAECONNABORTED` (the peer's SA was torn down by abort-on-change, see `send`).
    */
   querySecurity(opts: QueryOptions & { peerAddress: SocketAddress }): SecurityInfo;
   /**
    * Mirrors `WSAImpersonateSocketPeer(s, peerAddr)` … `WSARevertImpersonation`: runs `fn` synchronously
    * as that peer (its user, else its machine) and always reverts.
    * @throws SecureSocketError `WSAEFAULT` (no peer address), `WSAEINVAL` (zero address and port, or no
-   *   SA with that peer), `WSAEAFNOSUPPORT`, `WSAENOTSOCK`, `ERR_WSASEC_ASYNC_IMPERSONATION`.
+   *   SA with that peer), `WSAEAFNOSUPPORT`, `WSAENOTSOCK`, `ERR_WSASEC_ASYNC_IMPERSONATION`,
+   *   `WSAECONNABORTED` (the peer's SA was torn down by abort-on-change, see `send`).
    */
   impersonatePeer<T>(fn: () => T, peerAddress: SocketAddress): T;
   /** The bound address (like `dgram.Socket.address()`). @throws SecureSocketError `WSAEINVAL` (not bound). */
