@@ -298,10 +298,37 @@ describe('beyond the table', () => {
     await refused(rec, socket, 'WSAEAFNOSUPPORT', () =>
       socket.deletePeerTargetName({ address: '::1', family: 'ipv4' }),
     );
-    await refused(rec, socket, 'WSAEADDRNOTAVAIL', () => socket.connect({ host: '127.0.0.1', port: 0 }));
+    await refused(rec, socket, 'WSAEADDRNOTAVAIL', () => rec.backend.connect({ host: '127.0.0.1', port: 0 }));
     socket.setSecurity({ allowInsecure: true });
     expect(socketState(socket)?.security?.securityFlags).toBe(2);
   });
+
+  // As net, whose lookup or connect fails after connect() returned: port 0 and a host that is no
+  // name pass the argument checks, then the socket reports 'error' and 'close' on a later tick.
+  for (const [label, target, code] of [
+    ['port 0', { host: '127.0.0.1', port: 0 }, 'WSAEADDRNOTAVAIL'],
+    ['a host with a space', { host: 'a b', port: 80 }, 'WSAEINVAL'],
+    ['a host of 256 characters', { host: 'h'.repeat(256), port: 80 }, 'WSAEINVAL'],
+  ] as const) {
+    it(`a net-form connect to ${label} emits 'error' then 'close', as net, without reaching the driver`, async () => {
+      const rec = createRecordingBackend();
+      const socket = rec.backend.createSocket();
+      socket.setSecurity();
+      const calls = rec.calls.length;
+      const events: string[] = [];
+      socket.on('connect', () => events.push('connect'));
+      socket.on('error', (error: SecureSocketError) => events.push(`error ${error.code} ${error.port}`));
+      const closed = new Promise((resolve) => socket.once('close', resolve));
+      expect(socket.connect(target)).toBe(socket);
+      expect(socket.connecting).toBe(true);
+      expect(socket.destroyed).toBe(false);
+      expect(events).toEqual([]);
+      await closed;
+      expect(events).toEqual([`error ${code} ${target.port}`]);
+      expect(socket.connecting).toBe(false);
+      expect(rec.calls.slice(calls)).not.toContain('socket.connect');
+    });
+  }
 
   it('an accepted socket starts connected with the listener settings', async () => {
     const rec = createRecordingBackend();

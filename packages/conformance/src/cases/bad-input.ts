@@ -100,17 +100,15 @@ const BAD_ADDRESSES: readonly Row[] = [
 
 /**
  * socket.connect takes net.Socket.connect's forms, so its argument errors are net's
- * (`ERR_INVALID_ARG_TYPE`, `ERR_SOCKET_BAD_PORT`); a pipe path is refused (IPsec secures TCP); the
- * host must be a valid IP address or name. Each is thrown synchronously, as net throws them.
+ * (`ERR_INVALID_ARG_TYPE`, `ERR_SOCKET_BAD_PORT`); a pipe path is refused (IPsec secures TCP). Each
+ * is thrown synchronously, as net throws them. A host that is no valid name and port 0 pass net's
+ * argument checks and fail later: see {@link UNCONNECTABLE_TARGETS}.
  */
 const BAD_CONNECT_TARGETS: readonly Row[] = [
   ['undefined', undefined, 'ERR_INVALID_ARG_TYPE'],
   ['a pipe path (a string that is not a port)', '127.0.0.1:80', 'WSAEOPNOTSUPP'],
   ['a path option', { path: '/tmp/s' }, 'WSAEOPNOTSUPP'],
-  ['a host with a space', { host: 'a b', port: 80 }, EINVAL],
-  ['a host of 256 characters', { host: 'h'.repeat(256), port: 80 }, EINVAL],
   ['a number host', { host: 127, port: 80 }, 'ERR_INVALID_ARG_TYPE'],
-  ['port 0', { host: '127.0.0.1', port: 0 }, 'WSAEADDRNOTAVAIL'],
   ['port 65536', { host: '127.0.0.1', port: 65536 }, 'ERR_SOCKET_BAD_PORT'],
   ['port 1.5', { host: '127.0.0.1', port: 1.5 }, 'ERR_SOCKET_BAD_PORT'],
   ["port '8x'", { host: '127.0.0.1', port: '8x' }, 'ERR_SOCKET_BAD_PORT'],
@@ -121,6 +119,16 @@ const BAD_CONNECT_TARGETS: readonly Row[] = [
     { host: '127.0.0.1', port: 80, signal: {} },
     'ERR_WSASEC_INVALID_ARGUMENT',
   ],
+];
+
+/**
+ * Targets net accepts and then fails to reach (a failed lookup, a refused connect): the net forms
+ * of socket.connect report them as net does, through 'error' and then 'close' on a later tick.
+ */
+const UNCONNECTABLE_TARGETS: readonly Row[] = [
+  ['a host with a space', { host: 'a b', port: 80 }, EINVAL],
+  ['a host of 256 characters', { host: 'h'.repeat(256), port: 80 }, EINVAL],
+  ['port 0', { host: '127.0.0.1', port: 0 }, 'WSAEADDRNOTAVAIL'],
 ];
 
 const BAD_QUERIES: readonly Row[] = [
@@ -177,6 +185,23 @@ add('socket.connect refuses every malformed target and stays unconnected', [], a
   for (const [, value, code] of BAD_CONNECT_TARGETS) {
     expectThrows(() => socket.connect(value as never), code);
     expect(snapshot(socket).phase).toBe('created');
+  }
+});
+
+add("socket.connect to an unreachable target reports 'error' then 'close', as net", [], async (ctx) => {
+  for (const [label, value, code] of UNCONNECTABLE_TARGETS) {
+    const socket = ctx.socket();
+    socket.setSecurity();
+    const events: string[] = [];
+    socket.on('connect', () => events.push('connect'));
+    socket.on('error', (error: SecureSocketError) => events.push(`error ${error.code}`));
+    const closed = new Promise((resolve) => socket.once('close', resolve));
+    expect(socket.connect(value as never), label).toBe(socket);
+    expect(socket.connecting, label).toBe(true);
+    expect(events, label).toEqual([]);
+    await closed;
+    expect(events, label).toEqual([`error ${code}`]);
+    expect(snapshot(socket).phase, label).toBe('closed');
   }
 });
 

@@ -158,7 +158,9 @@ export function guardSocket(driver: SocketDriver, opts: GuardOptions): SecureSoc
         { syscall },
       );
     }
-    const normalized = normalizeConnectTarget(target, syscall);
+    const { addressError, ...normalized } = normalizeConnectTarget(target, syscall, {
+      deferAddress: viaEvents,
+    });
     const signal = checkSignal((target as { signal?: unknown }).signal, syscall);
     const aborted = (reason: unknown) =>
       new SecureSocketError('ERR_WSASEC_ABORTED', 'WSAConnect was aborted', {
@@ -226,6 +228,11 @@ export function guardSocket(driver: SocketDriver, opts: GuardOptions): SecureSoc
     return (async () => {
       try {
         if (cancel.signal.aborted) throw failure;
+        if (addressError) {
+          // As net, whose lookup or connect fails after connect() returned: 'error', then 'close'.
+          await undefined;
+          throw addressError;
+        }
         const address = await opts.resolveOne(normalized.host, state.family);
         checkFamily(address, syscall);
         if (cancel.signal.aborted) throw failure;

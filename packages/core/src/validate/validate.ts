@@ -468,16 +468,24 @@ export function normalizeQuery(
 }
 
 /**
- * Normalizes a connect target `{ host, port, timeout? }`.
+ * Normalizes a connect target `{ host, port, timeout? }`. With `deferAddress`, a host that is not a
+ * valid name and port 0 are not thrown but returned as `addressError`: the net forms of connect
+ * report them as net reports a failed lookup or connect, through `'error'` on a later tick.
  * @throws SecureSocketError WSAEINVAL (bad host), WSAEADDRNOTAVAIL (port 0), ERR_WSASEC_INVALID_ARGUMENT.
  */
 export function normalizeConnectTarget(
   value: unknown,
   syscall: SecureSocketSyscall = 'WSAConnect',
-): NormalizedConnectTarget {
+  opts: { deferAddress?: boolean } = {},
+): NormalizedConnectTarget & { addressError?: SecureSocketError } {
   if (!isPlainObject(value))
     fail('WSAEFAULT', syscall, `connect needs { host, port }, got ${describe(value)}`);
   const { host, port, timeout } = value;
+  let addressError: SecureSocketError | undefined;
+  const addressFail = (code: SecureSocketErrorCode, message: string) => {
+    if (!opts.deferAddress) fail(code, syscall, message);
+    addressError ??= new SecureSocketError(code, message, { syscall });
+  };
   if (
     typeof host !== 'string' ||
     host.length === 0 ||
@@ -485,9 +493,15 @@ export function normalizeConnectTarget(
     host.includes('\0') ||
     /\s/.test(host)
   ) {
-    fail(
+    if (typeof host !== 'string') {
+      fail(
+        'WSAEINVAL',
+        syscall,
+        `host must be a host name or IP literal (1–255 characters, no spaces), got ${describe(host)}`,
+      );
+    }
+    addressFail(
       'WSAEINVAL',
-      syscall,
       `host must be a host name or IP literal (1–255 characters, no spaces), got ${describe(host)}`,
     );
   }
@@ -495,11 +509,12 @@ export function normalizeConnectTarget(
     fail('WSAEINVAL', syscall, `port must be an integer from 1 to 65535, got ${describe(port)}`);
   }
   if (port === 0)
-    fail('WSAEADDRNOTAVAIL', syscall, 'port 0 cannot be connected to; give a port from 1 to 65535');
-  const result: NormalizedConnectTarget = {
+    addressFail('WSAEADDRNOTAVAIL', 'port 0 cannot be connected to; give a port from 1 to 65535');
+  const result: NormalizedConnectTarget & { addressError?: SecureSocketError } = {
     host: host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host,
     port,
   };
+  if (addressError) result.addressError = addressError;
   if (timeout !== undefined) {
     if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0) {
       fail(

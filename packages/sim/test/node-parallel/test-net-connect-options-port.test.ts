@@ -77,7 +77,7 @@ it('out of range ports', () => {
   syncFailToConnect(t, 65536, portRangeError);
 });
 
-// known: a connect to port 0 throws WSAEADDRNOTAVAIL synchronously (the conformance contract) where net emits 'error'; then String(err) is 'SecureSocketError: …' (wsasec's error name), not net's 'Error: connect E…'
+// known: a connect to port 0 now fails as net's (the socket, then 'error' WSAEADDRNOTAVAIL and 'close'), but String(err) is 'SecureSocketError: …' (wsasec's error name), not net's 'Error: connect E…'
 it.fails('valid combinations of connect(port) and connect(port, host), then failures to connect', async () => {
   const t = current();
   const net = t.net;
