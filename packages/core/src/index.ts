@@ -44,6 +44,14 @@ export {
 } from './guards/socket.js';
 export type * from './validate/normalized.js';
 export {
+  MAX_POLICY_LIFETIME_SECONDS,
+  type MainModePolicyDescription,
+  normalizePolicyDescription,
+  type PolicyDescription,
+  type PolicyLifetime,
+  type QuickModePolicyDescription,
+} from './validate/policy.js';
+export {
   CREDENTIAL_LIMITS,
   MAX_TARGET_NAME_LENGTH,
   normalizeAccessMask,

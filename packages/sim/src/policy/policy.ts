@@ -6,8 +6,12 @@
 import {
   FWPM_PROVIDER_CONTEXT_SECURE_SOCKET_AUTHIP,
   FWPM_PROVIDER_CONTEXT_SECURE_SOCKET_IPSEC,
+  type MainModePolicyDescription,
   type NormalizedSecuritySettings,
-  normalizeGuid,
+  normalizePolicyDescription,
+  type PolicyDescription,
+  type PolicyLifetime,
+  type QuickModePolicyDescription,
   SecureSocketError,
   SOCKET_SETTINGS_ALLOW_INSECURE,
   SOCKET_SETTINGS_GUARANTEE_ENCRYPTION,
@@ -16,50 +20,21 @@ import {
   SOCKET_SETTINGS_IPSEC_PEER_NAME_IS_RAW_FORMAT,
   SOCKET_SETTINGS_IPSEC_SKIP_FILTER_INSTANTIATION,
 } from '@wsasec/core';
-import { invalid, show } from '../realm/principals.js';
 
 /** A quick-mode transform: ESP with AES-256-GMAC (integrity only) or AES-256-GCM (encryption). */
 export type Transform = 'integrity' | 'encryption';
 
-/** QM SA lifetime; the sender rekeys its outbound SA when either is reached. */
-export interface Lifetime {
-  /** Bytes protected under one SA. */
-  bytes?: number;
-  /** Seconds one SA lives (fractions allowed). */
-  seconds?: number;
-}
+/** QM SA lifetime; the sender rekeys its outbound SA when either is reached (fractions of seconds allowed). */
+export type Lifetime = PolicyLifetime;
 
-/** An AuthIP quick-mode policy (`FWPM_IPSEC_AUTHIP_QM_TRANSPORT_CONTEXT`). */
-export interface QuickModePolicy {
-  /** Provider-context key (GUID). */
-  key: string;
-  mode: 'quick';
-  /** `'integrity'` (ESP auth-only) or `'encryption'` (ESP with encryption). */
-  protection: Transform;
-  lifetime?: Lifetime;
-  /**
-   * An administrator's (domain) policy: applies to every socket whose settings name no quick-mode
-   * policy, and makes `skipFilterInstantiation` sockets protected. At most one per realm.
-   */
-  default?: boolean;
-}
+/** An AuthIP quick-mode policy (`FWPM_IPSEC_AUTHIP_QM_TRANSPORT_CONTEXT`); `default: true` makes it the realm's administrator policy (at most one per mode). */
+export type QuickModePolicy = QuickModePolicyDescription;
 
-/** An AuthIP main-mode policy (`FWPM_IPSEC_AUTHIP_MM_CONTEXT`). */
-export interface MainModePolicy {
-  /** Provider-context key (GUID). */
-  key: string;
-  mode: 'main';
-  /** `['machine']`, or `['machine', 'user']` for an extended-mode user authentication. */
-  authentication: readonly ('machine' | 'user')[];
-  /**
-   * An administrator's (domain) policy: applies to every socket whose settings name no main-mode
-   * policy, and makes `skipFilterInstantiation` sockets protected. At most one per realm.
-   */
-  default?: boolean;
-}
+/** An AuthIP main-mode policy (`FWPM_IPSEC_AUTHIP_MM_CONTEXT`); `default: true` as for quick mode. */
+export type MainModePolicy = MainModePolicyDescription;
 
 /** A realm policy, as given to `realm.addPolicy()`. */
-export type SimPolicy = QuickModePolicy | MainModePolicy;
+export type SimPolicy = PolicyDescription;
 
 /** Default QM lifetime: 1 hour / 55 GiB, as the built-in secure-socket proposals (spec §7.4). */
 export const DEFAULT_LIFETIME: Required<Lifetime> = Object.freeze({ seconds: 3600, bytes: 55 * 2 ** 30 });
@@ -83,102 +58,13 @@ export interface EffectivePolicy {
   readonly credentials?: { user: string; domain?: string; password: string } | undefined;
 }
 
-const BUILT_IN_KEYS = new Set([
-  FWPM_PROVIDER_CONTEXT_SECURE_SOCKET_AUTHIP,
-  FWPM_PROVIDER_CONTEXT_SECURE_SOCKET_IPSEC,
-]);
-
-function checkLifetime(value: unknown): Lifetime | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'object' || value === null || Array.isArray(value))
-    invalid(`policy lifetime must be an object { bytes?, seconds? }, got ${show(value)}`);
-  const { bytes, seconds, ...rest } = value as Record<string, unknown>;
-  const extra = Object.keys(rest);
-  if (extra.length > 0) invalid(`policy lifetime has unknown field "${extra[0]}"; accepted: bytes, seconds`);
-  const out: Lifetime = {};
-  if (bytes !== undefined) {
-    if (typeof bytes !== 'number' || !Number.isSafeInteger(bytes) || bytes < 1)
-      invalid(`policy lifetime.bytes must be a positive integer, got ${show(bytes)}`);
-    out.bytes = bytes;
-  }
-  if (seconds !== undefined) {
-    if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds <= 0 || seconds > 315_360_000)
-      invalid(
-        `policy lifetime.seconds must be a positive number of seconds (at most ten years), got ${show(seconds)}`,
-      );
-    out.seconds = seconds;
-  }
-  return out;
-}
-
-function checkDefault(value: unknown): boolean {
-  if (value !== undefined && typeof value !== 'boolean')
-    invalid(`policy default must be true or false, got ${show(value)}`);
-  return value === true;
-}
-
 /**
- * Validates a policy for `realm.addPolicy()` and returns a frozen copy with a lower-case key.
+ * Validates a policy for `realm.addPolicy()` and returns a frozen copy with a lower-case key (the
+ * rules every backend shares: `normalizePolicyDescription` of core).
  * @throws SecureSocketError `ERR_WSASEC_INVALID_ARGUMENT` naming what is accepted.
  */
 export function checkPolicy(value: unknown): SimPolicy {
-  if (typeof value !== 'object' || value === null || Array.isArray(value))
-    invalid(`a policy must be an object { key, mode: 'main' | 'quick', … }, got ${show(value)}`);
-  const p = value as Record<string, unknown>;
-  let key: string | undefined;
-  try {
-    key = normalizeGuid(p.key, 'policy key', 'addPolicy');
-  } catch (error) {
-    invalid((error as Error).message);
-  }
-  if (!key) invalid('policy key must be a non-zero GUID string like 6f9619ff-8b86-d011-b42d-00c04fc964ff');
-  if (BUILT_IN_KEYS.has(key))
-    invalid(`policy key ${key} is the built-in default policy's; choose a new GUID`);
-  if (p.mode === 'quick') {
-    const extra = Object.keys(p).filter(
-      (k) => !['key', 'mode', 'protection', 'lifetime', 'default'].includes(k),
-    );
-    if (extra.length > 0)
-      invalid(
-        `quick-mode policy has unknown field "${extra[0]}"; accepted: key, mode, protection, lifetime, default`,
-      );
-    if (p.protection !== 'integrity' && p.protection !== 'encryption')
-      invalid(`quick-mode policy protection must be 'integrity' or 'encryption', got ${show(p.protection)}`);
-    const lifetime = checkLifetime(p.lifetime);
-    return Object.freeze({
-      key,
-      mode: 'quick',
-      protection: p.protection,
-      ...(lifetime ? { lifetime: Object.freeze(lifetime) } : {}),
-      ...(checkDefault(p.default) ? { default: true } : {}),
-    });
-  }
-  if (p.mode === 'main') {
-    const extra = Object.keys(p).filter((k) => !['key', 'mode', 'authentication', 'default'].includes(k));
-    if (extra.length > 0)
-      invalid(
-        `main-mode policy has unknown field "${extra[0]}"; accepted: key, mode, authentication, default`,
-      );
-    const auth = p.authentication;
-    const ok =
-      Array.isArray(auth) &&
-      auth.length >= 1 &&
-      auth.length <= 2 &&
-      auth.includes('machine') &&
-      auth.every((a) => a === 'machine' || a === 'user') &&
-      new Set(auth).size === auth.length;
-    if (!ok)
-      invalid(
-        `main-mode policy authentication must be ['machine'] or ['machine', 'user'], got ${show(auth)}`,
-      );
-    return Object.freeze({
-      key,
-      mode: 'main',
-      authentication: Object.freeze([...(auth as ('machine' | 'user')[])]),
-      ...(checkDefault(p.default) ? { default: true } : {}),
-    });
-  }
-  return invalid(`policy mode must be 'main' or 'quick', got ${show(p.mode)}`);
+  return normalizePolicyDescription(value, 'addPolicy');
 }
 
 /** Where policy resolution looks realm policies up (a `SimRealm` is one). */
