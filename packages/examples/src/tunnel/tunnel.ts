@@ -153,12 +153,26 @@ class Tunnel implements TunnelHandle {
     if (!bound) throw new Error('the tunnel is not listening');
     return { address: bound.address, port: bound.port, family: bound.family };
   }
+  /** True once {@link close} was called. */
+  get stopping(): boolean {
+    return this.#closing !== undefined;
+  }
+  /** `, <code>` of the error a pair ended with (`, tunnel stopping` at shutdown), or nothing. */
+  reason(error: Error | undefined): string {
+    if (this.stopping) return ', tunnel stopping';
+    return error ? `, ${errorCode(error)}` : '';
+  }
   close(): Promise<void> {
     this.#closing ??= (async () => {
       const closed = once(this.#server as net.Server, 'close');
       this.#server.close();
-      for (const socket of this.#live) abort(socket);
-      await closed;
+      const sockets = [...this.#live];
+      // Every socket still tracked has not emitted 'close' yet (tracking ends there).
+      const gone = sockets.map((socket) => new Promise((resolve) => socket.once('close', resolve)));
+      for (const socket of sockets) abort(socket);
+      await Promise.all([closed, ...gone]);
+      // Let each pair's close line out before the caller reports the stop.
+      await new Promise((resolve) => setImmediate(resolve));
     })();
     return this.#closing;
   }
@@ -222,7 +236,7 @@ export async function startTunnelServer(opts: TunnelServerOptions): Promise<Tunn
         log(`#${n} open ${from} (${identity.text}) -> ${forward}`);
       });
       splice(secure, plain, (error) => {
-        const why = error ? `, ${errorCode(error)}` : '';
+        const why = tunnel.reason(error);
         log(
           `#${n} closed ${from} (${identity.text}): ${plain.bytesWritten} bytes in, ${plain.bytesRead} bytes out${why}`,
         );
@@ -279,7 +293,7 @@ export async function startTunnelClient(opts: TunnelClientOptions): Promise<Tunn
           } catch {}
           log(`#${n} open ${from} -> ${remote} (${identity})`);
           splice(plain, secure, (error) => {
-            const why = error ? `, ${errorCode(error)}` : '';
+            const why = tunnel.reason(error);
             log(`#${n} closed ${from}: ${plain.bytesRead} bytes out, ${plain.bytesWritten} bytes in${why}`);
           });
         },
