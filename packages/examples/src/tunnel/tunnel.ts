@@ -14,7 +14,9 @@ import { errorCode, formatPrincipal } from '../shared/security-format.js';
 
 /** A TCP endpoint. */
 export interface Endpoint {
+  /** IP literal or host name. */
   host: string;
+  /** TCP port (0 to listen on any free port). */
   port: number;
 }
 

@@ -159,11 +159,18 @@ describe.runIf(REDIS)('Redis through the tunnel', () => {
     expect((await cli(tunnel.alice, 'SET', 'greeting', 'hello über tunnel')).stdout.trim()).toBe('OK');
     expect((await cli(tunnel.alice, 'GET', 'greeting')).stdout.trim()).toBe('hello über tunnel');
     expect((await cli(redisPort, 'GET', 'greeting')).stdout.trim()).toBe('hello über tunnel');
-    await waitFor(() => /user CONTOSO\\alice, encrypted\) -> /.test(tunnel.server.output().stdout), 5000, 'log');
+    await waitFor(
+      () => /user CONTOSO\\alice, encrypted\) -> /.test(tunnel.server.output().stdout),
+      5000,
+      'log',
+    );
   });
 
   it('a pipelined RESP session with a 4 MiB value round-trips intact', async () => {
-    const value = createHash('sha256').update('seed').digest('hex').repeat((4 * 1024 * 1024) / 64);
+    const value = createHash('sha256')
+      .update('seed')
+      .digest('hex')
+      .repeat((4 * 1024 * 1024) / 64);
     const socket = net.connect(tunnel.alice, '127.0.0.1');
     await once(socket, 'connect');
     const resp = (...parts: string[]) =>
@@ -177,18 +184,26 @@ describe.runIf(REDIS)('Redis through the tunnel', () => {
     const expected = `+OK\r\n:${value.length}\r\n$${value.length}\r\n${value}\r\n${Array.from({ length: 100 }, (_, i) => `:${i + 1}\r\n`).join('')}`;
     await waitFor(() => reply.length >= expected.length, 15_000, 'every reply');
     expect(reply.length).toBe(expected.length);
-    expect(createHash('sha256').update(reply).digest('hex')).toBe(createHash('sha256').update(expected).digest('hex'));
+    expect(createHash('sha256').update(reply).digest('hex')).toBe(
+      createHash('sha256').update(expected).digest('hex'),
+    );
     socket.end(resp('QUIT'));
     await new Promise((resolve) => socket.once('close', resolve));
   }, 30_000);
 
   it('bob (not in Payroll) gets no byte of Redis, and Redis never sees his connection', async () => {
     const before = await connectionsReceived();
-    const denied = await cli(tunnel.bob, 'PING').catch((error: { code?: number; stdout?: string; stderr?: string }) => error);
+    const denied = await cli(tunnel.bob, 'PING').catch(
+      (error: { code?: number; stdout?: string; stderr?: string }) => error,
+    );
     expect(`${denied.stdout ?? ''}`).not.toMatch(/PONG/);
     const after = await connectionsReceived();
     expect(after - before).toBe(1); // the second INFO itself
-    await waitFor(() => /refused .*user CONTOSO\\bob.*access denied/.test(tunnel.server.output().stdout), 5000, 'refusal');
+    await waitFor(
+      () => /refused .*user CONTOSO\\bob.*access denied/.test(tunnel.server.output().stdout),
+      5000,
+      'refusal',
+    );
   });
 });
 
@@ -200,7 +215,22 @@ describe.runIf(POSTGRES)('PostgreSQL through the tunnel', () => {
   const psql = (port: number, sql: string) =>
     run(
       join(POSTGRES as string, 'psql'),
-      ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-d', 'postgres', '-X', '-At', '-v', 'ON_ERROR_STOP=1', '-c', sql],
+      [
+        '-h',
+        '127.0.0.1',
+        '-p',
+        String(port),
+        '-U',
+        'postgres',
+        '-d',
+        'postgres',
+        '-X',
+        '-At',
+        '-v',
+        'ON_ERROR_STOP=1',
+        '-c',
+        sql,
+      ],
       {
         timeout: 20_000,
         maxBuffer: 64 * 1024 * 1024,
@@ -241,7 +271,20 @@ describe.runIf(POSTGRES)('PostgreSQL through the tunnel', () => {
     pgPort = await freePort();
     const started = await startService(
       join(POSTGRES as string, 'postgres'),
-      ['-D', data, '-p', String(pgPort), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'log_connections=on'],
+      [
+        '-D',
+        data,
+        '-p',
+        String(pgPort),
+        '-k',
+        dir,
+        '-c',
+        'listen_addresses=127.0.0.1',
+        '-c',
+        'fsync=off',
+        '-c',
+        'log_connections=on',
+      ],
       /database system is ready to accept connections/,
       ids,
     );
@@ -253,9 +296,16 @@ describe.runIf(POSTGRES)('PostgreSQL through the tunnel', () => {
 
   it('psql runs queries through the tunnel', async () => {
     expect((await psql(tunnel.alice, 'select 40 + 2')).stdout.trim()).toBe('42');
-    await psql(tunnel.alice, "create table notes (id int primary key, body text); insert into notes values (1, 'über IPsec')");
+    await psql(
+      tunnel.alice,
+      "create table notes (id int primary key, body text); insert into notes values (1, 'über IPsec')",
+    );
     expect((await psql(pgPort, 'select body from notes where id = 1')).stdout.trim()).toBe('über IPsec');
-    await waitFor(() => /user CONTOSO\\alice, encrypted\) -> /.test(tunnel.server.output().stdout), 5000, 'log');
+    await waitFor(
+      () => /user CONTOSO\\alice, encrypted\) -> /.test(tunnel.server.output().stdout),
+      5000,
+      'log',
+    );
   });
 
   it('a multi-MiB result comes back identical to the direct one', async () => {
@@ -268,10 +318,18 @@ describe.runIf(POSTGRES)('PostgreSQL through the tunnel', () => {
   it('bob (not in Payroll) gets no byte of PostgreSQL, which never sees his connection', async () => {
     const connections = () => (log().match(/connection received: host=127\.0\.0\.1/g) ?? []).length;
     const before = connections();
-    const denied = await psql(tunnel.bob, 'select 1').catch((error: { code?: number; stderr?: string }) => error);
+    const denied = await psql(tunnel.bob, 'select 1').catch(
+      (error: { code?: number; stderr?: string }) => error,
+    );
     expect((denied as { code?: number }).code).not.toBe(0);
-    expect(`${(denied as { stderr?: string }).stderr}`).toMatch(/server closed the connection|connection to server .* failed/);
-    await waitFor(() => /refused .*user CONTOSO\\bob.*access denied/.test(tunnel.server.output().stdout), 5000, 'refusal');
+    expect(`${(denied as { stderr?: string }).stderr}`).toMatch(
+      /server closed the connection|connection to server .* failed/,
+    );
+    await waitFor(
+      () => /refused .*user CONTOSO\\bob.*access denied/.test(tunnel.server.output().stdout),
+      5000,
+      'refusal',
+    );
     expect(connections()).toBe(before);
   });
 });
