@@ -68,8 +68,9 @@ export function formatEndpoint(address: string | undefined, port: number | undef
 /** Destroys a socket after an error or at shutdown: a plain TCP socket with a reset, so its peer sees one too. */
 function abort(socket: net.Socket | SecureSocket): void {
   if (socket.destroyed) return;
-  // A reset is only possible before our FIN went out (libuv refuses it while shutting down).
-  if (socket instanceof net.Socket && !socket.writableEnded) socket.resetAndDestroy();
+  // A reset is only possible once connected and before our FIN went out (libuv refuses it while
+  // shutting down; net defers it to 'connect' while connecting, which may never come).
+  if (socket instanceof net.Socket && !socket.connecting && !socket.writableEnded) socket.resetAndDestroy();
   else socket.destroy();
 }
 
