@@ -19,3 +19,11 @@ export {
   type SecuritySnapshot,
   snapshotSecurity,
 } from './shared/security-format.js';
+export {
+  type Endpoint,
+  startTunnelClient,
+  startTunnelServer,
+  type TunnelClientOptions,
+  type TunnelHandle,
+  type TunnelServerOptions,
+} from './tunnel/tunnel.js';

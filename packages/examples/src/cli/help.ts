@@ -24,6 +24,8 @@ Commands:
   realm show <file>      list a realm's principals, SIDs and policies
   serve                  run a secure HTTP echo server
   get <url>              make a secured HTTP request and print the response (curl for IPsec)
+  tunnel server …        accept secured connections and forward them to a plain TCP service
+  tunnel client …        accept plain TCP locally and carry it over secured connections
 
 Every command takes --help. ${EXIT_CODES}
 `,
@@ -153,5 +155,69 @@ ${POLICIES}  --timeout <ms>         bound of the whole request (default 10000)
 
 ${EXIT_CODES}
 An HTTP status of 400 or more is a failed operation (exit 1); the body is still printed.
+`,
+
+  tunnel: `Usage: wsasec tunnel server --listen HOST:PORT --forward HOST:PORT [options]
+       wsasec tunnel client --listen HOST:PORT --connect HOST:PORT --target NAME [options]
+
+Secures an existing TCP protocol (Redis, PostgreSQL, …) without changing the application, as
+stunnel or spiped do for TLS: the client end accepts plain TCP locally and carries each connection
+over a secured connection to the server end, which forwards it to the plain service. Run
+"wsasec tunnel server --help" and "wsasec tunnel client --help" for the options.
+
+${EXIT_CODES}
+`,
+
+  'tunnel server': `Usage: wsasec tunnel server --listen HOST:PORT --forward HOST:PORT --realm FILE --machine FQDN
+                            [--require-encryption] [--mm-policy GUID] [--qm-policy GUID]
+                            [--require-user] [--allow SDDL [--access MASK]]
+
+Accepts secured connections only, checks the peer, and forwards each connection to the plain TCP
+service at --forward, both ways (half-close and backpressure kept). A refused peer is closed
+before any byte reaches the service. Prints "tunnel server listening on HOST:PORT" when ready,
+then a line per connection: its peer machine and user when opened, the bytes each way when
+closed, and why a peer was refused. Runs until interrupted (Ctrl-C, SIGTERM): then closes the
+listener and every open connection and exits 0.
+
+Options:
+${BACKEND}
+  --realm <file>         sim realm file
+  --machine <fqdn>       the machine this end runs as (a machine of the realm)
+  --user <name>          the user this end runs as (default: the machine account)
+  --listen <host:port>   where to accept secured connections (port 0: any free port)
+  --forward <host:port>  the plain TCP service (e.g. 127.0.0.1:6379)
+  --require-encryption   refuse connections that cannot be encrypted (guaranteeEncryption)
+${POLICIES}  --require-user         refuse a peer that proved no user (use a main-mode policy with
+                         authentication machine,user)
+  --allow <sddl>         access check of the peer's token (its user, else its machine) against
+                         this security descriptor, e.g. "D:(A;;GR;;;<group SID>)"
+  --access <mask>        the rights --allow must grant (default FILE_GENERIC_READ, 0x120089)
+  --timeout <ms>         bound of the connect to --forward (default 10000)
+
+${EXIT_CODES}
+`,
+
+  'tunnel client': `Usage: wsasec tunnel client --listen HOST:PORT --connect HOST:PORT --target NAME
+                            --realm FILE --machine FQDN [--user NAME]
+                            [--require-encryption] [--mm-policy GUID] [--qm-policy GUID]
+
+Accepts plain TCP connections on --listen and carries each over a new secured connection to the
+tunnel server at --connect, which must prove to be --target. When a connection cannot be secured
+(wrong target name, refused negotiation) the plain connection is closed and the reason printed.
+Prints "tunnel client listening on HOST:PORT" when ready, then a line per connection. Runs until
+interrupted (Ctrl-C, SIGTERM).
+
+Options:
+${BACKEND}
+  --realm <file>         sim realm file
+  --machine <fqdn>       the machine this end runs as (a machine of the realm)
+  --user <name>          the user this end runs as (default: the machine account)
+  --listen <host:port>   where to accept plain TCP (e.g. 127.0.0.1:6380; port 0: any free port)
+  --connect <host:port>  the tunnel server
+  --target <name>        peer target name the tunnel server must prove (host/<fqdn>)
+  --require-encryption   refuse a connection that cannot be encrypted (guaranteeEncryption)
+${POLICIES}  --timeout <ms>         bound of each secured connect and negotiation (default 10000)
+
+${EXIT_CODES}
 `,
 };

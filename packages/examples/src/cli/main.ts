@@ -5,12 +5,14 @@ import { getCommand } from './get.js';
 import { HELP } from './help.js';
 import { realmCommand } from './realm.js';
 import { serveCommand } from './serve.js';
+import { tunnelCommand } from './tunnel.js';
 
 const COMMANDS: Record<string, (args: readonly string[], io: CliIo) => Promise<number>> = {
   demo: demoCommand,
   realm: realmCommand,
   serve: serveCommand,
   get: getCommand,
+  tunnel: tunnelCommand,
 };
 
 /**
