@@ -4,11 +4,7 @@ import { HOST, useNodeTest } from './support.js';
 
 const current = useNodeTest();
 
-// known: end() before the connect completes: the client emits 'finish' before 'connect', then
-// 'connect' and 'close' without 'end'; the server's connection closes without 'end', and
-// server.close()'s callback never runs (the server still counts that connection). Node: the FIN
-// is sent once connected, the server's side ends it, both close. Hang bounded at 3 s.
-it.fails('test-net-socket-end-before-connect', async () => {
+it('test-net-socket-end-before-connect', async () => {
   const t = current();
   const net = t.net;
   const server: any = net.createServer();
