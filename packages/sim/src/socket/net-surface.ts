@@ -116,9 +116,22 @@ export abstract class NetSocketSurface extends Duplex {
     return this.bytesIn;
   }
 
-  /** Application bytes written (plaintext, as given to `write`). */
+  /**
+   * Application bytes written (plaintext, as given to `write`), counting — as net does — what is
+   * still buffered by the stream (corked, or queued behind a write in progress).
+   */
   get bytesWritten(): number {
-    return this.bytesOut;
+    let bytes = this.bytesOut;
+    for (const el of (this as unknown as { writableBuffer?: { chunk: unknown; encoding: string }[] })
+      .writableBuffer ?? []) {
+      const { chunk, encoding } = el;
+      bytes += Buffer.isBuffer(chunk)
+        ? chunk.length
+        : typeof chunk === 'string'
+          ? Buffer.byteLength(chunk, encoding as BufferEncoding)
+          : ((chunk as { byteLength?: number }).byteLength ?? 0);
+    }
+    return bytes;
   }
 
   /** True while connect (including the negotiation) is in progress. */

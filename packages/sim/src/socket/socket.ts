@@ -357,7 +357,7 @@ export class SimSocket extends NetSocketSurface {
   override _final(cb: WriteCallback): void {
     const tcp = this.#tcp;
     if (!tcp) {
-      if (this.#connecting) this.#pendingFinal = cb;
+      if (this.#connecting || this.connecting) this.#pendingFinal = cb;
       else cb();
       return;
     }

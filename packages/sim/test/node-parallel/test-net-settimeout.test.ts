@@ -1,0 +1,34 @@
+// Port of node/test/parallel/test-net-settimeout.js: the sim backend's createServer/connect (t.net) for net.createServer/net.createConnection; port 0 on 127.0.0.1 for common.PORT and 'localhost'.
+import assert from 'node:assert';
+import * as realNet from 'node:net';
+import { it } from 'vitest';
+import { HOST, useNodeTest } from './support.js';
+
+const current = useNodeTest();
+
+// known: `s instanceof net.Socket` — wsasec's sockets implement net.Socket's surface but do not
+// subclass it (a Winsock SOCKET, not a libuv TCP handle). setTimeout returns the socket itself and
+// the cancelled timeout never fires: only the instanceof check differs.
+it.fails('test-net-settimeout', async () => {
+  const t = current();
+  const net = t.net;
+  const T = 100;
+
+  const server: any = net.createServer((c: any) => {
+    c.write('hello');
+  });
+  server.listen(0, HOST, () => {
+    const socket: any = net.createConnection(server.address().port, HOST);
+
+    const s = socket.setTimeout(T, t.mustNotCall('Socket timeout event is not expected to fire'));
+    assert.ok(s instanceof realNet.Socket);
+
+    socket.setTimeout(0);
+
+    setTimeout(() => {
+      socket.destroy();
+      server.close(() => t.done());
+    }, T * 2);
+  });
+  await t.end();
+}, 3000);
