@@ -119,7 +119,10 @@ describe('in-process examples', () => {
   it('express-access-check: alice (in Payroll) gets the report, bob gets 403', async () => {
     const { code, stdout, stderr } = await runNode(built('examples/express-access-check.js'), []);
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
-    expect(stdout).toContain('alice: GET /payroll → 200 payroll report for alice');
+    expect(stdout).toContain(
+      'alice: GET /payroll → 200 payroll report for alice: 3 employees, paid on the 25th ' +
+        '(req.secure: false, req.protocol: http; IPsec secured: true, encrypted: true)',
+    );
     expect(stdout).toContain('bob: GET /payroll → 403 Forbidden');
   });
 
