@@ -7,6 +7,11 @@
  * bob (a valid user of the same realm, not in Payroll) gets 403, with a body that says nothing of
  * the descriptor or the reason.
  *
+ * `req.secure` and `req.protocol` are about TLS: on an IPsec-secured connection there is no TLS, so
+ * Express says `false` and `'http'` — wsasec leaves them so (a socket claiming `encrypted` would
+ * send middleware looking for a certificate). What protects the request is in
+ * `getPeerSecurity(req)`: `secured`, `encrypted` and the peer's tokens; the route below prints both.
+ *
  * Runs anywhere: server and clients use the sim, in this process, in the CONTOSO realm.
  * Run: node dist/examples/express-access-check.js
  */
@@ -25,8 +30,15 @@ const serverBackend = createSimBackend({ realm, machine: 'server.contoso.com' })
 
 const app = express();
 app.get('/payroll', requirePeerAccess({ sddl: payrollSddl, access: FILE_GENERIC_READ }), (req, res) => {
-  const user = getPeerSecurity(req).peerApplicationToken?.user;
-  res.type('text').send(`payroll report for ${user?.name}: 3 employees, paid on the 25th\n`);
+  const info = getPeerSecurity(req); // owned by the connection: do not close it
+  const user = info.peerApplicationToken?.user;
+  res
+    .type('text')
+    .send(
+      `payroll report for ${user?.name}: 3 employees, paid on the 25th ` +
+        `(req.secure: ${req.secure}, req.protocol: ${req.protocol}; ` +
+        `IPsec secured: ${info.secured}, encrypted: ${info.encrypted})\n`,
+    );
 });
 
 const server = createSecureServer({ backend: serverBackend, security: serverSecurity }, app);

@@ -119,8 +119,45 @@ describe('in-process examples', () => {
   it('express-access-check: alice (in Payroll) gets the report, bob gets 403', async () => {
     const { code, stdout, stderr } = await runNode(built('examples/express-access-check.js'), []);
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
-    expect(stdout).toContain('alice: GET /payroll → 200 payroll report for alice');
+    expect(stdout).toContain(
+      'alice: GET /payroll → 200 payroll report for alice: 3 employees, paid on the 25th ' +
+        '(req.secure: false, req.protocol: http; IPsec secured: true, encrypted: true)',
+    );
     expect(stdout).toContain('bob: GET /payroll → 403 Forbidden');
+  });
+
+  it('fastify-access-check: serverFactory on a secured server; alice gets the report, bob gets 403', async () => {
+    const { code, stdout, stderr } = await runNode(built('examples/fastify-access-check.js'), []);
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    expect(stdout).toContain(
+      'alice: GET /payroll → 200 payroll report for alice on CLIENT$ (encrypted: true)',
+    );
+    expect(stdout).toContain('bob: GET /payroll → 403 Forbidden');
+  });
+
+  it('koa-access-check: app.callback() on a secured server; alice gets the report, bob gets 403', async () => {
+    const { code, stdout, stderr } = await runNode(built('examples/koa-access-check.js'), []);
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    expect(stdout).toContain(
+      'alice: GET /payroll → 200 payroll report for alice on CLIENT$ (encrypted: true)',
+    );
+    expect(stdout).toContain('bob: GET /payroll → 403 Forbidden');
+  });
+
+  it("websocket: ws sees the peer in 'connection'; bob's upgrade is refused with 403", async () => {
+    const { code, stdout, stderr } = await runNode(built('examples/websocket.js'), []);
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    expect(stdout).toContain('server: WebSocket from alice on CLIENT$ (encrypted: true)');
+    expect(stdout).toContain('alice: ← hello alice on CLIENT$, you said "ping"');
+    expect(stdout).toContain('server: upgrade from bob refused (403)');
+    expect(stdout).toContain('bob: refused: upgrade answered 403');
+  });
+
+  it('http-clients: axios, got and node-fetch through one SecureAgent, each seen as alice', async () => {
+    const { code, stdout, stderr } = await runNode(built('examples/http-clients.js'), []);
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    for (const client of ['axios', 'got', 'node-fetch'])
+      expect(stdout).toContain(`${client}: 200 hello alice on CLIENT$`);
   });
 
   it('udp-peer-names: one name per peer; the server sees alice, a peer that cannot prove its name gets nothing', async () => {
