@@ -12,6 +12,7 @@ import {
   resolveTarget,
   type SecureClientOptions,
 } from '../connect/options.js';
+import { prepareForHttp2 } from '../http2/shutdown.js';
 
 /** Options of {@link createSecureConnector}: the secure-socket settings, and TLS for `https:`. */
 export interface SecureConnectorOptions extends SecureClientOptions {
@@ -85,7 +86,10 @@ function secureConnector(options: SecureConnectorOptions, where: string): buildC
         : undefined,
     }).then(
       ({ socket }) => {
-        if (useH2c && !https) (socket as { alpnProtocol?: string }).alpnProtocol = 'h2';
+        if (useH2c && !https) {
+          (socket as { alpnProtocol?: string }).alpnProtocol = 'h2';
+          prepareForHttp2(socket);
+        }
         callback(null, socket as never);
       },
       (error: Error) => callback(error, null),

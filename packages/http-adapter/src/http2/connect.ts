@@ -10,6 +10,7 @@ import {
   resolveTarget,
   type SecureClientOptions,
 } from '../connect/options.js';
+import { prepareForHttp2 } from './shutdown.js';
 
 /**
  * Options of {@link connectSecureHttp2}: the secure-socket settings of every client entry point plus
@@ -46,7 +47,7 @@ export function connectSecureHttp2(
       url = undefined;
     }
   }
-  if (!url || url.protocol !== 'http:') {
+  if (url?.protocol !== 'http:') {
     throw invalidArgument(
       `${where}: authority must be an http: URL such as "http://server.contoso.com:8080" (h2c over the secured socket; https: is not supported)`,
       where,
@@ -69,8 +70,8 @@ export function connectSecureHttp2(
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const port = Number(url.port) || 80;
   const resolved = resolveTarget(target, host, port, protocol);
-  const createConnection = () =>
-    openSecured(checkedBackend, {
+  const createConnection = () => {
+    const { socket } = openSecured(checkedBackend, {
       host,
       port,
       family: undefined,
@@ -81,7 +82,10 @@ export function connectSecureHttp2(
       signal: undefined,
       timeout,
       tls: undefined,
-    }).socket;
+    });
+    prepareForHttp2(socket);
+    return socket;
+  };
   const sessionOptions = { ...h2Options, createConnection } as http2.ClientSessionOptions;
   return listener
     ? http2.connect(url, sessionOptions, listener as never)

@@ -12,6 +12,7 @@ import { checkBackend, invalidArgument, isObject } from '../connect/options.js';
 import { type RequirePeerAccessOptions, requirePeerAccess } from '../server/access.js';
 import { type ConnectionEntry, registerAlias, registerConnection } from '../server/peer.js';
 import { checkFamily, parseListenArgs, resolveHost } from '../server/server.js';
+import { prepareForHttp2 } from './shutdown.js';
 
 /**
  * Options of {@link createSecureHttp2Server}: the secure-socket settings of `createSecureServer`
@@ -144,6 +145,7 @@ export function createSecureHttp2Server(
   function onConnection(secure: SecureSocket) {
     const entry = registerConnection(secure, state.backend);
     state.handing = entry;
+    prepareForHttp2(secure);
     try {
       server.emit('connection', secure);
     } finally {
