@@ -1,7 +1,8 @@
 /**
  * `@wsasec/http-adapter`: secured sockets under Node's HTTP stack — `SecureAgent` for the http
  * client (and axios, got), `createSecureServer` with per-request peer identity, impersonation and
- * access checks, and an undici dispatcher with the matching `fetch`.
+ * access checks, HTTP/2 (h2c) server and client sessions with peer identity per stream, and an
+ * undici dispatcher with the matching `fetch`.
  * @packageDocumentation
  */
 
@@ -16,10 +17,16 @@ export {
   type SecureDispatcherOptions,
 } from './fetch/dispatcher.js';
 export { fetch } from './fetch/fetch.js';
+export { connectSecureHttp2, type SecureHttp2ConnectOptions } from './http2/connect.js';
+export {
+  createSecureHttp2Server,
+  type SecureHttp2RequestListener,
+  type SecureHttp2ServerOptions,
+} from './http2/server.js';
 export {
   type PeerAccessMiddleware,
   type RequirePeerAccessOptions,
   requirePeerAccess,
 } from './server/access.js';
-export { getPeerSecurity, impersonateRequestPeer } from './server/peer.js';
+export { getPeerSecurity, impersonateRequestPeer, type PeerSource } from './server/peer.js';
 export { createSecureServer, type SecureServerOptions } from './server/server.js';

@@ -28,8 +28,8 @@ async function run(name: string): Promise<string[]> {
 }
 
 describe('README examples (against the sim)', () => {
-  it('finds both runnable examples', () => {
-    expect([...examples.keys()]).toEqual(['client-server', 'access']);
+  it('finds the three runnable examples', () => {
+    expect([...examples.keys()]).toEqual(['client-server', 'access', 'http2']);
   });
 
   it('client and server', async () => {
@@ -38,5 +38,9 @@ describe('README examples (against the sim)', () => {
 
   it('access checks with Express and fetch', async () => {
     expect(await run('access')).toEqual(['alice 200 the payroll', 'bob 403 Forbidden']);
+  });
+
+  it('HTTP/2 with an access check per stream', async () => {
+    expect(await run('http2')).toEqual(['alice 200 the payroll, for alice', 'bob 403 Forbidden']);
   });
 });

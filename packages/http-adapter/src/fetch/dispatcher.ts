@@ -12,11 +12,18 @@ import {
   resolveTarget,
   type SecureClientOptions,
 } from '../connect/options.js';
+import { prepareForHttp2 } from '../http2/shutdown.js';
 
 /** Options of {@link createSecureConnector}: the secure-socket settings, and TLS for `https:`. */
 export interface SecureConnectorOptions extends SecureClientOptions {
   /** `tls.connect` options for `https:` origins (TLS over the secured socket). */
   tls?: tls.ConnectionOptions;
+  /**
+   * Speak HTTP/2 with prior knowledge (h2c) on `http:` origins, as undici's `useH2c`: the socket is
+   * marked `alpnProtocol = 'h2'`, which makes undici's `Client` run HTTP/2 on it. Only for servers
+   * that speak h2c (`createSecureHttp2Server`); default false (HTTP/1.1).
+   */
+  useH2c?: boolean;
 }
 
 /**
@@ -36,8 +43,11 @@ export function createSecureConnector(options: SecureConnectorOptions): buildCon
 function secureConnector(options: SecureConnectorOptions, where: string): buildConnector.connector {
   if (!isObject(options))
     throw invalidArgument(`${where} needs { backend, security?, peerTargetName?, … }`, where);
-  const { backend, security, peerTargetName, tls: tlsOptions, connectTimeout } = options;
+  const { backend, security, peerTargetName, tls: tlsOptions, connectTimeout, useH2c } = options;
   const checkedBackend = checkBackend(backend, where);
+  if (useH2c !== undefined && typeof useH2c !== 'boolean') {
+    throw invalidArgument(`${where}: useH2c must be a boolean`, where);
+  }
   const policy = resolvePolicy(security, randomBytes(32), 'WSASetSocketSecurity');
   const protocol = policy.normalized.protocol;
   const target = checkTargetOption(peerTargetName, protocol, where);
@@ -75,7 +85,13 @@ function secureConnector(options: SecureConnectorOptions, where: string): buildC
           }
         : undefined,
     }).then(
-      ({ socket }) => callback(null, socket as never),
+      ({ socket }) => {
+        if (useH2c && !https) {
+          (socket as { alpnProtocol?: string }).alpnProtocol = 'h2';
+          prepareForHttp2(socket);
+        }
+        callback(null, socket as never);
+      },
       (error: Error) => callback(error, null),
     );
   };

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { Http2ServerRequest, Http2Session, Http2Stream } from 'node:http2';
 import type { Duplex } from 'node:stream';
 import {
   type SecureSocket,
@@ -15,6 +16,12 @@ export interface ConnectionEntry {
   info: SecurityInfo | undefined;
   view: SecurityInfo | undefined;
 }
+
+/**
+ * What the peer helpers accept: an HTTP/1 request from `createSecureServer`, or from
+ * `createSecureHttp2Server` an `Http2ServerRequest`, a stream or the session itself.
+ */
+export type PeerSource = IncomingMessage | Http2ServerRequest | Http2Stream | Http2Session;
 
 const connections = new WeakMap<object, ConnectionEntry>();
 
@@ -37,33 +44,58 @@ export function registerConnection(
 }
 
 /**
- * The connection entry behind a request.
- * @throws SecureSocketError `ERR_WSASEC_INVALID_ARGUMENT` for a request that did not come through
- *   `createSecureServer`.
+ * Records another object that stands for an accepted connection — an HTTP/2 session, whose
+ * `socket` is a proxy Node puts in front of the secured socket.
  */
-export function connectionOf(req: IncomingMessage, syscall: string): ConnectionEntry {
-  const socket = (req as { socket?: unknown } | null | undefined)?.socket;
-  const entry = typeof socket === 'object' && socket !== null ? connections.get(socket) : undefined;
+export function registerAlias(alias: object, entry: ConnectionEntry): void {
+  connections.set(alias, entry);
+}
+
+/** The entry of the secured socket under `socket`, when it is one of ours. */
+export function entryOfSocket(socket: unknown): ConnectionEntry | undefined {
+  return typeof socket === 'object' && socket !== null ? connections.get(socket) : undefined;
+}
+
+/**
+ * The connection entry behind a request, an HTTP/2 stream or an HTTP/2 session.
+ * @throws SecureSocketError `ERR_WSASEC_INVALID_ARGUMENT` for anything that did not come through
+ *   `createSecureServer` or `createSecureHttp2Server`.
+ */
+export function connectionOf(source: PeerSource, syscall: string): ConnectionEntry {
+  const entry = findEntry(source);
   if (!entry) {
     throw new SecureSocketError(
       'ERR_WSASEC_INVALID_ARGUMENT',
-      `${syscall} needs a request received by a server from createSecureServer (its socket is not a secured connection)`,
+      `${syscall} needs a request from createSecureServer, or an Http2ServerRequest, Http2Stream or Http2Session from createSecureHttp2Server (this one is not on a secured connection)`,
       { syscall },
     );
   }
   return entry;
 }
 
+function findEntry(source: unknown): ConnectionEntry | undefined {
+  if (typeof source !== 'object' || source === null) return undefined;
+  const value = source as { socket?: unknown; session?: unknown; stream?: unknown };
+  // An HTTP/1 request: its socket. An HTTP/2 session: itself (its socket is Node's proxy).
+  // A stream: its session. An Http2ServerRequest: its stream's session.
+  return (
+    entryOfSocket(value.socket) ??
+    connections.get(source) ??
+    entryOfSocket(value.session) ??
+    entryOfSocket((value.stream as { session?: unknown } | null | undefined)?.session)
+  );
+}
+
 /**
  * Mirrors `WSAQuerySocketSecurity` with `PeerTokenAccessMask = TOKEN_QUERY` for the connection a
- * request arrived on: secured/encrypted flags and the peer's application (user) and machine tokens.
+ * request (HTTP/1, or an HTTP/2 request, stream or session) arrived on: secured/encrypted flags and the peer's application (user) and machine tokens.
  * Queried once per connection and cached; the connection owns the result and closes it (and its
  * tokens) when it closes, so callers must not close it — `close()` on the returned object does
  * nothing.
- * @throws SecureSocketError `ERR_WSASEC_INVALID_ARGUMENT` (not from createSecureServer),
- *   `WSAENOTSOCK` (the connection is already closed), `WSAECONNRESET`.
+ * @throws SecureSocketError `ERR_WSASEC_INVALID_ARGUMENT` (not from createSecureServer or
+ *   createSecureHttp2Server), `WSAENOTSOCK` (the connection is already closed), `WSAECONNRESET`.
  */
-export function getPeerSecurity(req: IncomingMessage): SecurityInfo {
+export function getPeerSecurity(req: PeerSource): SecurityInfo {
   const entry = connectionOf(req, 'getPeerSecurity');
   if (entry.view) return entry.view;
   if (entry.secure.destroyed) {
@@ -89,7 +121,7 @@ export function getPeerSecurity(req: IncomingMessage): SecurityInfo {
  *   first), `ERR_WSASEC_INVALID_ARGUMENT` (not from createSecureServer, or fn not a function),
  *   `WSAENOTSOCK` (connection closed).
  */
-export function impersonateRequestPeer<T>(req: IncomingMessage, fn: () => T): T {
+export function impersonateRequestPeer<T>(req: PeerSource, fn: () => T): T {
   const entry = connectionOf(req, 'impersonateRequestPeer');
   return entry.secure.impersonatePeer(fn);
 }

@@ -177,7 +177,7 @@ export function createSecureServer(
   }
 }
 
-function checkFamily(value: unknown, where: string): 'ipv4' | 'ipv6' | undefined {
+export function checkFamily(value: unknown, where: string): 'ipv4' | 'ipv6' | undefined {
   if (value === undefined || value === 'ipv4' || value === 'ipv6') return value;
   throw new SecureSocketError('WSAEAFNOSUPPORT', `${where}: family must be 'ipv4' or 'ipv6'`, {
     syscall: 'listen',
@@ -191,7 +191,7 @@ function makeTls(options: unknown, where: string): ServerState['tls'] {
   return { context: tls.createSecureContext(tlsOptions), options: tlsOptions };
 }
 
-function parseListenArgs(args: unknown[]): {
+export function parseListenArgs(args: unknown[]): {
   host: string | undefined;
   port: number;
   backlog: number | undefined;
@@ -246,7 +246,7 @@ function unsupportedListen(): SecureSocketError {
   );
 }
 
-async function resolveHost(host: string | undefined, family: 'ipv4' | 'ipv6' | undefined) {
+export async function resolveHost(host: string | undefined, family: 'ipv4' | 'ipv6' | undefined) {
   if (host === undefined || isIP(host.replace(/^\[|\]$/g, '')) !== 0) return host;
   const found = await lookup(host, { family: family === 'ipv6' ? 6 : family === 'ipv4' ? 4 : 0 });
   return found.address;
