@@ -21,7 +21,7 @@ export abstract class NetSocketSurface extends Duplex {
   /** Closes the connection after this many ms without application data either way (0: never). */
   protected idleMs = 0;
   #idleTimer: NodeJS.Timeout | undefined;
-  #timeoutMs = 0;
+  #timeoutMs: number | undefined;
   #timer: NodeJS.Timeout | undefined;
   #noDelay = true;
   #keepAlive: [boolean, number] | undefined;
@@ -182,6 +182,14 @@ export abstract class NetSocketSurface extends Duplex {
    * @throws SecureSocketError net's `ERR_INVALID_ARG_TYPE` (`TypeError`: `timeout` not a number, or
    *   `callback` not a function) or `ERR_OUT_OF_RANGE` (`RangeError`: negative, NaN or infinite).
    */
+  /**
+   * Mirrors `net.Socket#timeout`: the milliseconds last given to `setTimeout` (0 when disabled),
+   * `undefined` before it was ever called.
+   */
+  get timeout(): number | undefined {
+    return this.#timeoutMs;
+  }
+
   setTimeout(timeout: number, callback?: () => void): this {
     if (this.destroyed) return this;
     timeout = timerDuration(timeout, 'msecs', 'setTimeout');
@@ -204,7 +212,7 @@ export abstract class NetSocketSurface extends Duplex {
   /** Activity: restarts the idle timers. */
   protected touch(): void {
     this.#idleTimer?.refresh();
-    if (this.#timer && this.#timeoutMs > 0) this.#timer.refresh();
+    if (this.#timer && this.#timeoutMs) this.#timer.refresh();
   }
 
   /** Stops every timer (on destroy). */
