@@ -1,10 +1,12 @@
 import { readdirSync } from 'node:fs';
 import { defineConfig } from 'tsup';
 
-// Every runnable example becomes dist/examples/<name>.js; contoso-realm.ts is a shared module.
+// Every runnable example becomes dist/examples/<name>.js; contoso-realm.ts and sample-policy.ts are
+// shared modules.
+const SHARED = new Set(['contoso-realm.ts', 'sample-policy.ts']);
 const examples = Object.fromEntries(
   readdirSync('examples')
-    .filter((file) => file.endsWith('.ts') && file !== 'contoso-realm.ts')
+    .filter((file) => file.endsWith('.ts') && !SHARED.has(file))
     .map((file) => [`examples/${file.slice(0, -3)}`, `examples/${file}`]),
 );
 

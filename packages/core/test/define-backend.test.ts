@@ -264,3 +264,77 @@ describe('backend.close', () => {
     expect(closedWhileOpen).toBe(true);
   });
 });
+
+describe('addPolicies', () => {
+  const MM = {
+    key: '6f0b8c5e-2f0e-4e57-9a53-6c1f6d6f0a03',
+    mode: 'main',
+    authentication: ['machine', 'user'],
+  };
+  const QM = { key: '6F0B8C5E-2F0E-4E57-9A53-6C1F6D6F0A01', mode: 'quick', protection: 'encryption' };
+  const refused = (fn: () => unknown) => {
+    try {
+      fn();
+    } catch (error) {
+      if (!SecureSocketError.isInstance(error)) throw error;
+      return { code: error.code, message: error.message };
+    }
+    throw new Error('expected a SecureSocketError');
+  };
+
+  it('validates, hands the driver normalized descriptions, and removes them once on close()', () => {
+    const rec = createRecordingBackend({ policies: true });
+    const registration = rec.backend.addPolicies([MM, QM] as never);
+    expect(registration.keys).toEqual([MM.key, QM.key.toLowerCase()]);
+    expect(Object.isFrozen(registration.keys)).toBe(true);
+    expect(rec.calls).toEqual([`addPolicies ${MM.key} ${QM.key.toLowerCase()}`]);
+    registration.close();
+    registration.close();
+    registration[Symbol.dispose]();
+    expect(registration.closed).toBe(true);
+    expect(rec.calls.filter((c) => c.startsWith('removePolicies'))).toHaveLength(1);
+  });
+
+  it('the backend close() removes the policies still registered, after its servers closed', async () => {
+    const rec = createRecordingBackend({ policies: true });
+    const kept = rec.backend.addPolicies([QM] as never);
+    const gone = rec.backend.addPolicies([MM] as never);
+    gone.close();
+    rec.calls.length = 0;
+    await rec.backend.close();
+    expect(kept.closed).toBe(true);
+    expect(rec.calls).toEqual([`removePolicies ${QM.key.toLowerCase()}`, 'close']);
+    expect(refused(() => rec.backend.addPolicies([QM] as never))).toMatchObject({ code: 'WSAENOTSOCK' });
+  });
+
+  it('refuses bad input before the driver sees any of it, saying what is accepted', () => {
+    const rec = createRecordingBackend({ policies: true });
+    for (const bad of [undefined, null, [], {}, 'policy', [MM, 42]]) {
+      expect(refused(() => rec.backend.addPolicies(bad as never))).toMatchObject({
+        code: 'ERR_WSASEC_INVALID_ARGUMENT',
+      });
+    }
+    expect(refused(() => rec.backend.addPolicies([] as never)).message).toContain('non-empty array');
+    expect(refused(() => rec.backend.addPolicies([QM, { ...QM, protection: 'integrity' }] as never))).toEqual(
+      {
+        code: 'ERR_WSASEC_INVALID_ARGUMENT',
+        message: `addPolicies: policy key ${QM.key.toLowerCase()} appears twice; each policy needs its own key`,
+      },
+    );
+    expect(refused(() => rec.backend.addPolicies([{ ...MM, mode: 'aggressive' }] as never)).message).toMatch(
+      /mode/,
+    );
+    expect(rec.calls).toEqual([]);
+  });
+
+  it('a driver without policies answers WSAEOPNOTSUPP (after validating)', () => {
+    const rec = createRecordingBackend();
+    expect(refused(() => rec.backend.addPolicies([QM] as never))).toEqual({
+      code: 'WSAEOPNOTSUPP',
+      message: 'addPolicies: the recording backend has no custom IPsec policies',
+    });
+    expect(refused(() => rec.backend.addPolicies([{ key: 'x' }] as never)).code).toBe(
+      'ERR_WSASEC_INVALID_ARGUMENT',
+    );
+  });
+});

@@ -4,53 +4,44 @@
  * Extensions", one call per C function.
  *
  * Shows: WSASocketW, WSASetSocketSecurity (basic settings — default protocol, guaranteed
- * encryption — or, with --adv, IPsec settings naming a custom quick-mode policy key),
+ * encryption — or, with --adv, IPsec settings naming a custom quick-mode policy key, which
+ * --create-policy adds first as the advanced sample does: see sample-policy.ts),
  * WSASetSocketPeerTargetName with the SPN host/<server fqdn> (DsMakeSpn(L"host", fqdn)), WSAConnect,
  * WSAQuerySocketSecurity with the IPSEC2 fields (the SA ids MatchIPsecSAsForConnectedSocket looks
  * up), then send "12345678" and receive the reply.
  *
  * The backend comes from the environment (`loadBackend()`): native-win on Windows, or the sim with
  *   WSASEC_BACKEND=sim WSASEC_SIM_REALM=contoso.json WSASEC_SIM_MACHINE=client.contoso.com
- * Run: node dist/examples/secure-tcp-client.js [--adv [--qm-policy GUID] [--mm-policy GUID]] [--v6] [--port 27015] [--address IP] <server fqdn>
+ * Run: node dist/examples/secure-tcp-client.js [--adv [--qm-policy GUID] [--mm-policy GUID] [--create-policy]] [--v6] [--port 27015] [--address IP] <server fqdn>
  * (--address connects to that IP instead of resolving the name; the name is still what the server
  * must prove to be.)
  */
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
-import { loadBackend, SecureSocketError, type SecuritySettings, TOKEN_QUERY } from '@wsasec/core';
+import { loadBackend, SecureSocketError, TOKEN_QUERY } from '@wsasec/core';
+import { ADVANCED_OPTIONS, addSamplePolicies, sampleSettings } from './sample-policy.js';
 
-const SAMPLE_QM_POLICY_KEY = 'b5d5c6a4-1c0e-4a8e-9d55-270150c0de01';
 const REQUEST = '12345678';
 
 const { values, positionals } = parseArgs({
   options: {
-    adv: { type: 'boolean', default: false },
+    ...ADVANCED_OPTIONS,
     v6: { type: 'boolean', default: false },
     port: { type: 'string', default: '27015' },
     address: { type: 'string' },
-    'qm-policy': { type: 'string', default: SAMPLE_QM_POLICY_KEY },
-    'mm-policy': { type: 'string' },
   },
   allowPositionals: true,
 });
 const fqdn = positionals[0];
 
-// --mm-policy adds a main-mode policy key (the sample's extended-mode user authentication; with the
-// sim, a realm policy with authentication ['machine', 'user']).
-const security: SecuritySettings = values.adv
-  ? {
-      protocol: 'ipsec',
-      guaranteeEncryption: true,
-      ipsec: {
-        quickModePolicyKey: values['qm-policy'],
-        ...(values['mm-policy'] ? { mainModePolicyKey: values['mm-policy'] } : {}),
-      },
-    }
-  : { protocol: 'default', guaranteeEncryption: true };
+// The sample's basic or (--adv) advanced settings: see sample-policy.ts.
+const security = sampleSettings(values);
 
 async function main() {
   if (!fqdn) {
-    console.error('usage: secure-tcp-client [--adv] [--v6] [--port 27015] [--address IP] <server fqdn>');
+    console.error(
+      'usage: secure-tcp-client [--adv [--create-policy]] [--v6] [--port 27015] [--address IP] <server fqdn>',
+    );
     process.exitCode = 2;
     return;
   }
@@ -58,6 +49,7 @@ async function main() {
   // the backends, so under pnpm's strict layout its own import() could not find them.
   const backend = await loadBackend({ importer: (specifier) => import(specifier) });
   try {
+    addSamplePolicies(backend, values); // FwpmProviderContextAdd0, with --adv --create-policy
     const socket = backend.createSocket({ family: values.v6 ? 'ipv6' : 'ipv4' }); // WSASocketW
     socket.setSecurity(security); // WSASetSocketSecurity
     socket.setPeerTargetName(`host/${fqdn}`); // WSASetSocketPeerTargetName

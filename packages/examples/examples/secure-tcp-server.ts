@@ -3,54 +3,34 @@
  * netds/winsock/securesocket), on wsasec.
  *
  * Shows: WSASetSocketSecurity on the listening socket (basic settings — default protocol,
- * guaranteed encryption — or, with --adv, IPsec settings naming a custom quick-mode policy key),
+ * guaranteed encryption — or, with --adv, IPsec settings naming a custom quick-mode policy key, which
+ * --create-policy adds first as the advanced sample does: see sample-policy.ts),
  * then for each client: WSAQuerySocketSecurity with the IPSEC2 fields (the SA ids the sample's
  * MatchIPsecSAsForConnectedSocket looks up) and the peer tokens, receive "12345678",
  * WSAImpersonateSocketPeer … WSARevertImpersonation around the work done as the client, and the reply.
  *
  * The backend comes from the environment (`loadBackend()`): native-win on Windows, or the sim with
  *   WSASEC_BACKEND=sim WSASEC_SIM_REALM=contoso.json WSASEC_SIM_MACHINE=server.contoso.com
- * Run: node dist/examples/secure-tcp-server.js [--adv [--qm-policy GUID] [--mm-policy GUID]] [--v6] [--port 27015] [--once]
+ * Run: node dist/examples/secure-tcp-server.js [--adv [--qm-policy GUID] [--mm-policy GUID] [--create-policy]] [--v6] [--port 27015] [--once]
  */
 import type { Duplex } from 'node:stream';
 import { parseArgs } from 'node:util';
-import {
-  loadBackend,
-  type SecureSocket,
-  SecureSocketError,
-  type SecuritySettings,
-  TOKEN_QUERY,
-} from '@wsasec/core';
+import { loadBackend, type SecureSocket, SecureSocketError, TOKEN_QUERY } from '@wsasec/core';
+import { ADVANCED_OPTIONS, addSamplePolicies, sampleSettings } from './sample-policy.js';
 
-/** The quick-mode policy `--adv` selects unless --qm-policy names another (add it to the realm first). */
-const SAMPLE_QM_POLICY_KEY = 'b5d5c6a4-1c0e-4a8e-9d55-270150c0de01';
 const REQUEST_LENGTH = 8; // the sample sends "12345678"
 
 const { values } = parseArgs({
   options: {
-    adv: { type: 'boolean', default: false },
+    ...ADVANCED_OPTIONS,
     v6: { type: 'boolean', default: false },
     port: { type: 'string', default: '27015' },
-    'qm-policy': { type: 'string', default: SAMPLE_QM_POLICY_KEY },
-    'mm-policy': { type: 'string' },
     once: { type: 'boolean', default: false },
   },
 });
 
-// The two setting variants of the sample: SOCKET_SECURITY_SETTINGS {DEFAULT, GUARANTEE_ENCRYPTION}
-// and SOCKET_SECURITY_SETTINGS_IPSEC {IPSEC, GUARANTEE_ENCRYPTION, AuthipQMPolicyKey}.
-// --mm-policy adds a main-mode policy key (the sample's extended-mode user authentication; with the
-// sim, a realm policy with authentication ['machine', 'user']).
-const security: SecuritySettings = values.adv
-  ? {
-      protocol: 'ipsec',
-      guaranteeEncryption: true,
-      ipsec: {
-        quickModePolicyKey: values['qm-policy'],
-        ...(values['mm-policy'] ? { mainModePolicyKey: values['mm-policy'] } : {}),
-      },
-    }
-  : { protocol: 'default', guaranteeEncryption: true };
+// The sample's basic or (--adv) advanced settings: see sample-policy.ts.
+const security = sampleSettings(values);
 
 /** Like recv(…, MSG_WAITALL): resolves with exactly `length` bytes, or rejects if the peer leaves first. */
 function receive(socket: Duplex, length: number): Promise<Buffer> {
@@ -107,6 +87,12 @@ async function main() {
   // The importer resolves the backend package from this program: @wsasec/core does not depend on
   // the backends, so under pnpm's strict layout its own import() could not find them.
   const backend = await loadBackend({ importer: (specifier) => import(specifier) });
+  try {
+    addSamplePolicies(backend, values); // FwpmProviderContextAdd0, with --adv --create-policy
+  } catch (error) {
+    await backend.close();
+    throw error;
+  }
   const server = backend.createServer({ security, family: values.v6 ? 'ipv6' : 'ipv4' });
   server.on('negotiationError', (error: SecureSocketError) => {
     console.log(`refused a client: ${error.code} (negotiationError ${error.negotiationError ?? '-'})`);

@@ -6,6 +6,8 @@ import { CONTOSO, createContosoRealm } from '../examples/contoso-realm.js';
 import { built, cleanEnv, runNode, startNode } from './run-node.js';
 
 const SAMPLE_QM_POLICY_KEY = 'b5d5c6a4-1c0e-4a8e-9d55-270150c0de01';
+const CREATED_QM = 'c4a8f0d2-6b1e-4f3a-9c57-2e0b7d1a5f01';
+const CREATED_MM = 'c4a8f0d2-6b1e-4f3a-9c57-2e0b7d1a5f02';
 let dir: string;
 let realmFile: string;
 
@@ -30,6 +32,8 @@ describe('secure-tcp-server and secure-tcp-client (the stcpserver/stcpclient flo
   it.each([
     [[], 'CLIENT$'],
     [['--adv', '--mm-policy', CONTOSO.userAuthPolicyKey], 'alice'],
+    // The advanced sample's own policies (FwpmProviderContextAdd0): keys the realm file lacks.
+    [['--adv', '--create-policy', '--qm-policy', CREATED_QM, '--mm-policy', CREATED_MM], 'alice'],
   ])(
     'exchange "12345678" over an encrypted connection with settings %j; the server acts as %s',
     async (flags, peer) => {
@@ -50,6 +54,9 @@ describe('secure-tcp-server and secure-tcp-client (the stcpserver/stcpclient flo
         expect(client.stdout).toContain('secured true, encrypted true');
         expect(client.stdout).toMatch(/main mode SA [1-9]\d*, quick mode SA [1-9]\d*/);
         expect(client.stdout).toContain('sent "12345678", received "12345678"');
+        if (flags.includes('--create-policy')) {
+          expect(client.stdout).toContain(`added policies ${CREATED_MM}, ${CREATED_QM} with the sim backend`);
+        }
       } finally {
         expect(await server.ended()).toBe(0); // --once: the server closes after its client
       }
@@ -57,8 +64,29 @@ describe('secure-tcp-server and secure-tcp-client (the stcpserver/stcpclient flo
       expect(stdout).toContain(flags.length ? '(advanced settings)' : '(basic settings)');
       expect(stdout).toContain('secured true, encrypted true');
       expect(stdout).toContain(`received "12345678"; while impersonating, acted as ${peer}`);
+      if (flags.includes('--create-policy')) {
+        expect(stdout).toContain(`added policies ${CREATED_MM}, ${CREATED_QM} with the sim backend`);
+      }
     },
   );
+
+  it('without --create-policy, keys the realm lacks are refused at WSASetSocketSecurity; --create-policy needs --adv', async () => {
+    const unknown = await runNode(
+      built('examples/secure-tcp-client.js'),
+      ['--adv', '--qm-policy', CREATED_QM, '--port', '1', '--address', '127.0.0.1', 'server.contoso.com'],
+      { env: simEnv('client.contoso.com', 'alice') },
+    );
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/^error: WSAEINVAL: .*realm\.addPolicy/m);
+    const basic = await runNode(built('examples/secure-tcp-server.js'), ['--create-policy', '--port', '0'], {
+      env: simEnv('server.contoso.com'),
+    });
+    expect(basic.code).toBe(1);
+    expect(basic.stderr).toBe(
+      'error: ERR_WSASEC_INVALID_ARGUMENT: --create-policy needs --adv (the basic settings use no custom policy)\n',
+    );
+    expect(basic.stdout).not.toContain('listening');
+  });
 
   it('the client refuses a server that is not the one it named, before sending anything', async () => {
     const server = await startNode(

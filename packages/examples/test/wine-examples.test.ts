@@ -120,5 +120,31 @@ describe.skipIf(!ready)(
       expect(output).toMatch(/peer machine \S+ \(S-1-5-/);
       expect(output).toMatch(/received "12345678"; while impersonating, acted as \S+/);
     }, 90_000);
+
+    it('secure-tcp-server --adv --create-policy: adds its policies through WFP (the double), serves, and exits 0', async () => {
+      const server = startWine(
+        [built('examples/secure-tcp-server.js'), '--adv', '--create-policy', '--once', '--port', '0'],
+        join(dir, 'server-adv.txt'),
+      );
+      const port = await waitFor(
+        () => server.read().match(/listening on 127\.0\.0\.1 port (\d+)/)?.[1],
+        60_000,
+        'listening',
+      );
+      const socket = net.connect(Number(port), '127.0.0.1');
+      socket.write('12345678');
+      let reply = '';
+      for await (const chunk of socket) reply += (chunk as Buffer).toString('latin1');
+      expect(reply).toBe('12345678');
+      expect(await server.exited).toBe(0);
+      const output = server.read();
+      // FwpmEngineOpen0 + FwpmProviderContextAdd0 went through koffi to the double (its bytes are
+      // checked in native-win's wine-wfp suite), before the listening socket was secured.
+      expect(output).toContain(
+        'added policies b5d5c6a4-1c0e-4a8e-9d55-270150c0de01 with the native-win backend',
+      );
+      expect(output.indexOf('added policies')).toBeLessThan(output.indexOf('listening on'));
+      expect(output).toContain('with the native-win backend (advanced settings)');
+    }, 90_000);
   },
 );

@@ -22,6 +22,8 @@ import { selfTestNodeInternals } from './socket/node-internals.js';
 import { NativeServerDriver } from './socket/server.js';
 import { NativeStreamDriver } from './socket/socket.js';
 import type { NativeContext } from './socket/socket-ops.js';
+import { openWfpEngine, type WfpProviderContext } from './wfp/engine.js';
+import type { WfpLibrary } from './wfp/library.js';
 
 /** Options of {@link createNativeBackend}. */
 export interface NativeBackendOptions {
@@ -50,6 +52,11 @@ export interface NativeBackendOptions {
    * address tried gets its own secured SOCKET; Node never resolves on its own.
    */
   lookup?: (hostname: string, family: 0 | 4 | 6) => Promise<{ address: string; family: number }[]>;
+  /**
+   * The WFP functions `addPolicies` calls (default: `fwpuclnt.dll` through koffi, loaded on first
+   * use). Tests inject their own.
+   */
+  wfpLibrary?: WfpLibrary;
 }
 
 /** Counters of what a native backend holds, for leak checks in tests. */
@@ -81,7 +88,14 @@ async function resolveWith(
 
 const contexts = new WeakMap<SecureSocketBackend, NativeContext>();
 
-const OPTION_KEYS = ['library', 'targetNameLengthUnit', 'verifyConnections', 'maxQueryInfoSize', 'lookup'];
+const OPTION_KEYS = [
+  'library',
+  'targetNameLengthUnit',
+  'verifyConnections',
+  'maxQueryInfoSize',
+  'lookup',
+  'wfpLibrary',
+];
 
 function checkOptions(opts: unknown): NativeBackendOptions {
   if (opts === undefined) return {};
@@ -107,6 +121,9 @@ function checkOptions(opts: unknown): NativeBackendOptions {
     fail('verifyConnections must be a boolean');
   }
   if (o.lookup !== undefined && typeof o.lookup !== 'function') fail('lookup must be a function');
+  if (o.wfpLibrary !== undefined && (typeof o.wfpLibrary !== 'object' || o.wfpLibrary === null)) {
+    fail('wfpLibrary must be an object implementing WfpLibrary');
+  }
   const max = o.maxQueryInfoSize;
   if (max !== undefined && (typeof max !== 'number' || !Number.isInteger(max) || max < 64 || max > 1 << 20)) {
     fail('maxQueryInfoSize must be an integer from 64 to 1048576');
@@ -161,6 +178,30 @@ export function createNativeBackend(opts?: NativeBackendOptions): SecureSocketBa
       revertImpersonation(lib);
       // Impersonation of adopted sockets goes through ImpersonateLoggedOnUser; end that too.
       lib.RevertToSelf();
+    },
+    addPolicies(policies) {
+      // One dynamic WFP session per registration: Windows deletes its provider contexts itself if
+      // the process dies before remove().
+      const engine = openWfpEngine({
+        dynamic: true,
+        ...(options.wfpLibrary ? { library: options.wfpLibrary } : {}),
+      });
+      let added: WfpProviderContext[];
+      try {
+        added = engine.addPolicies(policies);
+      } catch (error) {
+        engine.close();
+        throw error;
+      }
+      return {
+        remove() {
+          try {
+            for (const context of added) context.close();
+          } finally {
+            engine.close();
+          }
+        },
+      };
     },
     accessCheck(token: PeerToken, sddl: string, desiredAccess: number) {
       const held = peerTokenHandle(token);

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
 import { checkWfpPolicy, encodeProviderContext, relocate } from '../dist/abi.js';
-import { openWfpEngine } from '../dist/index.js';
+import { createNativeBackend, openWfpEngine } from '../dist/index.js';
 import { double } from './support.mjs';
 
 const MM = { key: '3f2504e0-4f89-11d3-9a0c-0305e82c3301', mode: 'main', authentication: ['machine', 'user'] };
@@ -172,5 +172,70 @@ describe('WFP provider contexts on Windows Node', () => {
     );
     assert.equal(double.saLive(), 0);
     engine.close();
+  });
+});
+
+describe('backend.addPolicies on Windows Node (the advanced sample through the backend contract)', () => {
+  it('adds byte-exact contexts in a dynamic session, one transaction, and deletes them on close()', async () => {
+    const backend = createNativeBackend();
+    const added = backend.addPolicies([MM, QM]);
+    assert.deepEqual(added.keys, [MM.key, QM.key]);
+    const records = double.records();
+    assert.deepEqual(
+      records.map((r) => r.fn),
+      [
+        'FwpmEngineOpen0',
+        'FwpmTransactionBegin0',
+        'FwpmProviderContextAdd0',
+        'FwpmProviderContextAdd0',
+        'FwpmTransactionCommit0',
+      ],
+    );
+    assert.equal(records[0].summary, 'session name=wsasec flags=1 txnwait=0 server=null identity=null');
+    for (const [record, policy] of [
+      [records[2], MM],
+      [records[3], QM],
+    ]) {
+      const checked = checkWfpPolicy(policy);
+      const expected = relocate(
+        encodeProviderContext(checked, `wsasec ${checked.mode}-mode policy`),
+        BigInt(record.socket),
+      );
+      assert.equal(record.outside, false, 'every pointer stays inside the encoding');
+      assert.equal(record.bytes.toString('hex'), expected.toString('hex'));
+    }
+    assert.equal(double.wfpContexts(), 2);
+
+    const before = double.records().length;
+    added.close();
+    added.close();
+    assert.deepEqual(
+      double
+        .records()
+        .slice(before)
+        .map((r) => [r.fn, r.fn === 'FwpmEngineClose0' ? 'engine' : r.bytes.toString('hex')]),
+      [
+        ['FwpmProviderContextDeleteByKey0', guidBytes(MM.key).toString('hex')],
+        ['FwpmProviderContextDeleteByKey0', guidBytes(QM.key).toString('hex')],
+        ['FwpmEngineClose0', 'engine'],
+      ],
+    );
+    assert.equal(added.closed, true);
+    await backend.close();
+  });
+
+  it("the backend's close() deletes what is still registered", async () => {
+    const backend = createNativeBackend();
+    backend.addPolicies([QM]);
+    const before = double.records().length;
+    await backend.close();
+    assert.equal(double.wfpContexts(), 0);
+    assert.deepEqual(
+      double
+        .records()
+        .slice(before)
+        .map((r) => r.fn),
+      ['FwpmProviderContextDeleteByKey0', 'FwpmEngineClose0'],
+    );
   });
 });

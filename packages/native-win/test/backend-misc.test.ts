@@ -13,6 +13,7 @@ import {
   selfTestNodeInternals,
 } from '../src/index.js';
 import { FakeLibrary } from './support/fake-library.js';
+import { FakeWfp } from './support/fake-wfp.js';
 import { echoServer, stopAll, type Tracked, tracker, within } from './support/net-helpers.js';
 
 let lib: FakeLibrary;
@@ -284,5 +285,68 @@ describe('a plain peer reaches nothing through the traps', () => {
     await once(plain, 'connect');
     expect(lib.calls).toEqual([]);
     plain.destroy();
+  });
+});
+
+describe('addPolicies (WFP provider contexts)', () => {
+  const MM = {
+    key: '3f2504e0-4f89-11d3-9a0c-0305e82c3301',
+    mode: 'main',
+    authentication: ['machine'],
+  } as const;
+  const QM = {
+    key: '6f9619ff-8b86-d011-b42d-00c04fc964ff',
+    mode: 'quick',
+    protection: 'encryption',
+  } as const;
+
+  it('opens a dynamic session, adds both contexts in one transaction, and deletes them on close()', async () => {
+    const wfp = new FakeWfp();
+    const withWfp = createNativeBackend({ library: lib, wfpLibrary: wfp });
+    const added = withWfp.addPolicies([MM, QM]);
+    expect(added.keys).toEqual([MM.key, QM.key]);
+    expect(wfp.calls.map((c) => c.fn)).toEqual([
+      'FwpmEngineOpen0',
+      'FwpmTransactionBegin0',
+      'FwpmProviderContextAdd0',
+      'FwpmProviderContextAdd0',
+      'FwpmTransactionCommit0',
+    ]);
+    expect(wfp.calls[0]?.sessionFlags).toBe(0x1); // FWPM_SESSION_FLAG_DYNAMIC
+    expect(wfp.callsOf('FwpmProviderContextAdd0').map((c) => c.context?.key)).toEqual([MM.key, QM.key]);
+    expect([...wfp.keys].sort()).toEqual([MM.key, QM.key].sort());
+    added.close();
+    expect(wfp.keys.size).toBe(0);
+    expect(wfp.openEngines.size).toBe(0);
+    expect(wfp.calls.at(-1)?.fn).toBe('FwpmEngineClose0');
+    await withWfp.close();
+  });
+
+  it('a WFP refusal adds nothing, closes the session and surfaces as a documented code', async () => {
+    const wfp = new FakeWfp();
+    wfp.fail('FwpmProviderContextAdd0', 5, { skip: 1 }); // ERROR_ACCESS_DENIED on the second
+    const withWfp = createNativeBackend({ library: lib, wfpLibrary: wfp });
+    expect(() => withWfp.addPolicies([MM, QM])).toThrow(expect.objectContaining({ code: 'WSAEACCES' }));
+    expect(wfp.keys.size).toBe(0);
+    expect(wfp.openEngines.size).toBe(0);
+    await withWfp.close();
+  });
+
+  it("the backend's close() deletes what is still registered", async () => {
+    const wfp = new FakeWfp();
+    const withWfp = createNativeBackend({ library: lib, wfpLibrary: wfp });
+    withWfp.addPolicies([QM]);
+    await withWfp.close();
+    expect(wfp.keys.size).toBe(0);
+    expect(wfp.openEngines.size).toBe(0);
+  });
+
+  it('refuses a wfpLibrary that is not an object', () => {
+    expect(() => createNativeBackend({ library: lib, wfpLibrary: 'fwpuclnt' as never })).toThrow(
+      expect.objectContaining({
+        code: 'ERR_WSASEC_INVALID_ARGUMENT',
+        message: expect.stringContaining('wfpLibrary'),
+      }),
+    );
   });
 });

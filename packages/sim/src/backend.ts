@@ -197,10 +197,10 @@ export function createSimBackend(opts: SimBackendOptions): SecureSocketBackend {
     DEFAULT_REPLAY_WINDOW,
   );
   const rekeyGrace = integer(opts.rekeyGrace, 'rekeyGrace', 0, 3_600_000, DEFAULT_REKEY_GRACE);
-  return defineBackend(createDriver(ctx, { replayWindow, rekeyGrace }));
+  return defineBackend(createDriver(ctx, { replayWindow, rekeyGrace }, opts.realm));
 }
 
-function createDriver(ctx: SimContext, datagram: SimDatagramOptions): BackendDriver {
+function createDriver(ctx: SimContext, datagram: SimDatagramOptions, realm: SimRealm): BackendDriver {
   return {
     name: 'sim',
     createDatagramSocket({ family }, events) {
@@ -218,6 +218,21 @@ function createDriver(ctx: SimContext, datagram: SimDatagramOptions): BackendDri
     },
     revertImpersonation() {
       ctx.identity.revert();
+    },
+    addPolicies(policies) {
+      // All or none: a refused description undoes the ones added before it.
+      const added: string[] = [];
+      try {
+        for (const policy of policies) added.push(realm.addPolicy(policy).key);
+      } catch (error) {
+        for (const key of added) realm.removePolicy(key);
+        throw error;
+      }
+      return {
+        remove() {
+          for (const key of added) realm.removePolicy(key);
+        },
+      };
     },
     accessCheck(token: PeerToken, sddl: string, desiredAccess: number): AccessCheckResult {
       try {

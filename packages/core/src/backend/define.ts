@@ -2,6 +2,7 @@ import { lookup } from 'node:dns/promises';
 import { EventEmitter } from 'node:events';
 import { isIP } from 'node:net';
 import type {
+  PolicyRegistration,
   SecureDatagramSocket,
   SecureServer,
   SecureSocket,
@@ -21,6 +22,7 @@ import { toSecureSocketError } from '../errors/node-errors.js';
 import { GuardedDatagramSocket } from '../guards/datagram.js';
 import { connectGuarded, guardSocket } from '../guards/socket.js';
 import type { NormalizedAddress, NormalizedSecuritySettings } from '../validate/normalized.js';
+import { normalizePolicyDescription, type PolicyDescription } from '../validate/policy.js';
 import {
   checkKeys,
   checkSignal,
@@ -82,6 +84,8 @@ export function defineBackend(driver: BackendDriver): SecureSocketBackend {
     return first as NormalizedAddress;
   };
   const servers = new Set<SecureServerImpl>();
+  const registrations = new Set<PolicyRegistration>();
+  let backendClosed = false;
   const datagrams = new Set<GuardedDatagramSocket>();
 
   const createDatagram = (family: 'ipv4' | 'ipv6'): SecureDatagramSocket => {
@@ -261,7 +265,57 @@ export function defineBackend(driver: BackendDriver): SecureSocketBackend {
       return driver.accessCheck(token, sddl, mask);
     },
 
+    addPolicies(policies: readonly PolicyDescription[]): PolicyRegistration {
+      const syscall = 'FwpmProviderContextAdd0';
+      if (backendClosed)
+        throw new SecureSocketError('WSAENOTSOCK', 'addPolicies: the backend is closed', { syscall });
+      if (!Array.isArray(policies) || policies.length === 0) {
+        throw new SecureSocketError(
+          'ERR_WSASEC_INVALID_ARGUMENT',
+          `addPolicies needs a non-empty array of policy descriptions { key, mode: 'main' | 'quick', … }, got ${describeValue(policies)}`,
+          { syscall },
+        );
+      }
+      const checked = policies.map((p) => normalizePolicyDescription(p, syscall));
+      const keys = checked.map((p) => p.key);
+      const repeated = keys.find((key, i) => keys.indexOf(key) !== i);
+      if (repeated !== undefined) {
+        throw new SecureSocketError(
+          'ERR_WSASEC_INVALID_ARGUMENT',
+          `addPolicies: policy key ${repeated} appears twice; each policy needs its own key`,
+          { syscall },
+        );
+      }
+      if (!driver.addPolicies) {
+        throw new SecureSocketError(
+          'WSAEOPNOTSUPP',
+          `addPolicies: the ${driver.name} backend has no custom IPsec policies`,
+          { syscall },
+        );
+      }
+      const added = driver.addPolicies(checked);
+      let closed = false;
+      const registration: PolicyRegistration = {
+        keys: Object.freeze(keys),
+        get closed() {
+          return closed;
+        },
+        close() {
+          if (closed) return;
+          closed = true;
+          registrations.delete(registration);
+          added.remove();
+        },
+        [Symbol.dispose]() {
+          registration.close();
+        },
+      };
+      registrations.add(registration);
+      return registration;
+    },
+
     async close() {
+      backendClosed = true;
       // Start every server's close (stops accepting), then end their connections so it can finish.
       const closing = [...servers].map((s) => s.close());
       for (const s of servers) s.closeAllConnections();
@@ -269,6 +323,7 @@ export function defineBackend(driver: BackendDriver): SecureSocketBackend {
         (socket) => new Promise<void>((resolve) => socket.close(resolve)),
       );
       await Promise.all([...closing, ...datagramsClosed]);
+      for (const registration of [...registrations]) registration.close();
       await driver.close();
     },
   };

@@ -1,5 +1,6 @@
 import type { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
+import type { PolicyDescription } from '../validate/policy.js';
 import type { SecureDatagramSocket } from './datagram-types.js';
 import type {
   AccessCheckResult,
@@ -143,6 +144,19 @@ export interface SecureServer extends EventEmitter {
 }
 
 /**
+ * IPsec policies added by {@link SecureSocketBackend.addPolicies}. They stay in force until
+ * `close()` (or the backend's `close()`); sockets select them by key in their settings.
+ */
+export interface PolicyRegistration extends Disposable {
+  /** The policies' keys (lower-case GUIDs), in the order given. */
+  readonly keys: readonly string[];
+  /** True once the policies were removed. */
+  readonly closed: boolean;
+  /** Removes the policies; a second call does nothing. */
+  close(): void;
+}
+
+/**
  * The contract every backend implements (`@wsasec/sim`, `@wsasec/native-win`). Backends are
  * built with {@link defineBackend}, which puts core's call-order rules around their mechanisms.
  */
@@ -176,6 +190,18 @@ export interface SecureSocketBackend {
    *   `ERR_WSASEC_TOKEN_CLOSED`.
    */
   accessCheck(token: PeerToken, sddl: string, desiredAccess: number): AccessCheckResult;
+  /**
+   * Adds custom IPsec policies — AuthIP main-mode and quick-mode — that sockets then select with
+   * `ipsec.mainModePolicyKey` / `ipsec.quickModePolicyKey`, as Microsoft's advanced sample does with
+   * `FwpmProviderContextAdd0`. One description works on every backend: on Windows they become WFP
+   * provider contexts (in a dynamic session: Windows removes them if the process dies), on the sim
+   * policies of its realm. All or none are added.
+   * @throws SecureSocketError `ERR_WSASEC_INVALID_ARGUMENT` (not a non-empty array of policy
+   *   descriptions, a bad description, a key given twice or already in use), `WSAEOPNOTSUPP` (the
+   *   backend has no custom policies), `WSAEACCES` (Windows: not an administrator), `WSAENOTSOCK`
+   *   (the backend is closed).
+   */
+  addPolicies(policies: readonly PolicyDescription[]): PolicyRegistration;
   /** Releases everything the backend holds (servers, sockets, library handles). */
   close(): Promise<void>;
 }

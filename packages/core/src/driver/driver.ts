@@ -7,6 +7,7 @@ import type {
   NormalizedQuery,
   NormalizedSecuritySettings,
 } from '../validate/normalized.js';
+import type { PolicyDescription } from '../validate/policy.js';
 
 /**
  * What a backend implements: mechanisms only. Core's {@link defineBackend} validates every input,
@@ -37,6 +38,11 @@ export interface BackendDriver {
   revertImpersonation(): void;
   /** Called with a token from this backend and a validated mask; parses the SDDL itself. */
   accessCheck(token: PeerToken, sddl: string, desiredAccess: number): AccessCheckResult;
+  /**
+   * Adds validated policy descriptions (distinct keys), all or none (optional: without it, core
+   * answers `addPolicies` with `WSAEOPNOTSUPP`). The returned `remove()` is called once.
+   */
+  addPolicies?(policies: readonly PolicyDescription[]): { remove(): void };
   close(): Promise<void>;
 }
 

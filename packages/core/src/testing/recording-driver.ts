@@ -44,6 +44,8 @@ export interface RecordingOptions {
   listen?: (host: string, port: number) => Promise<NormalizedAddress>;
   /** Leave out `createDatagramSocket`, like a backend without datagram sockets. */
   noDatagrams?: boolean;
+  /** Give the driver `addPolicies` (recorded as `addPolicies <keys>` / `removePolicies <keys>`). */
+  policies?: boolean;
 }
 
 function socketDriver(calls: string[], connects: PendingConnect[]): SocketDriver {
@@ -104,6 +106,15 @@ export function createRecordingBackend(opts: RecordingOptions = {}): RecordingBa
       };
     },
     ...(opts.resolve ? { resolve: opts.resolve } : {}),
+    ...(opts.policies
+      ? {
+          addPolicies(policies) {
+            const keys = policies.map((p) => p.key).join(' ');
+            calls.push(`addPolicies ${keys}`);
+            return { remove: () => void calls.push(`removePolicies ${keys}`) };
+          },
+        }
+      : {}),
     currentIdentity: () => ({ sid: 'S-1-5-18', name: 'SYSTEM' }),
     revertImpersonation: () => void calls.push('revertImpersonation'),
     accessCheck() {

@@ -5,6 +5,7 @@
 import koffi from 'koffi';
 import { readGuid } from '../../src/abi/settings.js';
 import { type DecodedProviderContext, decodeProviderContext } from '../../src/wfp/encode.js';
+import { WFP_STRUCT_LAYOUTS } from '../../src/wfp/layout.js';
 import type { WfpLibrary } from '../../src/wfp/library.js';
 
 export type WfpFn = Exclude<keyof WfpLibrary, 'addressOf' | 'readBytes'>;
@@ -14,6 +15,8 @@ export interface WfpCall {
   engine: number;
   /** FwpmProviderContextAdd0: the decoded context; DeleteByKey0: the key. */
   context?: DecodedProviderContext;
+  /** FwpmEngineOpen0: `FWPM_SESSION0.flags`. */
+  sessionFlags?: number;
   key?: string | undefined;
 }
 
@@ -57,8 +60,13 @@ export class FakeWfp implements WfpLibrary {
     return this.openEngines.has(engine);
   }
 
-  FwpmEngineOpen0(_s: null, _a: number, _i: null, _session: Uint8Array | null, out: [number]): number {
-    this.calls.push({ fn: 'FwpmEngineOpen0', engine: 0 });
+  FwpmEngineOpen0(_s: null, _a: number, _i: null, session: Uint8Array | null, out: [number]): number {
+    const flagsAt = WFP_STRUCT_LAYOUTS.FWPM_SESSION0.offsets.flags;
+    this.calls.push({
+      fn: 'FwpmEngineOpen0',
+      engine: 0,
+      ...(session ? { sessionFlags: Buffer.from(session).readUInt32LE(flagsAt) } : {}),
+    });
     const failed = this.injected('FwpmEngineOpen0');
     if (failed) return failed;
     out[0] = this.nextEngine;

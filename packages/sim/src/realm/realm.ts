@@ -196,6 +196,17 @@ export class SimRealm implements PolicyStore {
   }
 
   /**
+   * Removes a policy added with {@link addPolicy} (as `FwpmProviderContextDeleteByKey0`). Sockets
+   * that negotiated under it keep their security associations; new negotiations no longer find it.
+   * @returns false when the realm has no policy with this key.
+   * @throws SecureSocketError `ERR_WSASEC_INVALID_ARGUMENT` when `key` is not a string.
+   */
+  removePolicy(key: string): boolean {
+    if (typeof key !== 'string') invalid(`removePolicy needs a policy GUID string, got ${show(key)}`);
+    return realmState(this).policies.delete(key.toLowerCase());
+  }
+
+  /**
    * The realm policy with this GUID key, if any.
    * @throws SecureSocketError `ERR_WSASEC_INVALID_ARGUMENT` when `key` is not a string.
    */

@@ -257,3 +257,57 @@ describe('quick-mode protection', () => {
     expect(c.qmSaId).not.toBe(a.qmSaId);
   });
 });
+
+describe('backend.addPolicies (the advanced sample’s FwpmProviderContextAdd0)', () => {
+  const QM_ADDED = '66666666-6666-4666-8666-666666666666';
+  const MM_ADDED = '77777777-7777-4777-8777-777777777777';
+
+  it('adds policies sockets then select by key, in force until close(); then setSecurity refuses the key', async () => {
+    const { realm, server, client } = machines();
+    const added = server.addPolicies([
+      { key: MM_ADDED, mode: 'main', authentication: ['machine'] },
+      { key: QM_ADDED, mode: 'quick', protection: 'encryption' },
+    ]);
+    expect(added.keys).toEqual([MM_ADDED, QM_ADDED]);
+    expect(realm.getPolicy(QM_ADDED)).toMatchObject({ mode: 'quick', protection: 'encryption' });
+    const security = { ipsec: { mainModePolicyKey: MM_ADDED, quickModePolicyKey: QM_ADDED } };
+    const { port } = await h.server(server, { security });
+    const s = h.keep(await client.connect({ host: '127.0.0.1', port, peerTargetName: TARGET, security }));
+    const info = s.querySecurity();
+    expect(info.flags & (SOCKET_INFO_CONNECTION_SECURED | SOCKET_INFO_CONNECTION_ENCRYPTED)).toBe(
+      SOCKET_INFO_CONNECTION_SECURED | SOCKET_INFO_CONNECTION_ENCRYPTED,
+    );
+    info.close();
+    added.close();
+    expect(realm.getPolicy(QM_ADDED)).toBeUndefined();
+    expect(realm.getPolicy(MM_ADDED)).toBeUndefined();
+    const late = client.createSocket();
+    expect(() => late.setSecurity(security)).toThrow(expect.objectContaining({ code: 'WSAEINVAL' }));
+    late.destroy();
+  });
+
+  it('is all or none: a key the realm already has refuses the whole set and adds nothing', () => {
+    const { realm, server } = machines();
+    expect(() =>
+      server.addPolicies([
+        { key: QM_ADDED, mode: 'quick', protection: 'integrity' },
+        { key: QM_ENCRYPTION, mode: 'quick', protection: 'encryption' },
+      ]),
+    ).toThrow(
+      expect.objectContaining({
+        code: 'ERR_WSASEC_INVALID_ARGUMENT',
+        message: expect.stringContaining(QM_ENCRYPTION),
+      }),
+    );
+    expect(realm.getPolicy(QM_ADDED)).toBeUndefined();
+    // The realm's own policy is untouched.
+    expect(realm.getPolicy(QM_ENCRYPTION)).toMatchObject({ protection: 'encryption' });
+  });
+
+  it("the backend's close() removes what it added", async () => {
+    const { realm, server } = machines();
+    server.addPolicies([{ key: QM_ADDED, mode: 'quick', protection: 'integrity' }]);
+    await server.close();
+    expect(realm.getPolicy(QM_ADDED)).toBeUndefined();
+  });
+});
