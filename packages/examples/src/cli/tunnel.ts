@@ -1,6 +1,12 @@
 import { once } from 'node:events';
 import { FILE_GENERIC_READ } from '@wsasec/core';
-import { type Endpoint, formatEndpoint, startTunnelClient, startTunnelServer } from '../tunnel/tunnel.js';
+import {
+  type Endpoint,
+  formatEndpoint,
+  startTunnelClient,
+  startTunnelServer,
+  type TunnelHandle,
+} from '../tunnel/tunnel.js';
 import { type CliIo, EXIT, integerOption, parseCommand, required, UsageError, writeLine } from './args.js';
 import { openBackend, securityFromFlags } from './backend.js';
 import { HELP } from './help.js';
@@ -61,6 +67,45 @@ async function untilAborted(io: CliIo): Promise<void> {
   if (io.signal && !io.signal.aborted) await once(io.signal, 'abort');
 }
 
+type CommonValues = {
+  [K in keyof typeof COMMON]?: (typeof COMMON)[K]['type'] extends 'boolean' ? boolean : string;
+};
+
+/** What both ends pass to their start function. */
+interface TunnelCommon {
+  backend: Awaited<ReturnType<typeof openBackend>>;
+  security: ReturnType<typeof securityFromFlags>;
+  connectTimeout: number;
+  log: (line: string) => void;
+}
+
+/**
+ * The life of one end of a tunnel, the same for both: `--timeout` and the security flags, the
+ * backend, start, one line saying what listens where, run until `io.signal` aborts, close.
+ */
+async function runTunnel(
+  command: string,
+  io: CliIo,
+  values: CommonValues,
+  start: (common: TunnelCommon) => Promise<TunnelHandle>,
+  listening: (bound: string, backendName: string) => string,
+): Promise<number> {
+  const connectTimeout = integerOption(command, 'timeout', values.timeout, 1, 600_000) ?? 10_000;
+  const security = securityFromFlags(command, values);
+  const backend = await openBackend(command, values);
+  try {
+    const tunnel = await start({ backend, security, connectTimeout, log: log(io) });
+    const bound = tunnel.address();
+    writeLine(io.stdout, listening(formatEndpoint(bound.address, bound.port), backend.name));
+    await untilAborted(io);
+    await tunnel.close();
+    writeLine(io.stdout, `${command} stopped`);
+    return EXIT.OK;
+  } finally {
+    await backend.close();
+  }
+}
+
 async function tunnelServer(args: readonly string[], io: CliIo): Promise<number> {
   const command = 'tunnel server';
   const { help, values } = parseCommand(command, args, SERVER_OPTIONS, { min: 0, max: 0, names: '' });
@@ -83,32 +128,21 @@ async function tunnelServer(args: readonly string[], io: CliIo): Promise<number>
   const access = values.access === undefined ? FILE_GENERIC_READ : accessMask(command, values.access);
   if (values.access !== undefined && values.allow === undefined)
     throw new UsageError(command, '--access applies to --allow only');
-  const timeout = integerOption(command, 'timeout', values.timeout, 1, 600_000) ?? 10_000;
-  const security = securityFromFlags(command, values);
-  const backend = await openBackend(command, values);
-  try {
-    const tunnel = await startTunnelServer({
-      backend,
-      listen,
-      forward,
-      security,
-      requireUser: values['require-user'] === true,
-      ...(values.allow !== undefined ? { allow: { sddl: values.allow, access } } : {}),
-      connectTimeout: timeout,
-      log: log(io),
-    });
-    const bound = tunnel.address();
-    writeLine(
-      io.stdout,
-      `tunnel server listening on ${formatEndpoint(bound.address, bound.port)} forwarding to ${formatEndpoint(forward.host, forward.port)} as ${values.machine ?? 'this machine'} with the ${backend.name} backend${values['require-encryption'] ? ', encryption required' : ''}`,
-    );
-    await untilAborted(io);
-    await tunnel.close();
-    writeLine(io.stdout, 'tunnel server stopped');
-    return EXIT.OK;
-  } finally {
-    await backend.close();
-  }
+  return runTunnel(
+    command,
+    io,
+    values,
+    (common) =>
+      startTunnelServer({
+        ...common,
+        listen,
+        forward,
+        requireUser: values['require-user'] === true,
+        ...(values.allow !== undefined ? { allow: { sddl: values.allow, access } } : {}),
+      }),
+    (bound, backendName) =>
+      `tunnel server listening on ${bound} forwarding to ${formatEndpoint(forward.host, forward.port)} as ${values.machine ?? 'this machine'} with the ${backendName} backend${values['require-encryption'] ? ', encryption required' : ''}`,
+  );
 }
 
 async function tunnelClient(args: readonly string[], io: CliIo): Promise<number> {
@@ -136,31 +170,14 @@ async function tunnelClient(args: readonly string[], io: CliIo): Promise<number>
     values.target,
     'the peer target name the tunnel server must prove, e.g. host/server.contoso.com',
   );
-  const timeout = integerOption(command, 'timeout', values.timeout, 1, 600_000) ?? 10_000;
-  const security = securityFromFlags(command, values);
-  const backend = await openBackend(command, values);
-  try {
-    const tunnel = await startTunnelClient({
-      backend,
-      listen,
-      connect,
-      peerTargetName: target,
-      security,
-      connectTimeout: timeout,
-      log: log(io),
-    });
-    const bound = tunnel.address();
-    writeLine(
-      io.stdout,
-      `tunnel client listening on ${formatEndpoint(bound.address, bound.port)} connecting to ${formatEndpoint(connect.host, connect.port)} (${target}) as ${values.machine ?? 'this machine'}${values.user ? ` user ${values.user}` : ''} with the ${backend.name} backend`,
-    );
-    await untilAborted(io);
-    await tunnel.close();
-    writeLine(io.stdout, 'tunnel client stopped');
-    return EXIT.OK;
-  } finally {
-    await backend.close();
-  }
+  return runTunnel(
+    command,
+    io,
+    values,
+    (common) => startTunnelClient({ ...common, listen, connect, peerTargetName: target }),
+    (bound, backendName) =>
+      `tunnel client listening on ${bound} connecting to ${formatEndpoint(connect.host, connect.port)} (${target}) as ${values.machine ?? 'this machine'}${values.user ? ` user ${values.user}` : ''} with the ${backendName} backend`,
+  );
 }
 
 function accessMask(command: string, text: string): number {
