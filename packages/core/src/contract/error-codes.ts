@@ -200,8 +200,11 @@ export type NodeArgumentErrorCode = (typeof NODE_ARGUMENT_ERRORS)[number];
  * - `EPIPE` (`Error`): a write after the peer ended the connection, on a socket without
  *   `allowHalfOpen` whose own side has ended too (net's "This socket has been ended by the other
  *   party"); the socket is destroyed with it.
+ * - `ERR_SOCKET_CLOSED_BEFORE_CONNECTION` (`Error`): the callback of a write queued while the
+ *   socket was connecting, when the socket is destroyed before it connected ("Socket closed before
+ *   the connection was established").
  */
-export const NODE_SOCKET_ERRORS = ['EPIPE'] as const;
+export const NODE_SOCKET_ERRORS = ['EPIPE', 'ERR_SOCKET_CLOSED_BEFORE_CONNECTION'] as const;
 
 /** One of net's stream-socket error codes. */
 export type NodeSocketErrorCode = (typeof NODE_SOCKET_ERRORS)[number];

@@ -402,9 +402,11 @@ export class SimSocket extends NetSocketSurface {
     const pending = this.#pendingWrite;
     this.#pendingWrite = undefined;
     pending?.cb(
-      new SecureSocketError('ERR_WSASEC_SOCKET_CLOSED', 'the socket was destroyed before it connected', {
-        syscall: 'send',
-      }),
+      new SecureSocketError(
+        'ERR_SOCKET_CLOSED_BEFORE_CONNECTION',
+        'Socket closed before the connection was established',
+        { syscall: 'send' },
+      ),
     );
     const drain = this.#drainCb;
     this.#drainCb = undefined;

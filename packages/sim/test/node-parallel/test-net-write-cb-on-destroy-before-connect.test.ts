@@ -5,11 +5,7 @@ import { HOST, useNodeTest } from './support.js';
 
 const current = useNodeTest();
 
-// known: a write pending when the socket is destroyed before it connects fails with wsasec's
-// SecureSocketError code ERR_WSASEC_SOCKET_CLOSED (nodeCode ERR_STREAM_DESTROYED, name
-// SecureSocketError), where net gives ERR_SOCKET_CLOSED_BEFORE_CONNECTION named Error; giving
-// net's code is a change to core's error-code list (contract), not a sim fix.
-it.fails('test-net-write-cb-on-destroy-before-connect', async () => {
+it('test-net-write-cb-on-destroy-before-connect', async () => {
   const t = current();
   const net = t.net;
   const server: any = net.createServer();
