@@ -338,3 +338,29 @@ describe('addPolicies', () => {
     );
   });
 });
+
+describe('createSocket({ allowHalfOpen })', () => {
+  it('sets the stream half-open, as new net.Socket({ allowHalfOpen: true })', () => {
+    const { backend } = createRecordingBackend();
+    const halfOpen = backend.createSocket({ allowHalfOpen: true });
+    const plain = backend.createSocket({ allowHalfOpen: false });
+    expect([halfOpen.allowHalfOpen, plain.allowHalfOpen]).toEqual([true, false]);
+    halfOpen.destroy();
+    plain.destroy();
+  });
+
+  it('refuses a non-boolean as net does, and on datagram sockets (no half-close)', () => {
+    const { backend, calls } = createRecordingBackend();
+    expect(() => backend.createSocket({ allowHalfOpen: 'yes' as never })).toThrow(
+      expect.objectContaining({
+        code: 'ERR_INVALID_ARG_TYPE',
+        name: 'TypeError',
+        message: expect.stringContaining('"options.allowHalfOpen" property must be of type boolean'),
+      }),
+    );
+    expect(() => backend.createSocket({ type: 'dgram', allowHalfOpen: true })).toThrow(
+      expect.objectContaining({ code: 'WSAEINVAL', message: expect.stringContaining('stream sockets only') }),
+    );
+    expect(calls).toEqual([]);
+  });
+});

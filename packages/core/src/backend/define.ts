@@ -111,15 +111,34 @@ export function defineBackend(driver: BackendDriver): SecureSocketBackend {
     if (opts !== undefined && !isPlainObject(opts)) {
       throw new SecureSocketError(
         'WSAEINVAL',
-        `createSocket options must be { family?, type? }, got ${describeValue(opts)}`,
+        `createSocket options must be { family?, type?, allowHalfOpen? }, got ${describeValue(opts)}`,
         { syscall },
       );
     }
-    if (opts) checkKeys(opts, ['family', 'type'], 'createSocket options', syscall);
+    if (opts) checkKeys(opts, ['family', 'type', 'allowHalfOpen'], 'createSocket options', syscall);
     const family = normalizeFamily(opts?.family, syscall);
     const type = normalizeSocketType(opts?.type, syscall);
-    if (type === 'dgram') return createDatagram(family);
+    const allowHalfOpen = opts?.allowHalfOpen;
+    if (allowHalfOpen !== undefined && typeof allowHalfOpen !== 'boolean') {
+      throw new SecureSocketError(
+        'ERR_INVALID_ARG_TYPE',
+        `The "options.allowHalfOpen" property must be of type boolean. Received ${describeValue(allowHalfOpen)}`,
+        { syscall },
+      );
+    }
+    if (type === 'dgram') {
+      if (allowHalfOpen !== undefined) {
+        throw new SecureSocketError(
+          'WSAEINVAL',
+          'createSocket: allowHalfOpen applies to stream sockets only (a datagram socket has no half-close)',
+          { syscall },
+        );
+      }
+      return createDatagram(family);
+    }
     const socketDriver = driver.createSocket({ family, type });
+    // The Duplex decides at its 'end' whether to end its own side (drivers default to false, as net).
+    if (allowHalfOpen !== undefined) socketDriver.stream.allowHalfOpen = allowHalfOpen;
     return guardSocket(socketDriver, { type, family, backendName: driver.name, resolveOne });
   }
 

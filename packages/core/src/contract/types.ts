@@ -193,4 +193,9 @@ export interface CreateSocketOptions {
   family?: 'ipv4' | 'ipv6';
   /** Socket type (default `'stream'`). */
   type?: 'stream' | 'dgram';
+  /**
+   * As `new net.Socket({ allowHalfOpen })` (stream sockets only; default false): when the peer
+   * ends, this side stays writable until it calls `end()` itself.
+   */
+  allowHalfOpen?: boolean;
 }

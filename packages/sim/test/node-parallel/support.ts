@@ -240,7 +240,12 @@ function makeNet(t: NodeTest): NetLike {
       t.onCleanup(() => plain.destroy());
       return plain;
     }
-    const socket = t.backends.client.createSocket(options as never) as unknown as SecureSocket;
+    // net.Socket's constructor ignores connect options (host, port) given to it; createSocket takes
+    // only its own (allowHalfOpen).
+    const halfOpen = (options as { allowHalfOpen?: unknown } | undefined)?.allowHalfOpen;
+    const socket = t.backends.client.createSocket(
+      (halfOpen === undefined ? undefined : { allowHalfOpen: halfOpen }) as never,
+    ) as unknown as SecureSocket;
     // A socket without WSASetSocketSecurity is a plain TCP socket (the sim server, which requires
     // protection, never delivers it): every port's client is a secured socket.
     socket.setSecurity({});

@@ -5,11 +5,7 @@ import { useNodeTest } from './support.js';
 
 const current = useNodeTest();
 
-// known: a client socket cannot be half-open: core's createSocket options accept only
-// family and type, so `new net.Socket({ allowHalfOpen: true, … })` (and net.connect's
-// allowHalfOpen) throws "unknown field allowHalfOpen"; sim client sockets are always
-// allowHalfOpen: false. Supporting it is a contract change in core (and native-win).
-it.fails('test-net-connect-options-allowhalfopen', async () => {
+it('test-net-connect-options-allowhalfopen', async () => {
   const t = current();
   const net = t.net;
   // Test allowHalfOpen
