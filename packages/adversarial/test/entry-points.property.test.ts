@@ -249,6 +249,7 @@ const realmHarnesses: Record<string, (r: sim.SimRealm) => fc.Arbitrary<unknown[]
       ),
     ),
   getPolicy: () => fc.tuple(value),
+  removePolicy: () => fc.tuple(fc.oneof(fc.uuid(), value)),
   defaultPolicy: () => fc.tuple(value),
   lookup: () => fc.tuple(value),
   toJSON: () => args(2),
@@ -273,7 +274,30 @@ const realmStatics: Record<string, fc.Arbitrary<unknown[]>> = {
 };
 
 const backendHarnesses: Record<string, fc.Arbitrary<unknown[]>> = {
-  createSocket: fc.tuple(fc.oneof(junk, fc.record({ family: value, type: value }, { requiredKeys: [] }))),
+  createSocket: fc.tuple(
+    fc.oneof(junk, fc.record({ family: value, type: value, allowHalfOpen: value }, { requiredKeys: [] })),
+  ),
+  addPolicies: fc.tuple(
+    fc.oneof(
+      junk,
+      fc.array(
+        fc.oneof(
+          junk,
+          fc.record(
+            {
+              key: fc.oneof(fc.uuid(), value),
+              mode: fc.oneof(fc.constantFrom('main', 'quick'), value),
+              protection: fc.oneof(fc.constantFrom('encryption', 'integrity'), value),
+              authentication: value,
+              lifetime: value,
+            },
+            { requiredKeys: [] },
+          ),
+        ),
+        { maxLength: 3 },
+      ),
+    ),
+  ),
   connect: fc.tuple(connectOpts),
   createServer: fc.tuple(
     fc.oneof(junk, fc.record({ security: settings, family: value }, { requiredKeys: [] })),
@@ -453,6 +477,7 @@ describe('every public entry point, with arbitrary values', () => {
         if (r.ok && name === 'connect') v?.destroy?.();
         if (r.ok && name === 'createSocket') v?.destroy?.();
         if (r.ok && name === 'createServer') await v?.close?.();
+        if (r.ok && name === 'addPolicies') v?.close?.();
       },
       name === 'connect' ? 40 : RUNS,
     );
