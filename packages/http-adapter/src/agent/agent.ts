@@ -6,12 +6,11 @@ import type * as tls from 'node:tls';
 import { type PeerTargetName, type SecureSocketBackend, SecureSocketError } from '@wsasec/core';
 import { openSecured } from '../connect/connect.js';
 import {
-  checkBackend,
   checkTargetOption,
-  checkTimeout,
   invalidArgument,
   isObject,
   type PeerTargetNameOption,
+  parseClientOptions,
   type ResolvedPolicy,
   resolvePolicy,
   resolveTarget,
@@ -85,14 +84,16 @@ export class SecureAgent extends http.Agent {
       );
     }
     const { backend, security, peerTargetName, tls: tlsOption, connectTimeout, ...agentOptions } = options;
-    const checkedBackend = checkBackend(backend, where);
     const secret = randomBytes(32);
-    const policy = resolvePolicy(security, secret, 'WSASetSocketSecurity');
-    const target = checkTargetOption(peerTargetName, policy.normalized.protocol, where);
+    const {
+      backend: checkedBackend,
+      policy,
+      target,
+      connectTimeout: timeout,
+    } = parseClientOptions({ backend, security, peerTargetName, connectTimeout }, secret, where);
     if (tlsOption !== undefined && typeof tlsOption !== 'boolean' && !isObject(tlsOption)) {
       throw invalidArgument('SecureAgent: tls must be true, false or tls.connect options', where);
     }
-    const timeout = checkTimeout(connectTimeout, 'connectTimeout', where);
     rejectUnsupported(agentOptions as RequestOptions, where);
     super({ keepAlive: true, ...agentOptions });
     this.backend = checkedBackend;

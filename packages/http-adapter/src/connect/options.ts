@@ -173,3 +173,32 @@ export function checkTimeout(value: unknown, field: string, where: string): numb
   }
   return value;
 }
+
+/** The {@link SecureClientOptions} every client entry point takes, validated once. */
+export interface ParsedClientOptions {
+  readonly backend: SecureSocketBackend;
+  readonly policy: ResolvedPolicy;
+  /** The `peerTargetName` option, checked (a function is checked when called). */
+  readonly target: PeerTargetNameOption | undefined;
+  /** `connectTimeout` in milliseconds, or undefined for the backend's bound. */
+  readonly connectTimeout: number | undefined;
+}
+
+/**
+ * Validates the secure-socket options every client entry point shares (`backend`, `security`,
+ * `peerTargetName`, `connectTimeout`), errors naming the caller `where`. `secret` keys the
+ * password's digest in the pool key.
+ * @throws SecureSocketError `ERR_WSASEC_INVALID_ARGUMENT` (no backend, wrong option types),
+ *   `WSAEINVAL`/`WSAEMSGSIZE` (bad settings, target name or timeout).
+ */
+export function parseClientOptions(
+  options: Pick<SecureClientOptions, 'backend' | 'security' | 'peerTargetName' | 'connectTimeout'>,
+  secret: Buffer,
+  where: string,
+): ParsedClientOptions {
+  const backend = checkBackend(options.backend, where);
+  const policy = resolvePolicy(options.security, secret, 'WSASetSocketSecurity');
+  const target = checkTargetOption(options.peerTargetName, policy.normalized.protocol, where);
+  const connectTimeout = checkTimeout(options.connectTimeout, 'connectTimeout', where);
+  return { backend, policy, target, connectTimeout };
+}

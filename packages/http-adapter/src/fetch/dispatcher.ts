@@ -3,12 +3,9 @@ import type * as tls from 'node:tls';
 import { Agent, type buildConnector } from 'undici';
 import { connectSecured } from '../connect/connect.js';
 import {
-  checkBackend,
-  checkTargetOption,
-  checkTimeout,
   invalidArgument,
   isObject,
-  resolvePolicy,
+  parseClientOptions,
   resolveTarget,
   type SecureClientOptions,
 } from '../connect/options.js';
@@ -44,14 +41,16 @@ function secureConnector(options: SecureConnectorOptions, where: string): buildC
   if (!isObject(options))
     throw invalidArgument(`${where} needs { backend, security?, peerTargetName?, … }`, where);
   const { backend, security, peerTargetName, tls: tlsOptions, connectTimeout, useH2c } = options;
-  const checkedBackend = checkBackend(backend, where);
+  const {
+    backend: checkedBackend,
+    policy,
+    target,
+    connectTimeout: timeout,
+  } = parseClientOptions({ backend, security, peerTargetName, connectTimeout }, randomBytes(32), where);
   if (useH2c !== undefined && typeof useH2c !== 'boolean') {
     throw invalidArgument(`${where}: useH2c must be a boolean`, where);
   }
-  const policy = resolvePolicy(security, randomBytes(32), 'WSASetSocketSecurity');
   const protocol = policy.normalized.protocol;
-  const target = checkTargetOption(peerTargetName, protocol, where);
-  const timeout = checkTimeout(connectTimeout, 'connectTimeout', where);
   if (tlsOptions !== undefined && !isObject(tlsOptions)) {
     throw invalidArgument(`${where}: tls must be tls.connect options`, where);
   }

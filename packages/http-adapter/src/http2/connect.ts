@@ -1,12 +1,9 @@
 import * as http2 from 'node:http2';
 import { openSecured } from '../connect/connect.js';
 import {
-  checkBackend,
-  checkTargetOption,
-  checkTimeout,
   invalidArgument,
   isObject,
-  resolvePolicy,
+  parseClientOptions,
   resolveTarget,
   type SecureClientOptions,
 } from '../connect/options.js';
@@ -62,11 +59,13 @@ export function connectSecureHttp2(
   if (listener !== undefined && typeof listener !== 'function') {
     throw invalidArgument(`${where}: the listener must be a function`, where);
   }
-  const checkedBackend = checkBackend(backend, where);
-  const policy = resolvePolicy(security, Buffer.alloc(32), 'WSASetSocketSecurity');
+  const {
+    backend: checkedBackend,
+    policy,
+    target,
+    connectTimeout: timeout,
+  } = parseClientOptions({ backend, security, peerTargetName, connectTimeout }, Buffer.alloc(32), where);
   const protocol = policy.normalized.protocol;
-  const target = checkTargetOption(peerTargetName, protocol, where);
-  const timeout = checkTimeout(connectTimeout, 'connectTimeout', where);
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const port = Number(url.port) || 80;
   const resolved = resolveTarget(target, host, port, protocol);

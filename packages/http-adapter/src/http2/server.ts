@@ -1,17 +1,15 @@
 import * as http2 from 'node:http2';
 import {
   normalizeSecuritySettings,
-  type SecureServer,
   type SecureSocket,
   type SecureSocketBackend,
-  SecureSocketError,
   type SecuritySettings,
 } from '@wsasec/core';
 import { debug } from '../connect/observe.js';
 import { checkBackend, invalidArgument, isObject } from '../connect/options.js';
 import { type RequirePeerAccessOptions, requirePeerAccess } from '../server/access.js';
+import { checkFamily, installSecureListener } from '../server/listener.js';
 import { type ConnectionEntry, registerAlias, registerConnection } from '../server/peer.js';
-import { checkFamily, parseListenArgs, resolveHost } from '../server/server.js';
 import { prepareForHttp2 } from './shutdown.js';
 
 /**
@@ -43,8 +41,6 @@ interface ServerState {
   readonly backend: SecureSocketBackend;
   readonly security: SecuritySettings | undefined;
   readonly family: 'ipv4' | 'ipv6' | undefined;
-  listener: SecureServer | undefined;
-  closing: Promise<void> | undefined;
   /** The connection being handed to http2 (its `'session'` is emitted synchronously). */
   handing: ConnectionEntry | undefined;
   readonly sessions: Set<http2.ServerHttp2Session>;
@@ -78,8 +74,6 @@ export function createSecureHttp2Server(
     backend: checkBackend(backend, where),
     security,
     family: checkFamily(family, where),
-    listener: undefined,
-    closing: undefined,
     handing: undefined,
     sessions: new Set(),
   };
@@ -114,12 +108,14 @@ export function createSecureHttp2Server(
       writable: true,
     });
   }
-  Object.defineProperties(server, {
-    listen: { value: listen, configurable: true, writable: true },
-    address: { value: address, configurable: true, writable: true },
-    close: { value: close, configurable: true, writable: true },
-    getConnections: { value: getConnections, configurable: true, writable: true },
-    listening: { get: () => state.listener?.listening ?? false, configurable: true },
+  installSecureListener(server, {
+    backend: state.backend,
+    security,
+    family: state.family,
+    onConnection,
+    beforeClose: () => {
+      for (const session of state.sessions) session.close();
+    },
   });
   return server;
 
@@ -151,77 +147,5 @@ export function createSecureHttp2Server(
     } finally {
       state.handing = undefined;
     }
-  }
-
-  function listen(this: http2.Http2Server, ...args: unknown[]): http2.Http2Server {
-    const { host, port, backlog, callback } = parseListenArgs(args);
-    if (callback) server.once('listening', callback);
-    if (state.listener?.listening || (state.listener && !state.closing)) {
-      throw new SecureSocketError('WSAEINVAL', 'listen: the server is already listening', {
-        syscall: 'listen',
-      });
-    }
-    const secureServer = state.backend.createServer({
-      ...(state.security !== undefined ? { security: state.security } : {}),
-      ...(state.family ? { family: state.family } : {}),
-    });
-    state.listener = secureServer;
-    state.closing = undefined;
-    secureServer.on('connection', onConnection);
-    secureServer.on('error', (error: Error) => server.emit('error', error));
-    secureServer.on('negotiationError', (error: Error) => {
-      debug('incoming negotiation failed: %s', (error as { code?: string }).code);
-      server.emit('negotiationError', error);
-    });
-    resolveHost(host, state.family)
-      .then((bound) =>
-        secureServer.listen({
-          ...(bound !== undefined ? { host: bound } : {}),
-          port,
-          ...(backlog !== undefined ? { backlog } : {}),
-        }),
-      )
-      .then(
-        () => server.emit('listening'),
-        (error: Error) => {
-          state.listener = undefined;
-          server.emit('error', error);
-        },
-      );
-    return server;
-  }
-
-  function address() {
-    const bound = state.listener?.address();
-    if (!bound) return null;
-    return { address: bound.address, family: bound.family, port: bound.port };
-  }
-
-  function close(this: http2.Http2Server, callback?: (error?: Error) => void): http2.Http2Server {
-    const secureServer = state.listener;
-    if (!secureServer || (!secureServer.listening && !state.closing)) {
-      if (callback) {
-        const error = Object.assign(new Error('Server is not running.'), { code: 'ERR_SERVER_NOT_RUNNING' });
-        process.nextTick(callback, error);
-      }
-      return server;
-    }
-    if (callback) server.once('close', () => callback());
-    for (const session of state.sessions) session.close();
-    state.closing ??= secureServer.close().then(
-      () => {
-        if (state.listener === secureServer) state.listener = undefined;
-        server.emit('close');
-      },
-      (error: Error) => {
-        server.emit('error', error);
-      },
-    );
-    return server;
-  }
-
-  function getConnections(callback: (error: Error | null, count: number) => void): http2.Http2Server {
-    process.nextTick(callback, null, state.listener?.connections ?? 0);
-    return server;
   }
 }
