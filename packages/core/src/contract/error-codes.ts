@@ -203,8 +203,14 @@ export type NodeArgumentErrorCode = (typeof NODE_ARGUMENT_ERRORS)[number];
  * - `ERR_SOCKET_CLOSED_BEFORE_CONNECTION` (`Error`): the callback of a write queued while the
  *   socket was connecting, when the socket is destroyed before it connected ("Socket closed before
  *   the connection was established").
+ * - `ERR_SOCKET_CLOSED` (`Error`): `resetAndDestroy()` on a socket that is not connected or
+ *   connecting (net's "Socket is closed"); the socket is destroyed with it.
  */
-export const NODE_SOCKET_ERRORS = ['EPIPE', 'ERR_SOCKET_CLOSED_BEFORE_CONNECTION'] as const;
+export const NODE_SOCKET_ERRORS = [
+  'EPIPE',
+  'ERR_SOCKET_CLOSED_BEFORE_CONNECTION',
+  'ERR_SOCKET_CLOSED',
+] as const;
 
 /** One of net's stream-socket error codes. */
 export type NodeSocketErrorCode = (typeof NODE_SOCKET_ERRORS)[number];

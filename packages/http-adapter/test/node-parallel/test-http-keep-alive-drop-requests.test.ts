@@ -6,11 +6,7 @@ import { http, portOf, useNodeTest } from './support.js';
 
 const current = useNodeTest();
 
-// known: 'dropRequest' gives the server's connection, a secured socket, which is not a net.Socket
-// (`socket instanceof net.Socket` is false: wsasec's sockets implement net.Socket's surface but
-// are not its subclass — the same reason test-net-connect-call-socket-connect is not applicable).
-// Without that one assertion the port passes: the 503 for the dropped request is Node's.
-it.fails('test-http-keep-alive-drop-requests', async () => {
+it('test-http-keep-alive-drop-requests', async () => {
   const t = current();
   function request(socket: net.Socket) {
     socket.write('GET / HTTP/1.1\r\n');

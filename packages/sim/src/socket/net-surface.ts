@@ -4,14 +4,22 @@
  * once it exists), the idle `'timeout'` event, ref/unref and `destroySoon`.
  * @module
  */
+
 import type { AddressInfo, Socket } from 'node:net';
+import * as net from 'node:net';
 import { Duplex } from 'node:stream';
 import { SecureSocketError } from '@wsasec/core';
 import { debug } from '../diagnostics.js';
-import { invalidArgType, timerDuration } from './net-args.js';
+import { invalidArgType, outOfRange, timerDuration } from './net-args.js';
 
-/** The `net.Socket` surface shared by sim sockets; the subclass owns the TCP socket. */
-export abstract class NetSocketSurface extends Duplex {
+/**
+ * The `net.Socket` surface shared by sim sockets; the subclass owns the TCP socket. It is a
+ * `net.Socket` (as a native-win socket is, being Node's own on a Winsock SOCKET), so code that
+ * checks `instanceof net.Socket` sees the same on both backends; it runs on no libuv handle of its
+ * own (`_handle` is `null`, as on a net.Socket that is not connected), and every method that would
+ * use one is overridden here or in the subclass.
+ */
+export abstract class NetSocketSurface extends (net.Socket as unknown as typeof Duplex) {
   /** Process-unique id, used in diagnostics. */
   abstract readonly id: number;
   /** Application bytes received so far. */
@@ -26,17 +34,50 @@ export abstract class NetSocketSurface extends Duplex {
   #noDelay = true;
   #keepAlive: [boolean, number] | undefined;
   #unref = false;
+  #tos: number | undefined;
 
   constructor() {
     // As a net.Socket by default: once the peer ended and its data was read, this side ends too
     // (a write in an 'end' listener still goes out first).
     super({ allowHalfOpen: false, readableHighWaterMark: 65_536, writableHighWaterMark: 65_536 });
-    // As net's onReadableStreamEnd: once the peer ended, a socket without allowHalfOpen refuses
-    // writes after its own end with net's EPIPE (Writable's would be ERR_STREAM_WRITE_AFTER_END).
+    // net.Socket emits 'close' from its handle's close callback and so turns the stream's own off;
+    // a sim socket has no handle: the stream emits it, after 'error', as net's does.
+    const states = this as unknown as {
+      _readableState: { emitClose: boolean };
+      _writableState: { emitClose: boolean };
+    };
+    states._readableState.emitClose = true;
+    states._writableState.emitClose = true;
+    // As net's onReadableStreamEnd (which this replaces, so the socket carries net's one 'end'
+    // listener): once the peer ended, a socket without allowHalfOpen refuses writes after its own
+    // end with net's EPIPE (Writable's would be ERR_STREAM_WRITE_AFTER_END).
+    this.removeAllListeners('end');
     this.on('end', () => {
       if (!this.allowHalfOpen) this.write = NetSocketSurface.#writeAfterFin;
     });
+    this.on('newListener', this.#lateConnectListener);
   }
+
+  /**
+   * A `'connect'` listener added once the socket is connected is called on the next tick. Node's
+   * TLS (`tls.connect({ socket })`, `new tls.TLSSocket(socket)`) takes a `net.Socket` without a
+   * libuv handle — which a sim socket always is — for one still connecting, and waits for its
+   * `'connect'` before the handshake; without this, TLS over a connected sim socket would wait for
+   * ever. (net never calls a late listener; native-win's connected sockets have a handle, so TLS
+   * does not wait on them.)
+   */
+  readonly #lateConnectListener = (event: string | symbol, listener: (...args: unknown[]) => void) => {
+    if (event !== 'connect' || this.connecting || this.tcpSocket === undefined || this.destroyed) return;
+    process.nextTick(() => {
+      if (this.destroyed) return;
+      const registered = this.rawListeners('connect').some(
+        (l) => l === listener || (l as { listener?: unknown }).listener === listener,
+      );
+      if (!registered) return;
+      this.removeListener('connect', listener);
+      listener.call(this);
+    });
+  };
 
   /** net's writeAfterFIN: EPIPE to the callback (next tick), then the socket is destroyed with it. */
   static #writeAfterFin = function (
@@ -78,6 +119,7 @@ export abstract class NetSocketSurface extends Duplex {
       this.#idleTimer.unref();
     }
     if (this.#keepAlive) tcp.setKeepAlive(...this.#keepAlive);
+    if (this.#tos !== undefined) NetSocketSurface.#applyTos(tcp, this.#tos);
     if (this.#unref) tcp.unref();
   }
 
@@ -138,6 +180,9 @@ export abstract class NetSocketSurface extends Duplex {
   get connecting(): boolean {
     return this.isConnecting;
   }
+
+  /** net.Socket's constructor and methods write the flag; the sim's own state is what counts. */
+  set connecting(_value: boolean) {}
 
   /** True until the socket is connected (as `net.Socket.pending`). */
   get pending(): boolean {
@@ -221,6 +266,39 @@ export abstract class NetSocketSurface extends Duplex {
     this.#timer = undefined;
     if (this.#idleTimer) clearTimeout(this.#idleTimer);
     this.#idleTimer = undefined;
+  }
+
+  /**
+   * Mirrors `net.Socket.setTypeOfService` (Node 24+): the IP TOS / traffic class of the TCP
+   * connection underneath, now or once it exists (best effort where the platform refuses, as net
+   * on Windows).
+   * @throws SecureSocketError net's `ERR_INVALID_ARG_TYPE` (not a number) or `ERR_OUT_OF_RANGE`
+   *   (not an integer from 0 to 255).
+   */
+  setTypeOfService(tos: number): this {
+    if (typeof tos !== 'number' || Number.isNaN(tos))
+      throw invalidArgType('tos', 'number', tos, 'setTypeOfService');
+    if (!Number.isInteger(tos)) throw outOfRange('tos', 'an integer', tos, 'setTypeOfService');
+    if (tos < 0 || tos > 255) throw outOfRange('tos', '>= 0 && <= 255', tos, 'setTypeOfService');
+    this.#tos = tos;
+    const tcp = this.tcpSocket;
+    if (tcp) NetSocketSurface.#applyTos(tcp, tos);
+    return this;
+  }
+
+  /** Mirrors `net.Socket.getTypeOfService`: the value set (0 when none was). */
+  getTypeOfService(): number {
+    return this.#tos ?? 0;
+  }
+
+  static #applyTos(tcp: Socket, tos: number): void {
+    const set = (tcp as { setTypeOfService?: (tos: number) => unknown }).setTypeOfService;
+    if (typeof set !== 'function') return;
+    try {
+      set.call(tcp, tos);
+    } catch (error) {
+      debug('setTypeOfService(%d) refused by the platform: %s', tos, (error as Error).message);
+    }
   }
 
   /** Mirrors `net.Socket.ref`. */

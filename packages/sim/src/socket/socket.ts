@@ -1,7 +1,8 @@
 /**
- * The socket users receive: the sim's own Duplex that owns a `net.Socket` underneath and carries
- * the application's bytes in protected frames (or in clear, when the connection fell back). The
- * `net.Socket` surface Node's http client and server and undici use is in net-surface.ts.
+ * The socket users receive: a `net.Socket` without a libuv handle of its own, which owns the TCP
+ * `net.Socket` underneath and carries the application's bytes in protected frames (or in clear,
+ * when the connection fell back). The `net.Socket` surface Node's http client and server and undici
+ * use is in net-surface.ts.
  * @module
  */
 import type { Socket } from 'node:net';
@@ -68,6 +69,7 @@ export class SimSocket extends NetSocketSurface {
   #wantRead = true;
   #readEnded = false;
   #watch: { qmSaId: bigint } | undefined;
+  #resetting = false;
 
   protected override get tcpSocket(): Socket | undefined {
     return this.#tcp;
@@ -279,14 +281,14 @@ export class SimSocket extends NetSocketSurface {
   }
 
   /** @internal Node's stream hook. */
-  override _write(chunk: Buffer, _encoding: BufferEncoding, cb: WriteCallback): void {
-    this.#send([chunk], cb);
+  override _write(chunk: Buffer | string, encoding: BufferEncoding, cb: WriteCallback): void {
+    this.#send([toBuffer(chunk, encoding)], cb);
   }
 
   /** @internal Node's stream hook. */
-  override _writev(chunks: { chunk: Buffer }[], cb: WriteCallback): void {
+  override _writev(chunks: { chunk: Buffer | string; encoding: BufferEncoding }[], cb: WriteCallback): void {
     this.#send(
-      chunks.map((c) => c.chunk),
+      chunks.map((c) => toBuffer(c.chunk, c.encoding)),
       cb,
     );
   }
@@ -386,10 +388,34 @@ export class SimSocket extends NetSocketSurface {
     tcp.end();
   }
 
+  /**
+   * Mirrors `net.Socket.resetAndDestroy`: closes the TCP connection with a RST (the peer sees
+   * `WSAECONNRESET`, no protected end) and destroys the socket without an error; while connecting,
+   * once connected. A socket that is neither connected nor connecting is destroyed with net's
+   * `ERR_SOCKET_CLOSED`.
+   */
+  resetAndDestroy(): this {
+    if (this.destroyed || (!this.#tcp && !this.connecting)) {
+      this.destroy(new SecureSocketError('ERR_SOCKET_CLOSED', 'Socket is closed', { syscall: 'reset' }));
+    } else if (this.connecting) {
+      this.once('connect', () => this.#reset());
+    } else {
+      this.#reset();
+    }
+    return this;
+  }
+
+  #reset(): void {
+    this.#resetting = true;
+    this.destroy();
+  }
+
   override _destroy(error: Error | null, cb: (error?: Error | null) => void): void {
     this.clearTimers();
     const tcp = this.#tcp;
-    if (tcp && !tcp.destroyed) {
+    if (tcp && !tcp.destroyed && this.#resetting) {
+      tcp.resetAndDestroy();
+    } else if (tcp && !tcp.destroyed) {
       // A protected ABORT tells the peer this side closed (a net.Socket's FIN); a bare FIN, which an
       // attacker could forge, would only tell it the stream was cut.
       if (this.#channel && tcp.writable && tcp.writableLength === 0) {
@@ -415,4 +441,9 @@ export class SimSocket extends NetSocketSurface {
     );
     cb(error);
   }
+}
+
+/** net.Socket hands strings to the stream hooks as they were written (it turns decodeStrings off). */
+function toBuffer(chunk: Buffer | string, encoding: BufferEncoding): Buffer {
+  return typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk;
 }

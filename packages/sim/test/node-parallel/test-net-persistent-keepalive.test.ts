@@ -6,9 +6,7 @@ import { HOST, useNodeTest } from './support.js';
 
 const current = useNodeTest();
 
-// known: `s instanceof net.Socket` — setKeepAlive returns the socket, but wsasec's sockets
-// implement net.Socket's surface without subclassing it (a Winsock SOCKET, not a libuv TCP handle).
-it.fails('test-net-persistent-keepalive', async () => {
+it('test-net-persistent-keepalive', async () => {
   const t = current();
   const net = t.net;
   let serverConnection: any;

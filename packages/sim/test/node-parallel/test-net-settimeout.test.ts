@@ -6,10 +6,7 @@ import { HOST, useNodeTest } from './support.js';
 
 const current = useNodeTest();
 
-// known: `s instanceof net.Socket` — wsasec's sockets implement net.Socket's surface but do not
-// subclass it (a Winsock SOCKET, not a libuv TCP handle). setTimeout returns the socket itself and
-// the cancelled timeout never fires: only the instanceof check differs.
-it.fails('test-net-settimeout', async () => {
+it('test-net-settimeout', async () => {
   const t = current();
   const net = t.net;
   const T = 100;

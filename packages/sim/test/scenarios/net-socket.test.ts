@@ -1,0 +1,225 @@
+/**
+ * A sim socket is a `net.Socket`, as a native-win socket is (Node's own, on a Winsock SOCKET):
+ * `instanceof net.Socket` holds for created, connected and accepted sockets, `_handle` is `null`
+ * (no libuv handle of its own), and the net methods it inherits work as net's — checked against
+ * Node's own net in the same test where net can run the same calls: `resetAndDestroy()`,
+ * `setTypeOfService()`, and TLS layered by hand (`tls.connect({ socket })`, `new tls.TLSSocket`) on
+ * an already-connected socket.
+ */
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import * as net from 'node:net';
+import * as tls from 'node:tls';
+import type { SecureSocket } from '@wsasec/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { contosoRealm, Harness } from '../support/fixture.js';
+
+const h = new Harness();
+const plain: (net.Socket | net.Server)[] = [];
+afterEach(async () => {
+  for (const s of plain.splice(0).reverse()) {
+    if (s instanceof net.Server) await new Promise((resolve) => s.close(resolve));
+    else s.destroy();
+  }
+  await h.close();
+});
+
+type Kind = 'net' | 'sim';
+
+/** A connected pair over loopback (Node's net, or the sim's secured sockets), both sides connected. */
+async function pair(kind: Kind): Promise<{ client: net.Socket; accepted: net.Socket; created: net.Socket }> {
+  let resolveAccepted!: (s: net.Socket) => void;
+  const accepted = new Promise<net.Socket>((resolve) => {
+    resolveAccepted = resolve;
+  });
+  if (kind === 'net') {
+    const server = net.createServer(resolveAccepted);
+    plain.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const client = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
+    plain.push(client);
+    await once(client, 'connect');
+    const created = new net.Socket();
+    plain.push(created);
+    const a = await accepted;
+    plain.push(a);
+    return { client, accepted: a, created };
+  }
+  const realm = contosoRealm();
+  const serverBackend = h.backend({ realm, machine: 'server.contoso.com' });
+  const clientBackend = h.backend({ realm, machine: 'client.contoso.com' });
+  const { port } = await h.server(serverBackend, { security: {} }, (s) =>
+    resolveAccepted(h.keep(s) as unknown as net.Socket),
+  );
+  const newSocket = () => {
+    const socket = h.keep(clientBackend.createSocket() as SecureSocket);
+    socket.setSecurity({});
+    socket.setPeerTargetName('host/server.contoso.com');
+    return socket as unknown as net.Socket;
+  };
+  const client = newSocket();
+  client.connect(port, '127.0.0.1');
+  await once(client, 'connect');
+  return { client, accepted: await accepted, created: newSocket() };
+}
+
+function nextError(socket: net.Socket, ms = 3000): Promise<NodeJS.ErrnoException | 'none'> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve('none'), ms);
+    socket.once('error', (error) => {
+      clearTimeout(timer);
+      resolve(error);
+    });
+  });
+}
+
+describe('a sim socket is a net.Socket', () => {
+  it('created, connected and accepted sockets are instanceof net.Socket, with no libuv handle', async () => {
+    const { client, accepted, created } = await pair('sim');
+    for (const socket of [client, accepted, created]) {
+      expect(socket).toBeInstanceOf(net.Socket);
+      expect(socket._handle).toBeNull();
+    }
+    // The net surface is the sim's own, not net's handle-less defaults.
+    expect(client.pending).toBe(false);
+    expect(client.readyState).toBe('open');
+    expect(client.remotePort).toBe(accepted.localPort);
+    expect(created.pending).toBe(true);
+  });
+
+  it.each(['net', 'sim'] as const)(
+    '%s: writes of strings in every encoding arrive as bytes',
+    async (kind) => {
+      const { client, accepted } = await pair(kind);
+      const got: Buffer[] = [];
+      accepted.on('data', (chunk: Buffer) => got.push(chunk));
+      client.write('héllo ', 'utf8');
+      client.write('776f726c64', 'hex');
+      client.cork();
+      client.write('IQ==', 'base64');
+      client.write(Buffer.from('.'));
+      client.uncork();
+      await new Promise<void>((resolve) => {
+        const check = () => (Buffer.concat(got).length >= 14 ? resolve() : setTimeout(check, 5));
+        check();
+      });
+      expect(Buffer.concat(got).toString('utf8')).toBe('héllo world!.');
+    },
+  );
+});
+
+describe('resetAndDestroy, as net', () => {
+  it.each(['net', 'sim'] as const)(
+    '%s: closes at once without an error here; the peer sees a reset',
+    async (kind) => {
+      const { client, accepted } = await pair(kind);
+      const local = nextError(client, 300);
+      const peer = nextError(accepted);
+      // (events.once would reject on the peer's 'error'.)
+      const peerClosed = new Promise((resolve) => accepted.once('close', resolve));
+      const closed = new Promise((resolve) => client.once('close', resolve));
+      expect(client.resetAndDestroy()).toBe(client);
+      await closed;
+      expect(client.destroyed).toBe(true);
+      expect(await local).toBe('none');
+      const error = await peer;
+      expect(error).not.toBe('none');
+      const code = (error as NodeJS.ErrnoException).code;
+      // The sim speaks Winsock codes (the contract's); nodeCode carries net's.
+      if (kind === 'net') expect(code).toBe('ECONNRESET');
+      else {
+        expect(code).toBe('WSAECONNRESET');
+        expect((error as { nodeCode?: string }).nodeCode).toBe('ECONNRESET');
+      }
+      await peerClosed;
+    },
+  );
+
+  it.each(['net', 'sim'] as const)(
+    '%s: on a socket never connected, destroys it with ERR_SOCKET_CLOSED',
+    async (kind) => {
+      const { created } = await pair(kind);
+      const error = nextError(created);
+      expect(created.resetAndDestroy()).toBe(created);
+      const e = await error;
+      expect((e as NodeJS.ErrnoException).code).toBe('ERR_SOCKET_CLOSED');
+      expect((e as Error).message).toBe('Socket is closed');
+      expect(created.destroyed).toBe(true);
+    },
+  );
+});
+
+describe('setTypeOfService / getTypeOfService', () => {
+  const netHasTos =
+    typeof (net.Socket.prototype as { setTypeOfService?: unknown }).setTypeOfService === 'function';
+
+  it('keeps the value, before and after connect, and refuses what net refuses with net codes', async () => {
+    const { client, created } = await pair('sim');
+    const tos = created as unknown as { setTypeOfService(t: unknown): unknown; getTypeOfService(): number };
+    expect(tos.getTypeOfService()).toBe(0);
+    expect(tos.setTypeOfService(0x10)).toBe(created);
+    expect(tos.getTypeOfService()).toBe(0x10);
+    const connected = client as unknown as typeof tos;
+    expect(connected.setTypeOfService(0x08)).toBe(client);
+    expect(connected.getTypeOfService()).toBe(0x08);
+    const bad: [unknown, string][] = [
+      ['16', 'ERR_INVALID_ARG_TYPE'],
+      [Number.NaN, 'ERR_INVALID_ARG_TYPE'],
+      [1.5, 'ERR_OUT_OF_RANGE'],
+      [-1, 'ERR_OUT_OF_RANGE'],
+      [256, 'ERR_OUT_OF_RANGE'],
+    ];
+    const reference = netHasTos ? new net.Socket() : undefined;
+    for (const [value, code] of bad) {
+      expect(() => tos.setTypeOfService(value), String(value)).toThrow(expect.objectContaining({ code }));
+      if (reference) {
+        expect(() => (reference as unknown as typeof tos).setTypeOfService(value)).toThrow(
+          expect.objectContaining({ code }),
+        );
+      }
+    }
+    reference?.destroy();
+    // Nothing half-applied.
+    expect(tos.getTypeOfService()).toBe(0x10);
+  });
+});
+
+describe('TLS layered by hand on a connected sim socket', () => {
+  const cert = readFileSync(new URL('../fixtures/tls-cert.pem', import.meta.url));
+  const key = readFileSync(new URL('../fixtures/tls-key.pem', import.meta.url));
+
+  it.each(['net', 'sim'] as const)('%s: new tls.TLSSocket on both ends, data both ways', async (kind) => {
+    const { client, accepted } = await pair(kind);
+    const server = new tls.TLSSocket(accepted, {
+      isServer: true,
+      secureContext: tls.createSecureContext({ cert, key }),
+    });
+    const secure = tls.connect({
+      socket: client,
+      ca: cert,
+      servername: 'localhost',
+      checkServerIdentity: () => undefined,
+    });
+    await once(secure, 'secureConnect');
+    secure.write('ping');
+    const [request] = await once(server, 'data');
+    expect(String(request)).toBe('ping');
+    server.write('pong');
+    const [reply] = await once(secure, 'data');
+    expect(String(reply)).toBe('pong');
+    expect(secure.getProtocol()).toMatch(/^TLSv1\.[23]$/);
+    secure.destroy();
+    server.destroy();
+  });
+
+  it('a connect listener added after the connect is called once, on a later tick', async () => {
+    const { client } = await pair('sim');
+    const calls: string[] = [];
+    client.once('connect', () => calls.push('once'));
+    client.on('connect', () => calls.push('on'));
+    expect(calls).toEqual([]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(calls.sort()).toEqual(['on', 'once']);
+    expect(client.listenerCount('connect')).toBe(0);
+  });
+});
