@@ -91,11 +91,35 @@ function driverFor(tcp, duplex) {
     deletePeerTargetName() {},
     connect(address, target) {
       return new Promise((resolve, reject) => {
-        tcp.once('error', reject);
-        net.Socket.prototype.connect.call(tcp, { host: address.address, port: target.port }, () => {
-          tcp.off('error', reject);
-          resolve();
-        });
+        // As every backend: while connecting, net's own 'connect'/'ready' belong to core, which
+        // emits them once the driver's connect resolved (a listener of net's would run first and
+        // find the socket still connecting); a TCP failure is the connect's rejection.
+        const emit = tcp.emit;
+        const restore = () => {
+          if (tcp.emit === quiet) tcp.emit = emit;
+        };
+        const quiet = function quietEmit(event, ...args) {
+          if (event === 'connect') {
+            resolve();
+            return true;
+          }
+          if (event === 'ready') {
+            restore();
+            return true;
+          }
+          if (event === 'error') {
+            restore();
+            reject(args[0]);
+            return true;
+          }
+          return emit.call(this, event, ...args);
+        };
+        if (stream === tcp) tcp.emit = quiet;
+        else {
+          tcp.once('connect', () => quiet.call(tcp, 'connect'));
+          tcp.once('error', (error) => quiet.call(tcp, 'error', error));
+        }
+        net.Socket.prototype.connect.call(tcp, { host: address.address, port: target.port });
       });
     },
     querySecurity: () => createSecurityInfo({ protocol: 0, flags: SOCKET_INFO_CONNECTION_SECURED }),
