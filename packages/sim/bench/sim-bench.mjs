@@ -533,6 +533,8 @@ Datagrams: a burst of ${BURST} datagrams of ${DATAGRAM.length} bytes, ${BURST_BA
 `;
 
 console.log(`\n${section}`);
+// `--no-write`: print the tables only (a smoke run must not overwrite the recorded results).
+if (args.has('no-write')) process.exit(0);
 writeFileSync(
   here('./RESULTS.md'),
   `# @wsasec/sim benchmark results\n\n${section}\nSee docs/PERFORMANCE.md for how to read these.\n`,
