@@ -78,7 +78,7 @@ describe('a sim socket is a net.Socket', () => {
     const { client, accepted, created } = await pair('sim');
     for (const socket of [client, accepted, created]) {
       expect(socket).toBeInstanceOf(net.Socket);
-      expect(socket._handle).toBeNull();
+      expect((socket as unknown as { _handle: unknown })._handle).toBeNull();
     }
     // The net surface is the sim's own, not net's handle-less defaults.
     expect(client.pending).toBe(false);
