@@ -70,7 +70,11 @@ function abort(socket: net.Socket | SecureSocket): void {
   if (socket.destroyed) return;
   // A reset is only possible once connected and before our FIN went out (libuv refuses it while
   // shutting down; net defers it to 'connect' while connecting, which may never come).
-  if (socket instanceof net.Socket && !socket.connecting && !socket.writableEnded) socket.resetAndDestroy();
+  // A secured socket is a net.Socket too (on both backends): it is told apart by its query, and
+  // destroyed, so that its peer gets the authenticated close rather than a bare reset.
+  const secured = typeof (socket as Partial<SecureSocket>).querySecurity === 'function';
+  if (!secured && socket instanceof net.Socket && !socket.connecting && !socket.writableEnded)
+    socket.resetAndDestroy();
   else socket.destroy();
 }
 

@@ -204,7 +204,7 @@ function closedError(socket: Duplex, secure: SecureSocket): Error {
 }
 
 /**
- * A TLS socket over a stream that is not a net.Socket knows no addresses: report the secured
+ * A TLS socket over a stream without a libuv handle (a sim socket) knows no addresses: report the secured
  * socket's, so `req.socket.remoteAddress` and friends keep working with TLS on top.
  */
 export function delegateAddresses(socket: tls.TLSSocket, secure: SecureSocket): void {

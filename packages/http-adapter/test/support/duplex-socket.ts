@@ -1,6 +1,6 @@
 /**
- * A plain `Duplex` over a `net.Socket` with the net.Socket surface the contract promises (as the
- * sim's socket is): lets the adapter be tested with a stream that is not a net.Socket, so nothing
+ * A plain `Duplex` over a `net.Socket` with the net.Socket surface the contract promises (the
+ * contract allows any Duplex): lets the adapter be tested with a stream that is not a net.Socket, so nothing
  * in it can lean on libuv handles.
  */
 import * as net from 'node:net';

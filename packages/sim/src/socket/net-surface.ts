@@ -184,6 +184,11 @@ export abstract class NetSocketSurface extends (net.Socket as unknown as typeof 
   /** net.Socket's constructor and methods write the flag; the sim's own state is what counts. */
   set connecting(_value: boolean) {}
 
+  /** Mirrors `net.Socket.bufferSize` (deprecated in net): the bytes waiting to be written. */
+  get bufferSize(): number | undefined {
+    return this.destroyed ? undefined : this.writableLength;
+  }
+
   /** True until the socket is connected (as `net.Socket.pending`). */
   get pending(): boolean {
     return this.tcpSocket === undefined;

@@ -130,6 +130,8 @@ describe('resetAndDestroy, as net', () => {
       else {
         expect(code).toBe('WSAECONNRESET');
         expect((error as { nodeCode?: string }).nodeCode).toBe('ECONNRESET');
+        // A TCP reset, not a bare FIN (which the sim also reports as WSAECONNRESET, without a cause).
+        expect((error as { cause?: { code?: string } }).cause?.code).toBe('ECONNRESET');
       }
       await peerClosed;
     },
