@@ -12,6 +12,9 @@ import { SecureSocketError } from '@wsasec/core';
 import { debug } from '../diagnostics.js';
 import { invalidArgType, outOfRange, timerDuration } from './net-args.js';
 
+// biome-ignore lint/suspicious/noExplicitAny: EventEmitter's own listener type (Duplex's overloads).
+type Listener = (...args: any[]) => void;
+
 /**
  * The `net.Socket` surface shared by sim sockets; the subclass owns the TCP socket. It is a
  * `net.Socket` (as a native-win socket is, being Node's own on a Winsock SOCKET), so code that
@@ -55,7 +58,6 @@ export abstract class NetSocketSurface extends (net.Socket as unknown as typeof 
     this.on('end', () => {
       if (!this.allowHalfOpen) this.write = NetSocketSurface.#writeAfterFin;
     });
-    this.on('newListener', this.#lateConnectListener);
   }
 
   /**
@@ -64,20 +66,33 @@ export abstract class NetSocketSurface extends (net.Socket as unknown as typeof 
    * libuv handle — which a sim socket always is — for one still connecting, and waits for its
    * `'connect'` before the handshake; without this, TLS over a connected sim socket would wait for
    * ever. (net never calls a late listener; native-win's connected sockets have a handle, so TLS
-   * does not wait on them.)
+   * does not wait on them.) The listener is removed once called, as a `once` listener is.
    */
-  readonly #lateConnectListener = (event: string | symbol, listener: (...args: unknown[]) => void) => {
-    if (event !== 'connect' || this.connecting || this.tcpSocket === undefined || this.destroyed) return;
+  override on(event: string | symbol, listener: Listener): this {
+    super.on(event, listener);
+    if (event === 'connect') this.#lateConnect(listener);
+    return this;
+  }
+
+  override addListener(event: string | symbol, listener: Listener): this {
+    return this.on(event, listener);
+  }
+
+  override prependListener(event: string | symbol, listener: Listener): this {
+    super.prependListener(event, listener);
+    if (event === 'connect') this.#lateConnect(listener);
+    return this;
+  }
+
+  // `once` and `prependOnceListener` register their wrapper through `on` / `prependListener`.
+  #lateConnect(registered: (...args: unknown[]) => void): void {
+    if (this.connecting || this.tcpSocket === undefined || this.destroyed) return;
     process.nextTick(() => {
-      if (this.destroyed) return;
-      const registered = this.rawListeners('connect').some(
-        (l) => l === listener || (l as { listener?: unknown }).listener === listener,
-      );
-      if (!registered) return;
-      this.removeListener('connect', listener);
-      listener.call(this);
+      if (this.destroyed || !this.rawListeners('connect').includes(registered)) return;
+      this.removeListener('connect', registered);
+      registered.call(this);
     });
-  };
+  }
 
   /** net's writeAfterFIN: EPIPE to the callback (next tick), then the socket is destroyed with it. */
   static #writeAfterFin = function (

@@ -224,4 +224,35 @@ describe('TLS layered by hand on a connected sim socket', () => {
     expect(calls.sort()).toEqual(['on', 'once']);
     expect(client.listenerCount('connect')).toBe(0);
   });
+
+  it('a late listener removed, or a socket destroyed, before that tick is not called; removeAllListeners() keeps the call', async () => {
+    const { client, accepted } = await pair('sim');
+    const calls: string[] = [];
+    const removed = () => calls.push('removed');
+    client.on('connect', removed);
+    client.removeListener('connect', removed);
+    client.removeAllListeners();
+    client.prependOnceListener('connect', () => calls.push('after removeAll'));
+    accepted.once('connect', () => calls.push('destroyed'));
+    accepted.destroy();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(calls).toEqual(['after removeAll']);
+  });
+
+  it('a listener added while connecting is called once, by the connect itself', async () => {
+    const realm = contosoRealm();
+    const serverBackend = h.backend({ realm, machine: 'server.contoso.com' });
+    const clientBackend = h.backend({ realm, machine: 'client.contoso.com' });
+    const { port } = await h.server(serverBackend, { security: {} }, (s) => h.keep(s));
+    const socket = h.keep(clientBackend.createSocket() as SecureSocket) as unknown as net.Socket;
+    (socket as unknown as SecureSocket).setSecurity({});
+    (socket as unknown as SecureSocket).setPeerTargetName('host/server.contoso.com');
+    let calls = 0;
+    socket.connect(port, '127.0.0.1');
+    socket.on('connect', () => calls++);
+    await once(socket, 'connect');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(calls).toBe(1);
+    expect(socket.listenerCount('connect')).toBe(1);
+  });
 });
