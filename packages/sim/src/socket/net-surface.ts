@@ -12,9 +12,6 @@ import { SecureSocketError } from '@wsasec/core';
 import { debug } from '../diagnostics.js';
 import { invalidArgType, outOfRange, timerDuration } from './net-args.js';
 
-// biome-ignore lint/suspicious/noExplicitAny: EventEmitter's own listener type (Duplex's overloads).
-type Listener = (...args: any[]) => void;
-
 /**
  * The `net.Socket` surface shared by sim sockets; the subclass owns the TCP socket. It is a
  * `net.Socket` (as a native-win socket is, being Node's own on a Winsock SOCKET), so code that
@@ -68,17 +65,17 @@ export abstract class NetSocketSurface extends (net.Socket as unknown as typeof 
    * ever. (net never calls a late listener; native-win's connected sockets have a handle, so TLS
    * does not wait on them.) The listener is removed once called, as a `once` listener is.
    */
-  override on(event: string | symbol, listener: Listener): this {
+  override on(event: string | symbol, listener: Parameters<Duplex['on']>[1]): this {
     super.on(event, listener);
     if (event === 'connect') this.#lateConnect(listener);
     return this;
   }
 
-  override addListener(event: string | symbol, listener: Listener): this {
+  override addListener(event: string | symbol, listener: Parameters<Duplex['on']>[1]): this {
     return this.on(event, listener);
   }
 
-  override prependListener(event: string | symbol, listener: Listener): this {
+  override prependListener(event: string | symbol, listener: Parameters<Duplex['on']>[1]): this {
     super.prependListener(event, listener);
     if (event === 'connect') this.#lateConnect(listener);
     return this;
