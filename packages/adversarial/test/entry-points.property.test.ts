@@ -1,7 +1,13 @@
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isDocumentedErrorCode, type SecureSocket, SecureSocketError, TOKEN_QUERY } from '@wsasec/core';
+import {
+  closeServer,
+  isDocumentedErrorCode,
+  type SecureSocket,
+  SecureSocketError,
+  TOKEN_QUERY,
+} from '@wsasec/core';
 import * as sim from '@wsasec/sim';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -495,7 +501,7 @@ describe('every public entry point, with arbitrary values', () => {
           (server as unknown as Record<string, (...x: unknown[]) => unknown>)[name]?.(...a),
         );
         server.closeAllConnections();
-        await server.close();
+        await closeServer(server);
       },
       name === 'listen' ? 60 : RUNS,
     );

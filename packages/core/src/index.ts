@@ -13,6 +13,12 @@ export {
   type LoadBackendOptions,
   loadBackend,
 } from './backend/load.js';
+export {
+  type BoundAddress,
+  closeServer,
+  type ListenableServer,
+  listenServer,
+} from './backend/promises.js';
 export type * from './contract/backend.js';
 export * from './contract/constants.js';
 export type * from './contract/datagram-types.js';

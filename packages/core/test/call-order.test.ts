@@ -2,6 +2,8 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
+  closeServer,
+  listenServer,
   type SecureDatagramSocket,
   type SecureSocket,
   SecureSocketError,
@@ -80,12 +82,12 @@ const TESTS: Record<string, () => Promise<void>> = {
     await refused(rec, socket, 'WSAEISCONN', () => socket.setSecurity());
     await refused(rec, socket, 'WSAEISCONN', () => socket.setPeerTargetName('host/a.contoso.com'));
     const server = rec.backend.createServer();
-    await server.listen();
+    await listenServer(server);
     const acceptedSocket = rec.accept().stream as SecureSocket;
     await refused(rec, acceptedSocket, 'WSAEISCONN', () => acceptedSocket.setSecurity());
     await refused(rec, acceptedSocket, 'WSAEISCONN', () => acceptedSocket.setPeerTargetName('host/a'));
     server.closeAllConnections();
-    await server.close();
+    await closeServer(server);
   },
   '`connect` while connecting / when connected': async () => {
     const rec = createRecordingBackend();
@@ -333,12 +335,12 @@ describe('beyond the table', () => {
   it('an accepted socket starts connected with the listener settings', async () => {
     const rec = createRecordingBackend();
     const server = rec.backend.createServer({ security: { guaranteeEncryption: true } });
-    await server.listen();
+    await listenServer(server);
     const accepted = rec.accept().stream as SecureSocket;
     expect(socketState(accepted)?.phase).toBe('connected');
     expect(socketState(accepted)?.security?.securityFlags).toBe(1);
     expect(accepted.querySecurity().secured).toBe(true);
     accepted.destroy();
-    await server.close();
+    await closeServer(server);
   });
 });

@@ -1,6 +1,8 @@
 import { isIP } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import {
+  closeServer,
+  listenServer,
   type NormalizedAddress,
   type PeerToken,
   type SecureSocket,
@@ -165,11 +167,15 @@ describe('SecureServer', () => {
       },
     });
     const server = rec.backend.createServer();
-    expect(await codeOf(server.listen({ port: 80 }))).toBe('WSAEADDRINUSE');
+    expect(await codeOf(listenServer(server, { port: 80 }))).toBe('WSAEADDRINUSE');
     expect(server.listening).toBe(false);
     fail = false;
-    expect(await server.listen({ port: 80 })).toEqual({ address: '127.0.0.1', port: 80, family: 'IPv4' });
-    await server.close();
+    expect(await listenServer(server, { port: 80 })).toEqual({
+      address: '127.0.0.1',
+      port: 80,
+      family: 'IPv4',
+    });
+    await closeServer(server);
   });
 
   it('infers ipv6 from the host and defaults the host by family', async () => {
@@ -177,16 +183,16 @@ describe('SecureServer', () => {
       listen: async (host, port) => ({ address: host, port, family: 'ipv6' }),
     });
     const byHost = rec.backend.createServer();
-    expect((await byHost.listen({ host: '[::1]', port: 1 })).address).toBe('::1');
+    expect((await listenServer(byHost, { host: '[::1]', port: 1 })).address).toBe('::1');
     const byFamily = rec.backend.createServer({ family: 'ipv6' });
-    expect((await byFamily.listen({ port: 2 })).address).toBe('::1');
-    await Promise.all([byHost.close(), byFamily.close()]);
+    expect((await listenServer(byFamily, { port: 2 })).address).toBe('::1');
+    await Promise.all([closeServer(byHost), closeServer(byFamily)]);
   });
 
   it('emits negotiationError only to listeners, and driver errors as error', async () => {
     const rec = createRecordingBackend();
     const server = rec.backend.createServer();
-    await server.listen();
+    await listenServer(server);
     const failure = new SecureSocketError('ERR_WSASEC_NEGOTIATION_FAILED', 'x');
     expect(() => rec.serverEvents()?.negotiationError(failure)).not.toThrow();
     const seen: unknown[] = [];
@@ -196,7 +202,7 @@ describe('SecureServer', () => {
     const listenFailure = new Error('listener failed');
     rec.serverEvents()?.error(listenFailure);
     expect(seen).toEqual([failure, listenFailure]);
-    await server.close();
+    await closeServer(server);
   });
 
   it('destroys a connection that arrives while it is closing', async () => {
@@ -204,8 +210,8 @@ describe('SecureServer', () => {
     const server = rec.backend.createServer();
     const delivered: SecureSocket[] = [];
     server.on('connection', (s: SecureSocket) => delivered.push(s));
-    await server.listen();
-    const closing = server.close();
+    await listenServer(server);
+    const closing = closeServer(server);
     const late = rec.accept();
     expect(late.stream.destroyed).toBe(true);
     expect(delivered).toEqual([]);
@@ -215,12 +221,12 @@ describe('SecureServer', () => {
   it('close waits for accepted connections and closeAllConnections ends them', async () => {
     const rec = createRecordingBackend();
     const server = rec.backend.createServer();
-    await server.listen();
+    await listenServer(server);
     rec.accept();
     rec.accept();
     expect(server.connections).toBe(2);
     let closed = false;
-    const closing = server.close().then(() => {
+    const closing = closeServer(server).then(() => {
       closed = true;
     });
     for (let i = 0; i < 3; i++) await turn();
@@ -236,7 +242,7 @@ describe('backend.close', () => {
   it('closes its servers', async () => {
     const rec = createRecordingBackend();
     const server = rec.backend.createServer();
-    await server.listen();
+    await listenServer(server);
     await rec.backend.close();
     expect(server.listening).toBe(false);
     expect(rec.calls.slice(-2)).toEqual(['server.close', 'close']);
@@ -248,7 +254,7 @@ describe('backend.close', () => {
     const backend = createMemoryBackend({ realm, machine: 'S' });
     const server = backend.createServer();
     server.on('connection', (s: SecureSocket) => s.resume());
-    const { port } = await server.listen();
+    const { port } = await listenServer(server);
     const socket = await client.connect({ host: '127.0.0.1', port });
     socket.resume();
     let closed = false;

@@ -1,6 +1,6 @@
 import { getEventListeners, once } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { SecureSocketError, socketState } from '../src/index.js';
+import { closeServer, listenServer, SecureSocketError, socketState } from '../src/index.js';
 import { createRecordingBackend } from '../src/testing/index.js';
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
@@ -201,7 +201,7 @@ describe("createServer takes net.createServer's socket options", () => {
   async function acceptOne(options: object) {
     const rec = createRecordingBackend();
     const server = rec.backend.createServer(options);
-    await server.listen();
+    await listenServer(server);
     const accepted = new Promise<import('node:stream').Duplex>((resolve) =>
       server.once('connection', resolve),
     );
@@ -214,14 +214,14 @@ describe("createServer takes net.createServer's socket options", () => {
     expect(socket.isPaused()).toBe(true);
     expect(socket.allowHalfOpen).toBe(true);
     socket.destroy();
-    await server.close();
+    await closeServer(server);
   });
 
   it('without them an accepted socket flows', async () => {
     const { server, socket } = await acceptOne({});
     expect(socket.isPaused()).toBe(false);
     socket.destroy();
-    await server.close();
+    await closeServer(server);
   });
 
   it.each([

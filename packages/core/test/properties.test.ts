@@ -2,7 +2,9 @@ import { isIP } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  closeServer,
   isDocumentedErrorCode,
+  listenServer,
   normalizeAccessMask,
   normalizeAddress,
   normalizeConnectTarget,
@@ -225,7 +227,7 @@ describe('every SecureSocket and SecureSocketBackend method of the memory backen
     server = createMemoryBackend({ realm, machine: 'PSERVER' });
     listener = server.createServer();
     const acceptedOnce = new Promise<SecureSocket>((resolve) => listener.once('connection', resolve));
-    const { port } = await listener.listen();
+    const { port } = await listenServer(listener);
     connected = await client.connect({ host: '127.0.0.1', port });
     accepted = await acceptedOnce;
     const info = accepted.querySecurity({ tokenAccess: TOKEN_QUERY });
@@ -399,7 +401,7 @@ describe('every SecureSocket and SecureSocketBackend method of the memory backen
             if (!documented(error)) throw error;
             expect(created.listening).toBe(false);
           } finally {
-            await created.close();
+            await closeServer(created);
           }
         },
       ),

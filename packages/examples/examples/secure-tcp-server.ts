@@ -13,9 +13,17 @@
  *   WSASEC_BACKEND=sim WSASEC_SIM_REALM=contoso.json WSASEC_SIM_MACHINE=server.contoso.com
  * Run: node dist/examples/secure-tcp-server.js [--adv [--qm-policy GUID] [--mm-policy GUID] [--create-policy]] [--v6] [--port 27015] [--once]
  */
+
 import type { Duplex } from 'node:stream';
 import { parseArgs } from 'node:util';
-import { loadBackend, type SecureSocket, SecureSocketError, TOKEN_QUERY } from '@wsasec/core';
+import {
+  closeServer,
+  listenServer,
+  loadBackend,
+  type SecureSocket,
+  SecureSocketError,
+  TOKEN_QUERY,
+} from '@wsasec/core';
 import { ADVANCED_OPTIONS, addSamplePolicies, sampleSettings } from './sample-policy.js';
 
 const REQUEST_LENGTH = 8; // the sample sends "12345678"
@@ -104,10 +112,13 @@ async function main() {
         socket.destroy();
       })
       .finally(() => {
-        if (values.once) server.close().then(() => backend.close());
+        if (values.once) closeServer(server).then(() => backend.close());
       });
   });
-  const bound = await server.listen({ host: values.v6 ? '::1' : '127.0.0.1', port: Number(values.port) });
+  const bound = await listenServer(server, {
+    host: values.v6 ? '::1' : '127.0.0.1',
+    port: Number(values.port),
+  });
   console.log(
     `listening on ${bound.address} port ${bound.port} with the ${backend.name} backend (${values.adv ? 'advanced' : 'basic'} settings)`,
   );

@@ -2,10 +2,12 @@
 // returns a connecting secured socket, and Node's http2 server fed the backend's accepted sockets.
 // A wrong target name must reach the caller as an 'error' (on the session and the pending stream),
 // never a bare 'close' that leaves a request waiting.
+
 import { once } from 'node:events';
 import * as http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import type { SecureServer, SecureSocket } from '@wsasec/core';
+import { closeServer, listenServer } from '@wsasec/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createSimFixture, SERVER, type SimFixture } from './support/sim-fixture.js';
 
@@ -29,7 +31,7 @@ beforeAll(async () => {
     info.close();
     h2.emit('connection', socket);
   });
-  await listener.listen({ host: '127.0.0.1', port: 0 });
+  await listenServer(listener, { host: '127.0.0.1', port: 0 });
   port = (listener.address() as AddressInfo).port;
 });
 afterEach(async () => {
@@ -37,7 +39,7 @@ afterEach(async () => {
 });
 afterAll(async () => {
   listener.closeAllConnections?.();
-  await listener.close();
+  await closeServer(listener);
   await sim.close();
 });
 

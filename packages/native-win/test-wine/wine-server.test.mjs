@@ -19,7 +19,7 @@ afterEach(async () => {
   }
   for (const s of servers.splice(0)) {
     s.closeAllConnections();
-    await s.close();
+    await new Promise((resolve) => s.close(resolve));
   }
 });
 after(() => backend.close());
@@ -27,7 +27,9 @@ after(() => backend.close());
 async function listen(security = {}) {
   const server = backend.createServer({ security });
   servers.push(server);
-  const { port } = await server.listen({ host: '127.0.0.1', port: 0 });
+  server.listen({ host: '127.0.0.1', port: 0 });
+  await once(server, 'listening');
+  const { port } = server.address();
   return { server, port };
 }
 
@@ -143,7 +145,7 @@ describe('secured server on Windows Node', () => {
 
   it('stops accepting after close', async () => {
     const { server, port } = await listen({});
-    await server.close();
+    await new Promise((resolve) => server.close(resolve));
     servers.splice(servers.indexOf(server), 1);
     const reply = await peer.connectBack(port, 'anyone?');
     assert.equal(reply.closedWithoutData, true);

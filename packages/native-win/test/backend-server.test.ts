@@ -1,10 +1,11 @@
 // The server path on Linux: the listening SOCKET stays with the library, koffi.node.poll wakes it,
 // accept() takes each connection, WSAQuerySocketSecurity checks it before Node sees it.
+
 import { once } from 'node:events';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import type { SecureServer, SecureSocket, SecureSocketBackend } from '@wsasec/core';
-import { SecureSocketError, TOKEN_QUERY } from '@wsasec/core';
+import { closeServer, listenServer, SecureSocketError, TOKEN_QUERY } from '@wsasec/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createNativeBackend, nativeBackendStats } from '../src/index.js';
 import { FakeLibrary } from './support/fake-library.js';
@@ -24,7 +25,7 @@ beforeEach(() => {
 });
 afterEach(async () => {
   for (const s of servers) s.closeAllConnections();
-  await Promise.all(servers.map((s) => s.close()));
+  await Promise.all(servers.map((s) => closeServer(s)));
   await backend.close();
   await stopAll(t);
   expect(lib.violations).toEqual([]);
@@ -36,7 +37,7 @@ async function listen(
 ): Promise<{ server: SecureServer; port: number }> {
   const server = backend.createServer(security);
   servers.push(server);
-  const address = await server.listen({ host: '127.0.0.1', port: 0 });
+  const address = await listenServer(server, { host: '127.0.0.1', port: 0 });
   return { server, port: address.port };
 }
 
@@ -160,7 +161,7 @@ describe('secured server', () => {
   it('stops accepting on close and closes its listening SOCKET', async () => {
     const { server, port } = await listen({ security: {} });
     const listener = lib.callsOf('listen')[0]?.socket;
-    await server.close();
+    await closeServer(server);
     expect(lib.callsOf('closesocket').map((c) => c.socket)).toContain(listener);
     const client = plainClient(port);
     const [error] = (await within(once(client, 'error').catch((e) => [e]))) as [NodeJS.ErrnoException];
@@ -170,7 +171,7 @@ describe('secured server', () => {
   it('reports a failing bind with the WSA code', async () => {
     lib.fail('bind', 10048);
     const server = backend.createServer({ security: {} });
-    await expect(server.listen({ host: '127.0.0.1', port: 0 })).rejects.toMatchObject({
+    await expect(listenServer(server, { host: '127.0.0.1', port: 0 })).rejects.toMatchObject({
       code: 'WSAEADDRINUSE',
       syscall: 'bind',
     });

@@ -1,6 +1,7 @@
 // Profiling helper, not a benchmark: one sim connection carrying bulk writes of one size, for
 // `node --cpu-prof --cpu-prof-dir=DIR bench/profile-bulk.mjs --size=1024 --mib=256 [--integrity] [--no-worker]`.
 // Prints MB/s; read the profile with `node bench/profile-summary.mjs DIR/*.cpuprofile`.
+import { closeServer, listenServer } from '@wsasec/core';
 import { createSimBackend, createSimRealm } from '../dist/index.js';
 
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')));
@@ -14,7 +15,7 @@ const cryptoWorker = !args.has('no-worker');
 const serverBackend = createSimBackend({ realm, machine: 'server.contoso.com', cryptoWorker });
 const clientBackend = createSimBackend({ realm, machine: 'client.contoso.com', cryptoWorker });
 const server = serverBackend.createServer({ security });
-const { port } = await server.listen({ host: '127.0.0.1' });
+const { port } = await listenServer(server, { host: '127.0.0.1' });
 const accepted = new Promise((r) => server.once('connection', r));
 const client = await clientBackend.connect({
   host: '127.0.0.1',
@@ -43,7 +44,7 @@ await new Promise((resolve) => {
 console.log(`${SIZE} B writes: ${(TOTAL / 1e6 / ((performance.now() - t0) / 1000)).toFixed(0)} MB/s`);
 client.destroy();
 end.destroy();
-await server.close();
+await closeServer(server);
 await clientBackend.close();
 await serverBackend.close();
 process.exit(0);

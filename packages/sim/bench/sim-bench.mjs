@@ -11,6 +11,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
+import { closeServer, listenServer } from '@wsasec/core';
 import { writeSection } from '../../../scripts/bench-section.mjs';
 import { createSimBackend, createSimRealm } from '../dist/index.js';
 
@@ -94,7 +95,7 @@ function simWorld() {
 
 async function simPair(world, security) {
   const server = world.server.createServer({ security });
-  const { port } = await server.listen({ host: '127.0.0.1' });
+  const { port } = await listenServer(server, { host: '127.0.0.1' });
   const accepted = new Promise((r) => server.once('connection', r));
   const client = await world.client.connect({
     host: '127.0.0.1',
@@ -109,7 +110,7 @@ async function simPair(world, security) {
     close: async () => {
       client.destroy();
       end.destroy();
-      await server.close();
+      await closeServer(server);
     },
   };
 }
@@ -278,7 +279,7 @@ async function measureHandshakes(world) {
     s.on('error', () => {});
     s.destroy();
   });
-  const { port: simPort } = await simServer.listen({ host: '127.0.0.1' });
+  const { port: simPort } = await listenServer(simServer, { host: '127.0.0.1' });
   const simOnce = () =>
     new Promise((resolve, reject) => {
       let done = 0;
@@ -309,7 +310,7 @@ async function measureHandshakes(world) {
     simRates.push(await handshakesPerSecond(simOnce));
   }
   tlsServer.close();
-  await simServer.close();
+  await closeServer(simServer);
   return { tls: median(tlsRates), sim: median(simRates) };
 }
 
@@ -357,7 +358,7 @@ async function measureMemory(world) {
     };
   };
   const simServer = world.server.createServer({});
-  const { port } = await simServer.listen({ host: '127.0.0.1' });
+  const { port } = await listenServer(simServer, { host: '127.0.0.1' });
   const simOpen = async () => {
     const accepted = new Promise((r) => simServer.once('connection', r));
     const c = await world.client.connect({
@@ -379,7 +380,7 @@ async function measureMemory(world) {
   const simMem = await memoryPerConnection(simOpen);
   tlsServer.close();
   simServer.closeAllConnections();
-  await simServer.close();
+  await closeServer(simServer);
   return { tls: tlsMem, sim: simMem };
 }
 

@@ -3,6 +3,7 @@
  * needs to check afterwards (accepted sockets, refusals, errors) and to close.
  * @module
  */
+
 import type {
   SecureServer,
   SecureSocket,
@@ -10,6 +11,7 @@ import type {
   SecureSocketError,
   SecuritySettings,
 } from '@wsasec/core';
+import { closeServer, listenServer } from '@wsasec/core';
 
 /** A listening echo server. */
 export interface EchoServer {
@@ -38,7 +40,7 @@ export async function startEchoServer(
   });
   server.on('negotiationError', (error: SecureSocketError) => refusals.push(error.negotiationError ?? 0));
   server.on('error', () => {});
-  const { port } = await server.listen({ host: '127.0.0.1' });
+  const { port } = await listenServer(server, { host: '127.0.0.1' });
   return {
     server,
     port,
@@ -48,7 +50,7 @@ export async function startEchoServer(
     async close() {
       for (const s of accepted) s.destroy();
       server.closeAllConnections();
-      await server.close();
+      await closeServer(server);
     },
   };
 }

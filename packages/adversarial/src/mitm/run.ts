@@ -3,10 +3,11 @@
  * middle, sends three secret messages, and everything both applications saw is recorded.
  * @module
  */
+
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { connect } from 'node:net';
-import { type SecureSocket, SecureSocketError, TOKEN_QUERY } from '@wsasec/core';
+import { closeServer, listenServer, type SecureSocket, SecureSocketError, TOKEN_QUERY } from '@wsasec/core';
 import { type RealmBackends, realmBackends } from '../harness/realm.js';
 import { type MitmProxy, startMitmProxy } from './proxy.js';
 import type { Scenario, SettingsCase } from './scenarios.js';
@@ -94,7 +95,7 @@ export async function runCell(scenario: Scenario, settings: SettingsCase): Promi
   });
   server.on('error', (error: Error) => observed.errorTexts.push(error.message));
   try {
-    const { port } = await server.listen({ host: '127.0.0.1' });
+    const { port } = await listenServer(server, { host: '127.0.0.1' });
     proxy = await startMitmProxy({ target: port, ...(scenario.tamper ? { tamper: scenario.tamper() } : {}) });
     await runClient(backends, proxy.port, settings, observed);
     const p = proxy;
@@ -103,7 +104,7 @@ export async function runCell(scenario: Scenario, settings: SettingsCase): Promi
   } finally {
     for (const s of serverSockets) s.destroy();
     server.closeAllConnections();
-    await server.close();
+    await closeServer(server);
     await proxy?.close();
     await backends.close();
   }

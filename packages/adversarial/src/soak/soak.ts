@@ -3,8 +3,15 @@
  * exchanging data, then all closed), and many interleaved requests each impersonating its own peer.
  * @module
  */
+
 import { randomBytes } from 'node:crypto';
-import { type SecureSocket, type SecureSocketBackend, TOKEN_QUERY } from '@wsasec/core';
+import {
+  closeServer,
+  listenServer,
+  type SecureSocket,
+  type SecureSocketBackend,
+  TOKEN_QUERY,
+} from '@wsasec/core';
 import { createSimBackend, openTokenCount, type SimRealm } from '@wsasec/sim';
 import { readBytes } from '../harness/echo.js';
 import { SUITE_TIMINGS } from '../harness/realm.js';
@@ -196,7 +203,7 @@ export async function runIdentitySoak(
       }
     });
   });
-  const { port } = await listener.listen({ host: '127.0.0.1' });
+  const { port } = await listenServer(listener, { host: '127.0.0.1' });
   const clients = Array.from({ length: peers }, (_, i) =>
     createSimBackend({ realm, machine: `peer${i}.contoso.com`, ...SUITE_TIMINGS }),
   );
@@ -214,7 +221,7 @@ export async function runIdentitySoak(
   } finally {
     for (const s of accepted) s.destroy();
     listener.closeAllConnections();
-    await listener.close();
+    await closeServer(listener);
     await Promise.all([server.close(), ...clients.map((c) => c.close())]);
   }
   return { requests: served, peers, leaks, asyncLeaks };

@@ -1,18 +1,28 @@
-import type { SecureSocket } from '@wsasec/core';
+import type { SecureSocket, SecureSocketError } from '@wsasec/core';
+import { closeServer, listenServer } from '@wsasec/core';
 import { expect } from 'vitest';
 import type { CaseContext } from '../run/context.js';
-import { closed, expectRejects, once, readBytes, tick, within } from '../run/helpers.js';
+import {
+  closed,
+  expectRejects,
+  expectSecureError,
+  expectThrows,
+  once,
+  readBytes,
+  tick,
+  within,
+} from '../run/helpers.js';
 import { expectSecured, freePort, group } from './shared.js';
 
 const { list, add } = group('lifecycle');
 
 add('listen resolves with the bound address; address() and listening agree', ['network'], async (ctx) => {
   const server = ctx.server.createServer();
-  ctx.defer(() => server.close());
+  ctx.defer(() => closeServer(server));
   expect(server.listening).toBe(false);
   expect(server.address()).toBeNull();
   const listeningEvent = once(server, 'listening');
-  const bound = await within(server.listen({ host: '127.0.0.1', port: 0 }), 'listen()');
+  const bound = await within(listenServer(server, { host: '127.0.0.1', port: 0 }), 'listen()');
   await listeningEvent;
   expect(bound.address).toBe('127.0.0.1');
   expect(bound.family).toBe('IPv4');
@@ -25,40 +35,130 @@ add('listen resolves with the bound address; address() and listening agree', ['n
 add('listen on a given port binds that port', ['network'], async (ctx) => {
   const port = await freePort(ctx);
   const server = ctx.server.createServer();
-  ctx.defer(() => server.close());
-  const bound = await within(server.listen({ host: '127.0.0.1', port }), 'listen()');
+  ctx.defer(() => closeServer(server));
+  const bound = await within(listenServer(server, { host: '127.0.0.1', port }), 'listen()');
   expect(bound.port).toBe(port);
 });
 
 add('a second server on the same port fails with WSAEADDRINUSE', ['network'], async (ctx) => {
   const first = await ctx.listen();
   const second = ctx.server.createServer();
-  ctx.defer(() => second.close());
-  await expectRejects(second.listen({ host: '127.0.0.1', port: first.port }), 'WSAEADDRINUSE');
+  ctx.defer(() => closeServer(second));
+  await expectRejects(listenServer(second, { host: '127.0.0.1', port: first.port }), 'WSAEADDRINUSE');
   expect(second.listening).toBe(false);
 });
 
-add('listen twice, or after close, is refused with WSAEINVAL', ['network'], async (ctx) => {
-  const listening = await ctx.listen();
-  await expectRejects(listening.server.listen(), 'WSAEINVAL');
-  await listening.server.close();
-  await expectRejects(listening.server.listen(), 'WSAEINVAL');
+add(
+  'listen while listening or closing throws ERR_SERVER_ALREADY_LISTEN; after close it listens again',
+  ['network'],
+  async (ctx) => {
+    const listening = await ctx.listen();
+    const { server } = listening;
+    expectThrows(() => server.listen(0, '127.0.0.1'), 'ERR_SERVER_ALREADY_LISTEN');
+    await expectRejects(listenServer(server), 'ERR_SERVER_ALREADY_LISTEN');
+    expect(server.address()?.port).toBe(listening.port);
+    const closing = closeServer(server);
+    expectThrows(() => server.listen(0, '127.0.0.1'), 'ERR_SERVER_ALREADY_LISTEN');
+    await within(closing, 'closeServer(server)');
+    // As net.Server: once 'close' was emitted the same server may listen again.
+    const again = await within(listenServer(server, { host: '127.0.0.1' }), 'listen after close');
+    expect(server.listening).toBe(true);
+    const client = await ctx.connect({ port: again.port });
+    client.destroy();
+  },
+);
+
+add(
+  "close follows net.Server.close: returns the server, cb on 'close', ERR_SERVER_NOT_RUNNING when not listening",
+  ['network'],
+  async (ctx) => {
+    const { server } = await ctx.listen();
+    const calls: string[] = [];
+    server.on('close', () => calls.push('close'));
+    const returned = server.close((error?: Error) =>
+      calls.push(`cb ${error ? (error as SecureSocketError).code : 'ok'}`),
+    );
+    expect(returned).toBe(server);
+    // A second close while closing: its cb runs on the same 'close', with ERR_SERVER_NOT_RUNNING.
+    server.close((error?: Error) => calls.push(`second ${error ? (error as SecureSocketError).code : 'ok'}`));
+    expect(calls).toEqual([]);
+    await within(once(server, 'close'), "the server's close event");
+    expect(calls).toEqual(['close', 'cb ok', 'second ERR_SERVER_NOT_RUNNING']);
+    // A callback that is not a function is ignored, as net ignores it; 'close' comes on a later tick.
+    expect(server.close('not a function' as never)).toBe(server);
+    await within(once(server, 'close'), "close's close event on a closed server");
+    // Never listened: 'close' on the next tick, the callback gets net's error with net's name.
+    const idle = ctx.server.createServer();
+    const notRunning = await within(
+      new Promise<Error | undefined>((resolve) => idle.close(resolve)),
+      'close(cb) of a server that never listened',
+    );
+    expectSecureError(notRunning, 'ERR_SERVER_NOT_RUNNING');
+    expect(notRunning?.name).toBe('Error');
+    expect((notRunning as SecureSocketError).nodeCode).toBe('ERR_SERVER_NOT_RUNNING');
+  },
+);
+
+add(
+  'server[Symbol.asyncDispose] closes a listening server and waits for its close',
+  ['network'],
+  async (ctx) => {
+    const { server } = await ctx.listen();
+    const closeEvent = once(server, 'close');
+    await within(server[Symbol.asyncDispose](), 'server[Symbol.asyncDispose]()');
+    await closeEvent;
+    expect(server.listening).toBe(false);
+    // Not listening: resolves at once, without emitting 'close' again.
+    let closes = 0;
+    server.on('close', () => closes++);
+    await within(server[Symbol.asyncDispose](), 'a second server[Symbol.asyncDispose]()');
+    await tick();
+    expect(closes).toBe(0);
+  },
+);
+
+add("listen's options.signal closes the server when it aborts, as net's", ['network'], async (ctx) => {
+  const controller = new AbortController();
+  const server = ctx.server.createServer();
+  ctx.defer(() => closeServer(server));
+  const returned = server.listen({ host: '127.0.0.1', port: 0, signal: controller.signal });
+  expect(returned).toBe(server);
+  await within(once(server, 'listening'), "'listening'");
+  const port = server.address()?.port as number;
+  const closeEvent = once(server, 'close');
+  controller.abort();
+  await within(closeEvent, "'close' after the signal aborted");
+  expect(server.listening).toBe(false);
+  await expectRejects(
+    ctx.client.connect({ host: '127.0.0.1', port, peerTargetName: ctx.fixture.serverTargetName }),
+    'WSAECONNREFUSED',
+  );
+  // Already aborted: the server never listens and closes on a later tick.
+  const never = ctx.server.createServer();
+  let listened = false;
+  never.on('listening', () => {
+    listened = true;
+  });
+  never.listen({ host: '127.0.0.1', port: 0, signal: AbortSignal.abort() });
+  await within(once(never, 'close'), "'close' of a server listening with an aborted signal");
+  expect(listened).toBe(false);
+  expect(never.address()).toBeNull();
 });
 
 add('close resolves, emits close, clears the address, and is idempotent', ['network'], async (ctx) => {
   const { server } = await ctx.listen();
   const closeEvent = once(server, 'close');
-  const first = server.close();
+  const first = closeServer(server);
   expect(server.listening).toBe(false);
-  await within(first, 'server.close()');
+  await within(first, 'closeServer(server)');
   await closeEvent;
   expect(server.address()).toBeNull();
-  await within(server.close(), 'a second server.close()');
+  await within(closeServer(server), 'a second closeServer(server)');
 });
 
 add('after close, new connects are refused with WSAECONNREFUSED', ['network'], async (ctx) => {
   const listening = await ctx.listen();
-  await listening.server.close();
+  await closeServer(listening.server);
   await expectRejects(
     ctx.client.connect({
       host: '127.0.0.1',
@@ -73,7 +173,7 @@ add('server.close waits for open connections', ['network'], async (ctx) => {
   const { client, accepted, listening } = await ctx.pair();
   accepted.resume();
   let done = false;
-  const closing = listening.server.close().then(() => {
+  const closing = closeServer(listening.server).then(() => {
     done = true;
   });
   for (let i = 0; i < 5; i++) await tick();
@@ -110,9 +210,9 @@ add('the onConnection callback receives secured sockets', ['network'], async (ct
   });
   ctx.defer(async () => {
     server.closeAllConnections();
-    await server.close();
+    await closeServer(server);
   });
-  const { port } = await within(server.listen({ host: '127.0.0.1' }), 'listen()');
+  const { port } = await within(listenServer(server, { host: '127.0.0.1' }), 'listen()');
   await ctx.connect({ port });
   await within(
     (async () => {
@@ -128,7 +228,7 @@ add('the onConnection callback receives secured sockets', ['network'], async (ct
 add('backend.close closes its servers', ['network'], async (ctx) => {
   const fixture = await ctx.freshFixture();
   const server = fixture.server.createServer();
-  await within(server.listen({ host: '127.0.0.1' }), 'listen()');
+  await within(listenServer(server, { host: '127.0.0.1' }), 'listen()');
   const closeEvent = once(server, 'close');
   await within(fixture.server.close(), 'backend.close()');
   await closeEvent;
@@ -143,7 +243,7 @@ async function freshConnection(ctx: CaseContext) {
     s.on('error', () => {});
     s.resume();
   });
-  const { port } = await within(server.listen({ host: '127.0.0.1' }), 'listen()');
+  const { port } = await within(listenServer(server, { host: '127.0.0.1' }), 'listen()');
   const client = await within(
     fixture.client.connect({ host: '127.0.0.1', port, peerTargetName: fixture.serverTargetName }),
     'connect()',

@@ -1,4 +1,5 @@
 import {
+  closeServer,
   FWPM_PROVIDER_CONTEXT_SECURE_SOCKET_AUTHIP,
   FWPM_PROVIDER_CONTEXT_SECURE_SOCKET_IPSEC,
   normalizeSecuritySettings,
@@ -85,7 +86,7 @@ add('createServer and listen accept every settings variant', ['network'], async 
   for (const [label, settings] of SETTINGS_VARIANTS) {
     const listening = await ctx.listen(settings);
     expect(listening.server.listening, label).toBe(true);
-    await within(listening.server.close(), `closing the server with ${label}`);
+    await within(closeServer(listening.server), `closing the server with ${label}`);
   }
 });
 

@@ -3,6 +3,7 @@
  * @module
  */
 import {
+  closeServer,
   type SecureDatagramSocket,
   type SecureSocket,
   SOCKET_INFO_CONNECTION_ENCRYPTED,
@@ -41,7 +42,7 @@ export function snapshot(socket: SecureSocket | SecureDatagramSocket) {
 /** A loopback port with nothing listening on it (a server's port, after it closed). */
 export async function freePort(ctx: CaseContext): Promise<number> {
   const listening = await ctx.listen();
-  await listening.server.close();
+  await closeServer(listening.server);
   return listening.port;
 }
 

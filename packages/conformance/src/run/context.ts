@@ -3,6 +3,7 @@
  * and clear-text peers which are all torn down after the case, whatever happened.
  * @module
  */
+
 import * as net from 'node:net';
 import type {
   CreateSocketOptions,
@@ -13,6 +14,7 @@ import type {
   SecureSocketBackend,
   SecuritySettings,
 } from '@wsasec/core';
+import { closeServer, listenServer } from '@wsasec/core';
 import type { ConformanceCapabilities, ConformanceFixture } from '../types.js';
 import { closed, STEP_TIMEOUT_MS, within } from './helpers.js';
 
@@ -137,9 +139,12 @@ export class CaseContext {
     server.on('error', () => {});
     this.defer(async () => {
       server.closeAllConnections();
-      await within(server.close(), 'server.close() after the case');
+      await within(closeServer(server), 'closeServer(server) after the case');
     });
-    const address = await within(server.listen({ host: '127.0.0.1', port: 0 }), 'server.listen()');
+    const address = await within(
+      listenServer(server, { host: '127.0.0.1', port: 0 }),
+      'listenServer(server)',
+    );
     return {
       server,
       host: address.address,

@@ -36,6 +36,7 @@ import {
   normalizeSecuritySettings,
   normalizeSocketType,
 } from '../validate/validate.js';
+import { closeServer } from './promises.js';
 
 /** Longest SDDL string accepted by `accessCheck` (characters). */
 export const MAX_SDDL_LENGTH = 65_536;
@@ -336,7 +337,7 @@ export function defineBackend(driver: BackendDriver): SecureSocketBackend {
     async close() {
       backendClosed = true;
       // Start every server's close (stops accepting), then end their connections so it can finish.
-      const closing = [...servers].map((s) => s.close());
+      const closing = [...servers].map((s) => closeServer(s));
       for (const s of servers) s.closeAllConnections();
       const datagramsClosed = [...datagrams].map(
         (socket) => new Promise<void>((resolve) => socket.close(resolve)),
@@ -451,31 +452,26 @@ class SecureServerImpl extends EventEmitter implements SecureServer {
   }
 
   /**
-   * Every form of `net.Server.listen`: `listen(port?, host?, backlog?, cb?)`, `listen(options, cb)`,
-   * `listen(cb)` return the server and report through `'listening'` / `'error'`. The legacy forms
-   * `listen()` and `listen(options)` (one options object, no callback) return a Promise of the
-   * bound address, as before.
+   * Every form of `net.Server.listen` for a TCP port — `listen(port?, host?, backlog?, cb?)`,
+   * `listen(options, cb?)`, `listen(cb?)` — returns the server and reports the bind through
+   * `'listening'` / `'error'`; bad arguments throw at once, as net's do.
    */
   // biome-ignore lint/suspicious/noExplicitAny: the overloads of net.Server.listen
-  listen(...args: any[]): any {
-    const [only] = args;
-    const legacy =
-      args.length === 0 ||
-      (args.length === 1 &&
-        typeof only !== 'function' &&
-        typeof only !== 'number' &&
-        !(typeof only === 'string' && /^\s*(0x[0-9a-f]+|\d+)\s*$/i.test(only)) &&
-        !(isPlainObject(only) && 'path' in only));
-    if (legacy) {
-      try {
-        return this.#listen(args[0] ?? {}, false);
-      } catch (error) {
-        return Promise.reject(error);
-      }
-    }
+  listen(...args: any[]): this {
     const opts = parseListenArgs(args);
-    const listening = this.#listen(opts.options, true);
+    const signal = opts.signal;
+    if (signal?.aborted) {
+      // net: an aborted signal closes the server instead of listening.
+      process.nextTick(() => this.close());
+      return this;
+    }
+    const listening = this.#listen(opts.options);
     if (opts.callback) this.once('listening', opts.callback);
+    if (signal) {
+      const onAbort = () => this.close();
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.once('close', () => signal.removeEventListener('abort', onAbort));
+    }
     listening.then(
       () => {},
       (error) => {
@@ -487,24 +483,25 @@ class SecureServerImpl extends EventEmitter implements SecureServer {
   }
 
   /** Validates and starts the bind synchronously (throws); the Promise settles with the bind. */
-  #listen(opts: ListenOptions, netForm: boolean) {
+  #listen(opts: ListenOptions) {
     const syscall = 'listen';
-    if (!isPlainObject(opts))
-      throw new SecureSocketError(
-        'WSAEINVAL',
-        `listen options must be { host?, port?, backlog? }, got ${describeValue(opts)}`,
-        { syscall },
-      );
-    checkKeys(opts, ['host', 'port', 'backlog'], 'listen options', syscall);
-    // As net.Server, a net form may listen again once the server closed ('close' was emitted).
-    if (netForm && this.#closed && !this.#server) {
+    // As net.Server, a server may listen again once it closed ('close' was emitted).
+    if (this.#closed && !this.#server) {
       this.#closing = undefined;
       this.#closed = false;
     }
-    if (this.#server || this.#closing)
-      throw new SecureSocketError('WSAEINVAL', 'listen: the server is already listening or closed', {
-        syscall,
-      });
+    if (this.#server)
+      throw new SecureSocketError(
+        'ERR_SERVER_ALREADY_LISTEN',
+        'listen: the server is already listening; close() it (and wait for its close event) before listening again',
+        { syscall },
+      );
+    if (this.#closing)
+      throw new SecureSocketError(
+        'ERR_SERVER_ALREADY_LISTEN',
+        'listen: the server is still closing; listen again after its close event',
+        { syscall },
+      );
     const family =
       this.#family ??
       (typeof opts.host === 'string' && isIP(opts.host.replace(/^\[|\]$/g, '')) === 6 ? 'ipv6' : 'ipv4');
@@ -608,32 +605,22 @@ class SecureServerImpl extends EventEmitter implements SecureServer {
   }
 
   /**
-   * As `net.Server.close(cb)`: stops accepting, emits `'close'` once every connection is gone; `cb`
-   * gets `ERR_SERVER_NOT_RUNNING` when the server was not listening. Returns the server when given a
-   * callback; `close()` alone returns a Promise (the legacy form) that resolves on `'close'`.
+   * As `net.Server.close(cb)`: stops accepting and returns the server; `'close'` follows once every
+   * accepted connection has closed, or on the next tick when none is open or the server was not
+   * listening (net emits it then too). `cb` runs on `'close'`, with `ERR_SERVER_NOT_RUNNING` when the
+   * server was not listening; a `cb` that is not a function is ignored, as net ignores it.
    */
-  close(): Promise<void>;
-  close(cb: (error?: Error) => void): this;
-  close(cb?: (error?: Error) => void): Promise<void> | this {
-    if (cb !== undefined && typeof cb !== 'function')
-      throw new SecureSocketError(
-        'ERR_WSASEC_INVALID_ARGUMENT',
-        `close: the callback must be a function, got ${describeValue(cb)}`,
-        { syscall: 'closesocket' },
-      );
+  close(cb?: (error?: Error) => void): this {
     const running = this.#server !== undefined && !this.#closing;
-    const closing = this.#startClose();
-    if (!cb) return closing;
-    const notRunning = () =>
-      new SecureSocketError('WSAENOTSOCK', 'close: the server is not running (net: ERR_SERVER_NOT_RUNNING)', {
-        syscall: 'closesocket',
-      });
-    closing.then(() => (running ? cb() : cb(notRunning())));
-    return this;
-  }
-
-  #startClose(): Promise<void> {
-    if (this.#closing) return this.#closing;
+    if (typeof cb === 'function') {
+      if (running) this.once('close', () => cb());
+      else this.once('close', () => cb(serverNotRunning()));
+    }
+    if (this.#closing && !this.#closed) return this; // in flight: its 'close' is coming
+    if (!this.#server) {
+      process.nextTick(() => this.emit('close'));
+      return this;
+    }
     this.#closing = (async () => {
       await this.#server?.close();
       await new Promise<void>((resolve) => {
@@ -645,7 +632,13 @@ class SecureServerImpl extends EventEmitter implements SecureServer {
       this.#closed = true;
       this.emit('close');
     })();
-    return this.#closing;
+    return this;
+  }
+
+  /** As `net.Server[Symbol.asyncDispose]()`: closes a listening server and resolves on `'close'`. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (!this.#server || this.#closing) return;
+    await new Promise<void>((resolve) => this.close(() => resolve()));
   }
 
   /** Destroys every accepted connection (like `server.closeAllConnections()`). */
@@ -654,9 +647,37 @@ class SecureServerImpl extends EventEmitter implements SecureServer {
   }
 }
 
-/** The positional and callback forms of `net.Server.listen`, as one options object. */
+/**
+ * The options net's `listen` documents. `exclusive`, `ipv6Only`, `readableAll` and `writableAll`
+ * are accepted and change nothing here (a backend server is never shared with cluster workers,
+ * binds one family, and has no pipe).
+ */
+const NET_LISTEN_KEYS = [
+  'port',
+  'host',
+  'backlog',
+  'signal',
+  'exclusive',
+  'ipv6Only',
+  'reusePort',
+  'readableAll',
+  'writableAll',
+  'path',
+];
+
+function serverNotRunning(): SecureSocketError {
+  return new SecureSocketError('ERR_SERVER_NOT_RUNNING', 'close: the server is not running', {
+    syscall: 'closesocket',
+  });
+}
+
+/** The positional, options and callback forms of `net.Server.listen`, as one options object. */
 // biome-ignore lint/suspicious/noExplicitAny: the overloads of net.Server.listen
-function parseListenArgs(args: any[]): { options: ListenOptions; callback?: () => void } {
+function parseListenArgs(args: any[]): {
+  options: ListenOptions;
+  callback?: () => void;
+  signal?: AbortSignal;
+} {
   const syscall = 'listen';
   const rest = [...args];
   const callback = typeof rest[rest.length - 1] === 'function' ? (rest.pop() as () => void) : undefined;
@@ -677,12 +698,46 @@ function parseListenArgs(args: any[]): { options: ListenOptions; callback?: () =
         'listen: pipes and Unix domain sockets (path) are not supported; IPsec secures TCP only — give { port, host }',
         { syscall },
       );
-    const { port, host, backlog } = first as { port?: unknown; host?: unknown; backlog?: unknown };
+    const unknown = Object.keys(first).filter((key) => !NET_LISTEN_KEYS.includes(key));
+    if (unknown.length > 0)
+      throw new SecureSocketError(
+        'ERR_INVALID_ARG_VALUE',
+        `listen: unknown option ${unknown.map((key) => JSON.stringify(key)).join(', ')}; accepted: ${NET_LISTEN_KEYS.join(', ')}`,
+        { syscall },
+      );
+    if ((first as { reusePort?: unknown }).reusePort === true)
+      throw new SecureSocketError(
+        'WSAEOPNOTSUPP',
+        'listen: reusePort is not supported: a secured listening socket is not shared between processes',
+        { syscall },
+      );
+    if (!('port' in first))
+      throw new SecureSocketError(
+        'ERR_INVALID_ARG_VALUE',
+        `listen: options must have the property "port" (0 for any free port), got ${describeValue(first)}`,
+        { syscall },
+      );
+    const { port, host, backlog, signal } = first as {
+      port?: unknown;
+      host?: unknown;
+      backlog?: unknown;
+      signal?: unknown;
+    };
+    if (signal !== undefined && !(signal instanceof AbortSignal))
+      throw new SecureSocketError(
+        'ERR_INVALID_ARG_TYPE',
+        `listen: options.signal must be an AbortSignal, got ${describeValue(signal)}`,
+        { syscall },
+      );
     const options: Record<string, unknown> = {};
-    if (port !== undefined) options.port = listenPort(port);
+    if (port !== undefined && port !== null) options.port = listenPort(port);
     if (host !== undefined && host !== null) options.host = host;
     if (backlog !== undefined) options.backlog = backlog;
-    return { options: options as ListenOptions, ...(callback ? { callback } : {}) };
+    return {
+      options: options as ListenOptions,
+      ...(callback ? { callback } : {}),
+      ...(signal ? { signal: signal as AbortSignal } : {}),
+    };
   }
   if (typeof first === 'string' && !/^\s*(0x[0-9a-f]+|\d+)\s*$/i.test(first))
     throw new SecureSocketError(
@@ -704,7 +759,7 @@ function listenPort(value: unknown): number {
   const port = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
   if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535)
     throw new SecureSocketError(
-      'WSAEINVAL',
+      'ERR_SOCKET_BAD_PORT',
       `listen: port must be an integer from 0 to 65535 (or a string of one), got ${describeValue(value)}`,
       { syscall: 'listen' },
     );

@@ -107,13 +107,15 @@ export interface SecureSocket extends Duplex {
  * `'negotiationError'` (a SecureSocketError for an incoming connection that failed to negotiate). */
 export interface SecureServer extends EventEmitter {
   /**
-   * Binds and listens (the listening socket is secured before bind). The legacy forms — `listen()`
-   * and `listen(options)` without a callback — resolve with the bound address; every other
-   * `net.Server.listen` form (`listen(port?, host?, backlog?, cb?)`, `listen(options, cb)`,
-   * `listen(cb)`) returns the server and reports through `'listening'` / `'error'`.
+   * Binds and listens (the listening socket is secured before bind), in every form
+   * `net.Server.listen` documents for a TCP port: `listen(port?, host?, backlog?, cb?)`,
+   * `listen(options, cb?)`, `listen(cb?)`. Returns the server; the bind reports through
+   * `'listening'` / `'error'`. As net: `options` must have `port` (`ERR_INVALID_ARG_VALUE`), a
+   * second `listen` while listening throws `ERR_SERVER_ALREADY_LISTEN`, and `options.signal` closes
+   * the server when it aborts. A pipe path is refused (`WSAEOPNOTSUPP`: IPsec secures TCP only).
+   * {@link listenServer} is the promise form.
    */
-  listen(opts?: ListenOptions): Promise<{ address: string; port: number; family: 'IPv4' | 'IPv6' }>;
-  listen(port: number | string | null | undefined, callback?: () => void): this;
+  listen(port?: number | string | null, callback?: () => void): this;
   listen(port: number | string | null | undefined, host?: string, callback?: () => void): this;
   listen(
     port: number | string | null | undefined,
@@ -121,14 +123,19 @@ export interface SecureServer extends EventEmitter {
     backlog?: number,
     callback?: () => void,
   ): this;
-  listen(options: ListenOptions, callback: () => void): this;
+  listen(options: ListenOptions, callback?: () => void): this;
   listen(callback: () => void): this;
   /** The bound address as `net.Server.address()` gives it (family `'IPv4'` / `'IPv6'`), or null before listen. */
   address(): { address: string; port: number; family: 'IPv4' | 'IPv6' } | null;
-  /** Stops accepting; resolves when every accepted connection has closed (like `net.Server.close`). */
-  close(): Promise<void>;
-  /** As `net.Server.close(cb)`: `cb` gets `ERR_SERVER_NOT_RUNNING` if the server was not listening. */
-  close(callback: (error?: Error) => void): this;
+  /**
+   * As `net.Server.close(cb)`: stops accepting and returns the server; `'close'` is emitted once
+   * every accepted connection has closed (on the next tick when none is open or the server was not
+   * listening). `cb` is called on `'close'`, with `ERR_SERVER_NOT_RUNNING` if the server was not
+   * listening; a `cb` that is not a function is ignored. {@link closeServer} is the promise form.
+   */
+  close(callback?: (error?: Error) => void): this;
+  /** As `net.Server[Symbol.asyncDispose]()`: closes a listening server and resolves on `'close'`. */
+  [Symbol.asyncDispose](): Promise<void>;
   /** As `net.Server.getConnections`. */
   getConnections(callback: (error: Error | null, count: number) => void): this;
   /** As `net.Server.maxConnections`: connections beyond it are destroyed and `'drop'` is emitted. */

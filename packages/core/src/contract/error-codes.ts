@@ -195,8 +195,9 @@ export const NODE_ARGUMENT_ERRORS = [
 export type NodeArgumentErrorCode = (typeof NODE_ARGUMENT_ERRORS)[number];
 
 /**
- * net's own stream-socket error codes, carried where a `net.Socket`-shaped socket fails as
- * `net.Socket` does, so code written against net matches the same `code` and `name` (`'Error'`).
+ * net's own socket and server error codes, carried where a `net.Socket`-shaped socket or a
+ * `net.Server`-shaped server fails as net's does, so code written against net matches the same
+ * `code` and `name` (`'Error'`).
  * - `EPIPE` (`Error`): a write after the peer ended the connection, on a socket without
  *   `allowHalfOpen` whose own side has ended too (net's "This socket has been ended by the other
  *   party"); the socket is destroyed with it.
@@ -205,11 +206,17 @@ export type NodeArgumentErrorCode = (typeof NODE_ARGUMENT_ERRORS)[number];
  *   the connection was established").
  * - `ERR_SOCKET_CLOSED` (`Error`): `resetAndDestroy()` on a socket that is not connected or
  *   connecting (net's "Socket is closed"); the socket is destroyed with it.
+ * - `ERR_SERVER_ALREADY_LISTEN` (`Error`): `server.listen()` on a server that is listening or still
+ *   closing (thrown, as net throws it).
+ * - `ERR_SERVER_NOT_RUNNING` (`Error`): given to the `server.close(cb)` callback when the server was
+ *   not listening.
  */
 export const NODE_SOCKET_ERRORS = [
   'EPIPE',
   'ERR_SOCKET_CLOSED_BEFORE_CONNECTION',
   'ERR_SOCKET_CLOSED',
+  'ERR_SERVER_ALREADY_LISTEN',
+  'ERR_SERVER_NOT_RUNNING',
 ] as const;
 
 /** One of net's stream-socket error codes. */

@@ -181,10 +181,15 @@ export interface ServerOptions {
 export interface ListenOptions {
   /** IP literal to bind (default `127.0.0.1` for ipv4, `::1` for ipv6). */
   host?: string;
-  /** Port (0 or absent: any free port). */
-  port?: number;
+  /**
+   * Port; 0 (or `null`/`undefined` given explicitly, as net) picks a free port. `server.listen`
+   * requires the property, as net does; {@link listenServer} defaults it to 0.
+   */
+  port?: number | null;
   /** Listen backlog. */
   backlog?: number;
+  /** As net: the server closes when the signal aborts (at once if it already has). */
+  signal?: AbortSignal;
 }
 
 /** Options of `backend.createSocket`. */

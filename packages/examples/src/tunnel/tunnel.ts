@@ -3,6 +3,7 @@ import * as net from 'node:net';
 import { pipeline } from 'node:stream';
 import {
   FILE_GENERIC_READ,
+  listenServer,
   type PeerTargetName,
   type SecureServer,
   type SecureSocket,
@@ -255,7 +256,7 @@ export async function startTunnelServer(opts: TunnelServerOptions): Promise<Tunn
     log(`refused a connection: ${errorCode(error)}: ${error.message}`);
   });
   server.on('error', (error: Error) => log(`server error: ${errorCode(error)}: ${error.message}`));
-  await server.listen({ host: opts.listen.host, port: opts.listen.port });
+  await listenServer(server, { host: opts.listen.host, port: opts.listen.port });
   return tunnel;
 }
 

@@ -2,6 +2,8 @@ import { lookup } from 'node:dns/promises';
 import type { EventEmitter } from 'node:events';
 import { isIP } from 'node:net';
 import {
+  closeServer,
+  listenServer,
   type SecureServer,
   type SecureSocket,
   type SecureSocketBackend,
@@ -56,7 +58,7 @@ export function installSecureListener<S extends EventEmitter>(server: S, options
     });
     resolveHost(host, family)
       .then((bound) =>
-        secureServer.listen({
+        listenServer(secureServer, {
           ...(bound !== undefined ? { host: bound } : {}),
           port,
           ...(backlog !== undefined ? { backlog } : {}),
@@ -89,15 +91,10 @@ export function installSecureListener<S extends EventEmitter>(server: S, options
     }
     if (callback) server.once('close', () => callback());
     beforeClose();
-    closing ??= secureServer.close().then(
-      () => {
-        if (listener === secureServer) listener = undefined;
-        server.emit('close');
-      },
-      (error: Error) => {
-        server.emit('error', error);
-      },
-    );
+    closing ??= closeServer(secureServer).then(() => {
+      if (listener === secureServer) listener = undefined;
+      server.emit('close');
+    });
     return server;
   }
 

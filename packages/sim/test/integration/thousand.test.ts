@@ -1,4 +1,4 @@
-import { type SecureSocket, TOKEN_QUERY } from '@wsasec/core';
+import { closeServer, type SecureSocket, TOKEN_QUERY } from '@wsasec/core';
 import { afterEach, expect, it } from 'vitest';
 import { openTokenCount } from '../../src/index.js';
 import { contosoRealm, Harness, MM_USER } from '../support/fixture.js';
@@ -66,7 +66,7 @@ it(`${CONNECTIONS} concurrent connections through one server, every token closed
   for (const info of infos) info.close();
   expect(openTokenCount()).toBe(tokensBefore);
 
-  const closing = srv.close();
+  const closing = closeServer(srv);
   for (const s of clients) s.destroy();
   await closing;
   expect(srv.connections).toBe(0);

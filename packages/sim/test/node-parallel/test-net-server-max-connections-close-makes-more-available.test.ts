@@ -5,12 +5,7 @@ import { HOST, useNodeTest } from './support.js';
 
 const current = useNodeTest();
 
-// known: hang (bounded at 3 s) — the chain's `.then(server.close.bind(server))`: the sim's server.close()
-// without a callback returns a Promise (core's legacy form) that resolves on 'close', i.e. once every
-// connection is gone; the chain adopts it and waits, so closeConnection(2) never runs while
-// connection 2 is open. net's close() returns the server (not a thenable) and the chain goes on at once.
-// Everything before it matches net: sent 0..3, received ['0', '2'], connections 1 and 3 get 'end'.
-it.fails('test-net-server-max-connections-close-makes-more-available', async () => {
+it('test-net-server-max-connections-close-makes-more-available', async () => {
   const t = current();
   const net = t.net;
   // Sets the server's maxConnections property to 1.

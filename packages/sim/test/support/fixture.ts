@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import type { SecureServer, SecureSocket, SecureSocketBackend, ServerOptions } from '@wsasec/core';
+import { closeServer, listenServer } from '@wsasec/core';
 import { createSimBackend, createSimRealm, type SimBackendOptions, type SimRealm } from '../../src/index.js';
 
 export const QM_INTEGRITY = '11111111-1111-4111-8111-111111111111';
@@ -43,7 +44,7 @@ export class Harness {
   ): Promise<{ server: SecureServer; port: number }> {
     const server = backend.createServer(opts, onConnection);
     this.servers.push(server);
-    const { port } = await server.listen({ host: '127.0.0.1' });
+    const { port } = await listenServer(server, { host: '127.0.0.1' });
     return { server, port };
   }
 
@@ -55,7 +56,7 @@ export class Harness {
   async close(): Promise<void> {
     for (const s of this.sockets) s.destroy();
     for (const s of this.servers) s.closeAllConnections();
-    await Promise.all(this.servers.map((s) => s.close()));
+    await Promise.all(this.servers.map((s) => closeServer(s)));
     await Promise.all(this.backends.map((b) => b.close()));
     this.backends = [];
     this.servers = [];
