@@ -467,15 +467,18 @@ class SecureServerImpl extends EventEmitter implements SecureServer {
     }
     const listening = this.#listen(opts.options);
     if (opts.callback) this.once('listening', opts.callback);
+    const onAbort = () => this.close();
+    const forget = () => signal?.removeEventListener('abort', onAbort);
     if (signal) {
-      const onAbort = () => this.close();
       signal.addEventListener('abort', onAbort, { once: true });
-      this.once('close', () => signal.removeEventListener('abort', onAbort));
+      this.once('close', forget);
     }
     listening.then(
       () => {},
       (error) => {
         if (opts.callback) this.removeListener('listening', opts.callback);
+        forget();
+        this.removeListener('close', forget);
         this.emit('error', error);
       },
     );
