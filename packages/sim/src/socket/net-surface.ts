@@ -58,6 +58,15 @@ export abstract class NetSocketSurface extends (net.Socket as unknown as typeof 
   }
 
   /**
+   * `'close'` carries net's `hadError` argument: `true` when the socket was destroyed with an error
+   * (the stream's own `'close'`, which a sim socket emits, has no argument).
+   */
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    if (event === 'close' && args.length === 0) return super.emit('close', this.errored !== null);
+    return super.emit(event, ...args);
+  }
+
+  /**
    * A `'connect'` listener added once the socket is connected is called on the next tick. Node's
    * TLS (`tls.connect({ socket })`, `new tls.TLSSocket(socket)`) takes a `net.Socket` without a
    * libuv handle — which a sim socket always is — for one still connecting, and waits for its

@@ -151,6 +151,37 @@ describe('resetAndDestroy, as net', () => {
   );
 });
 
+describe("'close' carries hadError, as net's", () => {
+  const closeArgs = (socket: net.Socket) =>
+    new Promise<unknown[]>((resolve) => socket.once('close', (...args: unknown[]) => resolve(args)));
+
+  it.each(['net', 'sim'] as const)('%s: false after an orderly end on both sides', async (kind) => {
+    const { client, accepted } = await pair(kind);
+    const closes = [closeArgs(client), closeArgs(accepted)];
+    accepted.resume();
+    client.resume();
+    client.end();
+    expect(await Promise.all(closes)).toEqual([[false], [false]]);
+  });
+
+  it.each(['net', 'sim'] as const)('%s: true on a socket destroyed with an error', async (kind) => {
+    const { client } = await pair(kind);
+    const error = nextError(client);
+    const closed = closeArgs(client);
+    client.destroy(new Error('boom'));
+    expect(((await error) as Error).message).toBe('boom');
+    expect(await closed).toEqual([true]);
+  });
+
+  it.each(['net', 'sim'] as const)('%s: false after resetAndDestroy here, true at the reset peer', async (kind) => {
+    const { client, accepted } = await pair(kind);
+    accepted.on('error', () => {});
+    const closes = [closeArgs(client), closeArgs(accepted)];
+    client.resetAndDestroy();
+    expect(await Promise.all(closes)).toEqual([[false], [true]]);
+  });
+});
+
 describe('setTypeOfService / getTypeOfService', () => {
   const netHasTos =
     typeof (net.Socket.prototype as { setTypeOfService?: unknown }).setTypeOfService === 'function';
