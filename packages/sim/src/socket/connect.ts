@@ -27,6 +27,7 @@ import { firstBytes, HandshakeIo } from '../negotiation/handshake-io.js';
 import { Initiator } from '../negotiation/negotiation.js';
 import type { EffectivePolicy } from '../policy/policy.js';
 import { isSpn, machineHoldsName } from '../realm/target-names.js';
+import { kTcpStarted } from './net-surface.js';
 import { kConnecting, type SimSocket } from './socket.js';
 
 /** What a client connect needs to know about its socket. */
@@ -124,7 +125,12 @@ class Attempt {
   }
 }
 
-function tcpConnect(attempt: Attempt, address: NormalizedAddress, port: number): Promise<Socket> {
+function tcpConnect(
+  attempt: Attempt,
+  socket: SimSocket,
+  address: NormalizedAddress,
+  port: number,
+): Promise<Socket> {
   if (attempt.failure) return Promise.reject(attempt.failure);
   return attempt.race(
     new Promise<Socket>((resolve, reject) => {
@@ -137,6 +143,7 @@ function tcpConnect(attempt: Attempt, address: NormalizedAddress, port: number):
           noDelay: true,
         }),
       );
+      socket[kTcpStarted](tcp);
       const onError = (error: Error) => reject(toSecureSocketError(error, 'WSAConnect'));
       tcp.once('error', onError);
       tcp.once('connect', () => {
@@ -151,7 +158,7 @@ async function negotiate(c: ClientConnect, attempt: Attempt, policy: EffectivePo
   const { ctx, socket } = c;
   const initiator = new Initiator(partyOf(ctx, policy));
   const init = initiator.init();
-  const tcp = await tcpConnect(attempt, c.address, c.connectTarget.port);
+  const tcp = await tcpConnect(attempt, c.socket, c.address, c.connectTarget.port);
   publish('negotiationStart', () => ({
     role: 'initiator',
     socketId: socket.id,
@@ -251,7 +258,7 @@ export async function connectClient(c: ClientConnect): Promise<void> {
   socket[kConnecting](true);
   try {
     if (!policy?.protect) {
-      const tcp = await tcpConnect(attempt, c.address, c.connectTarget.port);
+      const tcp = await tcpConnect(attempt, c.socket, c.address, c.connectTarget.port);
       attempt.release(tcp);
       attachClear(socket, tcp, 0, Buffer.alloc(0));
       return;
@@ -277,7 +284,7 @@ export async function connectClient(c: ClientConnect): Promise<void> {
         socketId: socket.id,
         negotiationError: error.ikeCode,
       }));
-      const tcp = await tcpConnect(attempt, c.address, c.connectTarget.port);
+      const tcp = await tcpConnect(attempt, c.socket, c.address, c.connectTarget.port);
       attempt.release(tcp);
       attachClear(socket, tcp, error.ikeCode, Buffer.alloc(0));
     }

@@ -19,6 +19,9 @@ import { invalidArgType, outOfRange, timerDuration } from './net-args.js';
  * own (`_handle` is `null`, as on a net.Socket that is not connected), and every method that would
  * use one is overridden here or in the subclass.
  */
+/** @internal Hands the surface the TCP socket a connect has just started, before negotiation. */
+export const kTcpStarted = Symbol('wsasec.sim.tcpStarted');
+
 export abstract class NetSocketSurface extends (net.Socket as unknown as typeof Duplex) {
   /** Process-unique id, used in diagnostics. */
   abstract readonly id: number;
@@ -296,8 +299,9 @@ export abstract class NetSocketSurface extends (net.Socket as unknown as typeof 
 
   /**
    * Mirrors `net.Socket.setTypeOfService` (Node 24+): the IP TOS / traffic class of the TCP
-   * connection underneath, now or once it exists (best effort where the platform refuses, as net
-   * on Windows).
+   * connection underneath, now or as soon as it starts connecting — the negotiation's packets carry
+   * it too (best effort where the platform refuses, as net on Windows; nothing where Node has no
+   * `setTypeOfService`).
    * @throws SecureSocketError net's `ERR_INVALID_ARG_TYPE` (not a number) or `ERR_OUT_OF_RANGE`
    *   (not an integer from 0 to 255).
    */
@@ -310,6 +314,14 @@ export abstract class NetSocketSurface extends (net.Socket as unknown as typeof 
     const tcp = this.tcpSocket;
     if (tcp) NetSocketSurface.#applyTos(tcp, tos);
     return this;
+  }
+
+  /**
+   * @internal Applies the type of service to a TCP connection as it starts, so that the
+   * negotiation's packets carry it too (net applies it once its handle exists, before data).
+   */
+  [kTcpStarted](tcp: Socket): void {
+    if (this.#tos !== undefined) NetSocketSurface.#applyTos(tcp, this.#tos);
   }
 
   /** Mirrors `net.Socket.getTypeOfService`: the value set (0 when none was). */

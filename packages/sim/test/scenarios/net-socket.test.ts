@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import type { SecureSocket } from '@wsasec/core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { contosoRealm, Harness } from '../support/fixture.js';
 
 const h = new Harness();
@@ -27,7 +27,9 @@ afterEach(async () => {
 type Kind = 'net' | 'sim';
 
 /** A connected pair over loopback (Node's net, or the sim's secured sockets), both sides connected. */
-async function pair(kind: Kind): Promise<{ client: net.Socket; accepted: net.Socket; created: net.Socket }> {
+async function pair(
+  kind: Kind,
+): Promise<{ client: net.Socket; accepted: net.Socket; created: net.Socket; port: number }> {
   let resolveAccepted!: (s: net.Socket) => void;
   const accepted = new Promise<net.Socket>((resolve) => {
     resolveAccepted = resolve;
@@ -43,7 +45,7 @@ async function pair(kind: Kind): Promise<{ client: net.Socket; accepted: net.Soc
     plain.push(created);
     const a = await accepted;
     plain.push(a);
-    return { client, accepted: a, created };
+    return { client, accepted: a, created, port: (server.address() as net.AddressInfo).port };
   }
   const realm = contosoRealm();
   const serverBackend = h.backend({ realm, machine: 'server.contoso.com' });
@@ -60,7 +62,7 @@ async function pair(kind: Kind): Promise<{ client: net.Socket; accepted: net.Soc
   const client = newSocket();
   client.connect(port, '127.0.0.1');
   await once(client, 'connect');
-  return { client, accepted: await accepted, created: newSocket() };
+  return { client, accepted: await accepted, created: newSocket(), port };
 }
 
 function nextError(socket: net.Socket, ms = 3000): Promise<NodeJS.ErrnoException | 'none'> {
@@ -215,6 +217,42 @@ describe('setTypeOfService / getTypeOfService', () => {
     // Nothing half-applied.
     expect(tos.getTypeOfService()).toBe(0x10);
   });
+
+  it.skipIf(!netHasTos)(
+    'reaches the TCP connection underneath as it starts (before negotiation) and once connected',
+    async () => {
+      const { created, client, port } = await pair('sim');
+      type WithTos = { setTypeOfService(tos: number): net.Socket; getTypeOfService(): number };
+      const proto = net.Socket.prototype as unknown as WithTos;
+      const original = proto.setTypeOfService;
+      // The sim socket overrides setTypeOfService: this spy sees only the TCP sockets underneath.
+      const calls: { tcp: net.Socket; tos: number; connecting: boolean }[] = [];
+      const spy = vi
+        .spyOn(proto, 'setTypeOfService')
+        .mockImplementation(function (this: net.Socket, tos: number) {
+          calls.push({ tcp: this, tos, connecting: this.connecting });
+          return original.call(this, tos);
+        });
+      try {
+        const tos = (s: net.Socket) => s as unknown as { setTypeOfService(t: number): unknown };
+        tos(created).setTypeOfService(0x10);
+        created.connect(port, '127.0.0.1');
+        await once(created, 'connect');
+        // First while TCP was still connecting (so before any negotiation byte), then on the
+        // connection core hands over (the same TCP socket).
+        expect(calls[0]).toMatchObject({ tos: 0x10, connecting: true });
+        const tcp = (calls[0] as { tcp: net.Socket }).tcp;
+        expect(calls.every((call) => call.tcp === tcp && call.tos === 0x10)).toBe(true);
+        // What the kernel holds for that TCP socket (net reads it back with getsockopt).
+        expect((tcp as unknown as { getTypeOfService(): number }).getTypeOfService()).toBe(0x10);
+        tos(created).setTypeOfService(0x08);
+        expect((tcp as unknown as { getTypeOfService(): number }).getTypeOfService()).toBe(0x08);
+        expect(client.destroyed).toBe(false);
+      } finally {
+        spy.mockRestore();
+      }
+    },
+  );
 });
 
 describe('TLS layered by hand on a connected sim socket', () => {
