@@ -3,7 +3,12 @@
 // backend's cryptography. Never use it outside this benchmark.
 import * as net from 'node:net';
 import { Duplex } from 'node:stream';
-import { createSecurityInfo, defineBackend, SOCKET_INFO_CONNECTION_SECURED } from '@wsasec/core';
+import {
+  createSecurityInfo,
+  defineBackend,
+  SOCKET_INFO_CONNECTION_SECURED,
+  toSecureSocketError,
+} from '@wsasec/core';
 
 /** A pass-through Duplex with the net.Socket surface http uses: what any stream-based backend pays. */
 class PassThroughSocket extends Duplex {
@@ -14,7 +19,10 @@ class PassThroughSocket extends Duplex {
       if (!this.push(chunk)) tcp.pause();
     });
     tcp.on('end', () => this.push(null));
-    tcp.on('error', (error) => this.destroy(error));
+    // As every backend's socket: a TCP failure destroys it with a SecureSocketError.
+    tcp.on('error', (error) =>
+      this.destroy(toSecureSocketError(error, tcp.remotePort === undefined ? 'WSAConnect' : 'recv')),
+    );
     tcp.on('close', () => this.destroy());
   }
   _read() {
@@ -93,7 +101,8 @@ function driverFor(tcp, duplex) {
       return new Promise((resolve, reject) => {
         // As every backend: while connecting, net's own 'connect'/'ready' belong to core, which
         // emits them once the driver's connect resolved (a listener of net's would run first and
-        // find the socket still connecting); a TCP failure is the connect's rejection.
+        // find the socket still connecting); a TCP failure is the connect's rejection, and the
+        // socket's one 'error'.
         const emit = tcp.emit;
         const restore = () => {
           if (tcp.emit === quiet) tcp.emit = emit;
@@ -108,16 +117,20 @@ function driverFor(tcp, duplex) {
             return true;
           }
           if (event === 'error') {
+            // net destroys the socket with its error, so core will not report it again: let it
+            // through as the SecureSocketError every backend's connect fails with.
             restore();
-            reject(args[0]);
-            return true;
+            const error = toSecureSocketError(args[0], 'WSAConnect');
+            reject(error);
+            return emit.call(this, 'error', error);
           }
           return emit.call(this, event, ...args);
         };
         if (stream === tcp) tcp.emit = quiet;
         else {
-          tcp.once('connect', () => quiet.call(tcp, 'connect'));
-          tcp.once('error', (error) => quiet.call(tcp, 'error', error));
+          // The pass-through socket reports the error itself.
+          tcp.once('connect', () => resolve());
+          tcp.once('error', (error) => reject(toSecureSocketError(error, 'WSAConnect')));
         }
         net.Socket.prototype.connect.call(tcp, { host: address.address, port: target.port });
       });
@@ -138,12 +151,17 @@ export function createBenchLoopbackBackend({ duplex = false } = {}) {
       servers.add(server);
       return {
         listen: (host, port) =>
-          new Promise((resolve) =>
+          new Promise((resolve, reject) => {
+            // A failed bind rejects the listen (core reports it as the server's 'error').
+            server.once('error', reject);
             server.listen(port, host, () => {
+              server.off('error', reject);
+              server.on('error', events.error);
               const a = server.address();
               resolve({ address: a.address, port: a.port, family: a.family === 'IPv6' ? 'ipv6' : 'ipv4' });
-            }),
-          ),
+            });
+          }),
+        // Stops accepting; the connections accepted stay open (core waits for them).
         close: async () => {
           server.close();
           servers.delete(server);

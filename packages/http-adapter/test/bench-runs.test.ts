@@ -41,3 +41,33 @@ it('bench/http-bench.mjs runs and prints every contender', async () => {
   }
   expect(out).toMatch(/sim \/ https TTFB ratio \(median\): \d+\.\d+×/);
 }, 60_000);
+
+it("the bench's loopback backend reports a failed bind and a refused connect as errors", async () => {
+  // @ts-expect-error: a plain .mjs module of the bench, without types
+  const { createBenchLoopbackBackend } = await import('../bench/bench-loopback-backend.mjs');
+  const { closeServer, listenServer } = await import('@wsasec/core');
+  for (const duplex of [false, true]) {
+    const backend = createBenchLoopbackBackend({ duplex });
+    const first = backend.createServer({});
+    try {
+      const { port } = await listenServer(first, { host: '127.0.0.1' });
+      const second = backend.createServer({});
+      await expect(listenServer(second, { host: '127.0.0.1', port })).rejects.toMatchObject({
+        code: 'WSAEADDRINUSE',
+      });
+      expect(second.listening).toBe(false);
+      await closeServer(first);
+      // Nothing listens on that port now: the connect fails with core's error, and only once.
+      const socket = backend.createSocket();
+      const errors: unknown[] = [];
+      socket.on('error', (error: unknown) => errors.push(error));
+      socket.connect(port, '127.0.0.1');
+      await new Promise((resolve) => socket.once('close', resolve));
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatchObject({ code: 'WSAECONNREFUSED' });
+    } finally {
+      await closeServer(first);
+      await backend.close();
+    }
+  }
+});
