@@ -29,6 +29,29 @@ export function it(name, fn, timeout) {
   });
 }
 it.skip = (name) => t.it(name, { skip: true }, () => {});
+// vitest's it.fails: passes when the test fails (a throw, a rejection, or its timeout), and fails
+// when it passes — a known failure that was fixed must be flipped back to it.
+it.fails = (name, fn, timeout) =>
+  t.it(`${name} (known failure)`, { timeout: 60_000 }, async () => {
+    const ms = typeof timeout === 'number' ? timeout : 5_000;
+    let timer;
+    const outcome = await Promise.race([
+      Promise.resolve()
+        .then(() => fn({}))
+        .then(
+          () => 'passed',
+          () => 'failed',
+        ),
+      new Promise((resolve) => {
+        timer = setTimeout(() => resolve('failed'), ms);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (outcome === 'passed')
+      throw new assert.AssertionError({
+        message: `${name} passed, but is marked as a known failure (it.fails): flip it to it`,
+      });
+  });
 it.skipIf = (condition) => (condition ? it.skip : it);
 export const test = it;
 

@@ -104,6 +104,8 @@ export class NativeServerDriver implements ServerDriver {
       return;
     }
     for (let i = 0; i < ACCEPTS_PER_WAKEUP; i++) {
+      // A 'connection' listener may have closed the server (net allows it): accept no more.
+      if (this.#closed || this.#listener < 0) return;
       const peer = Buffer.alloc(SIZEOF_SOCKADDR_STORAGE);
       const c = lib.accept(this.#listener, peer, [peer.length]);
       if (c < 0) {

@@ -84,7 +84,53 @@ export class NativeStreamDriver implements SocketDriver {
       ctx.lib.closesocket(socket);
       throw toSecureSocketError(error, 'WSASocketW');
     }
-    return new NativeStreamDriver(ctx, socket, handle, stream, false);
+    const driver = new NativeStreamDriver(ctx, socket, handle, stream, false);
+    driver.#deferHandleOptions();
+    return driver;
+  }
+
+  /** What `setKeepAlive` / `setNoDelay` asked before the handle held the SOCKET, in order. */
+  #deferred: (() => void)[] | undefined;
+
+  /**
+   * Keeps `setKeepAlive` / `setNoDelay` calls made before connect and applies them once Node's
+   * handle holds the SOCKET, as net applies them to a socket without a handle yet. Given to the
+   * unopened libuv handle, a keep-alive is applied by the open itself, which then fails if the
+   * platform refuses the option (Wine refuses keep-alive delays) — where net, once connected,
+   * ignores such a refusal.
+   */
+  #deferHandleOptions(): void {
+    const stream = this.stream;
+    const deferred: (() => void)[] = [];
+    this.#deferred = deferred;
+    const own = { setKeepAlive: stream.setKeepAlive, setNoDelay: stream.setNoDelay };
+    for (const name of ['setKeepAlive', 'setNoDelay'] as const) {
+      Object.defineProperty(stream, name, {
+        configurable: true,
+        writable: true,
+        value(this: net.Socket, ...args: unknown[]) {
+          deferred.push(() => (own[name] as (...a: unknown[]) => unknown).apply(stream, args));
+          return this;
+        },
+      });
+    }
+  }
+
+  /** Applies the deferred handle options now that the handle holds the SOCKET (refusals ignored, as net). */
+  #applyDeferred(): void {
+    const deferred = this.#deferred;
+    if (!deferred) return;
+    this.#deferred = undefined;
+    const stream = this.stream as unknown as Record<string, unknown>;
+    delete stream.setKeepAlive;
+    delete stream.setNoDelay;
+    for (const apply of deferred) {
+      try {
+        apply();
+      } catch (error) {
+        debug('a socket option set before connect was refused: %s', (error as Error).message);
+      }
+    }
   }
 
   /** A connection a server accepted and already handed to Node. */
@@ -159,6 +205,7 @@ export class NativeStreamDriver implements SocketDriver {
       );
     }
     this.#adopted = true;
+    this.#applyDeferred();
     debug('SOCKET %d handed to Node, connecting to %s port %d', s, address.address, target.port);
     return new Promise<void>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
@@ -166,15 +213,22 @@ export class NativeStreamDriver implements SocketDriver {
       // is verified) and its 'error' is reported as a SecureSocketError: the stream's emit is routed
       // here until the connect settles.
       const emit = stream.emit as (this: unknown, event: string | symbol, ...args: unknown[]) => boolean;
+      // net emits 'ready' right after 'connect', in the same call: the route stays until then, or
+      // the application would get net's 'ready' as well as core's (or one on a refused socket).
+      let sawConnect = false;
       const restore = () => {
         if (stream.emit === routed) stream.emit = emit as typeof stream.emit;
       };
       const routed = function routedEmit(this: typeof stream, event: string | symbol, ...args: unknown[]) {
         if (event === 'connect') {
+          sawConnect = true;
           onConnect();
           return true;
         }
-        if (event === 'ready') return true;
+        if (event === 'ready') {
+          if (sawConnect) restore();
+          return true;
+        }
         if (event === 'error') {
           const error = SecureSocketError.isInstance(args[0])
             ? args[0]
@@ -193,7 +247,7 @@ export class NativeStreamDriver implements SocketDriver {
           : error;
       const connectError = (error: Error) => this.#connectError(error, syscall);
       const cleanup = () => {
-        restore();
+        if (!sawConnect) restore();
         signal?.removeEventListener('abort', onAbort);
         if (timer) clearTimeout(timer);
       };

@@ -175,13 +175,16 @@ describe("'close' carries hadError, as net's", () => {
     expect(await closed).toEqual([true]);
   });
 
-  it.each(['net', 'sim'] as const)('%s: false after resetAndDestroy here, true at the reset peer', async (kind) => {
-    const { client, accepted } = await pair(kind);
-    accepted.on('error', () => {});
-    const closes = [closeArgs(client), closeArgs(accepted)];
-    client.resetAndDestroy();
-    expect(await Promise.all(closes)).toEqual([[false], [true]]);
-  });
+  it.each(['net', 'sim'] as const)(
+    '%s: false after resetAndDestroy here, true at the reset peer',
+    async (kind) => {
+      const { client, accepted } = await pair(kind);
+      accepted.on('error', () => {});
+      const closes = [closeArgs(client), closeArgs(accepted)];
+      client.resetAndDestroy();
+      expect(await Promise.all(closes)).toEqual([[false], [true]]);
+    },
+  );
 });
 
 describe('setTypeOfService / getTypeOfService', () => {
@@ -227,12 +230,13 @@ describe('setTypeOfService / getTypeOfService', () => {
       const original = proto.setTypeOfService;
       // The sim socket overrides setTypeOfService: this spy sees only the TCP sockets underneath.
       const calls: { tcp: net.Socket; tos: number; connecting: boolean }[] = [];
-      const spy = vi
-        .spyOn(proto, 'setTypeOfService')
-        .mockImplementation(function (this: net.Socket, tos: number) {
-          calls.push({ tcp: this, tos, connecting: this.connecting });
-          return original.call(this, tos);
-        });
+      const spy = vi.spyOn(proto, 'setTypeOfService').mockImplementation(function (
+        this: net.Socket,
+        tos: number,
+      ) {
+        calls.push({ tcp: this, tos, connecting: this.connecting });
+        return original.call(this, tos);
+      });
       try {
         const tos = (s: net.Socket) => s as unknown as { setTypeOfService(t: number): unknown };
         tos(created).setTypeOfService(0x10);

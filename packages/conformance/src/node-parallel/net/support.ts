@@ -1,9 +1,10 @@
 /**
  * Support for the ports of Node's test/parallel net tests: Node's `test/common` (mustCall family,
- * call counts checked when the test ends) from `@wsasec/conformance/node-common`, and a `net` stand-in whose factories are the sim backend's:
- * `net.createServer` → server.contoso.com's `backend.createServer`, `new net.Socket()` → client.contoso.com's
- * `backend.createSocket()` with the target name host/server.contoso.com, `net.connect(...args)` →
- * that socket's `connect(...args)` (as Node's own net.connect is `new Socket().connect(...args)`).
+ * call counts checked when the test ends) from `../../node-common`, and a `net` stand-in whose
+ * factories are a backend pair's: `net.createServer` → the server backend's `createServer`,
+ * `new net.Socket()` → the client backend's `createSocket()` with security set and the server's
+ * target name, `net.connect(...args)` → that socket's `connect(...args)` (as Node's own
+ * net.connect is `new Socket().connect(...args)`).
  * Everything after the factory — listen, connect, close, events — is called exactly as Node's
  * test calls it. Everything a test creates is closed in afterEach with bounded waits.
  *
@@ -14,35 +15,40 @@
  * NODE_PARALLEL_CONTROL=1 runs the same ports on Node's own net (the control: they must pass there).
  */
 import * as realNet from 'node:net';
-import {
-  CONTROL,
-  delay,
-  HOST,
-  NodeCommon,
-  platformTimeout,
-  portOf,
-  useNodeTest as useCommon,
-} from '@wsasec/conformance/node-common';
 import type { SecureSocket, SecureSocketBackend } from '@wsasec/core';
-import { createSimBackend } from '../../src/index.js';
-import { contosoRealm } from '../support/fixture.js';
+import { CONTROL, delay, HOST, NodeCommon, platformTimeout, portOf } from '../../node-common/common.js';
 
 type AnyFn = (...args: any[]) => any;
 
 export { CONTROL, delay, HOST, platformTimeout, portOf };
-export const SERVER = 'host/server.contoso.com';
 
-export class NodeTest extends NodeCommon {
+/** The backends a run of the net ports stands in for Node's net. */
+export interface NetPortBackends {
+  /** A fresh pair for one test: the server's and the client's backend (closed after the test). */
+  create(): { server: SecureSocketBackend; client: SecureSocketBackend };
+  /** The target name the client sockets expect of the server (e.g. `host/server.contoso.com`). */
+  serverTargetName: string;
+}
+
+/** One port's Node `test/common` and its `net` stand-in. */
+export class NodeNetTest extends NodeCommon {
+  readonly #provider: NetPortBackends;
   #backends: { server: SecureSocketBackend; client: SecureSocketBackend } | undefined;
 
-  /** The sim realm's two machines: `server` (host/server.contoso.com) and `client`. */
+  constructor(provider: NetPortBackends) {
+    super();
+    this.#provider = provider;
+  }
+
+  /** The target name the client sockets expect of the server. */
+  get serverTargetName(): string {
+    return this.#provider.serverTargetName;
+  }
+
+  /** This test's backend pair, created on first use and closed after the test. */
   get backends(): { server: SecureSocketBackend; client: SecureSocketBackend } {
     if (!this.#backends) {
-      const realm = contosoRealm();
-      const backends = {
-        server: createSimBackend({ realm, machine: 'server.contoso.com' }),
-        client: createSimBackend({ realm, machine: 'client.contoso.com' }),
-      };
+      const backends = this.#provider.create();
       this.#backends = backends;
       this.onCleanup(() => Promise.all([backends.server.close(), backends.client.close()]));
     }
@@ -69,7 +75,7 @@ export interface NetLike {
   createConnection(...args: any[]): realNet.Socket;
 }
 
-function makeNet(t: NodeTest): NetLike {
+function makeNet(t: NodeNetTest): NetLike {
   const createServer = (
     options?: object | ((socket: realNet.Socket) => void),
     listener?: (socket: realNet.Socket) => void,
@@ -107,10 +113,10 @@ function makeNet(t: NodeTest): NetLike {
     const socket = t.backends.client.createSocket(
       (halfOpen === undefined ? undefined : { allowHalfOpen: halfOpen }) as never,
     ) as unknown as SecureSocket;
-    // A socket without WSASetSocketSecurity is a plain TCP socket (the sim server, which requires
-    // protection, never delivers it): every port's client is a secured socket.
+    // A socket without WSASetSocketSecurity is a plain TCP socket (a server that requires
+    // protection never delivers it): every port's client is a secured socket.
     socket.setSecurity({});
-    socket.setPeerTargetName(SERVER);
+    socket.setPeerTargetName(t.serverTargetName);
     t.onCleanup(() => socket.destroy());
     // Our connect may return a promise: not the Node contract (a Node socket reports through
     // 'error'), so its rejection is dropped here and never becomes an unhandled rejection.
@@ -132,9 +138,4 @@ function makeNet(t: NodeTest): NetLike {
     return socket;
   };
   return { createServer, Server: createServer, Socket, connect, createConnection: connect };
-}
-
-/** Registers beforeEach/afterEach for a file and returns the current test's NodeTest. */
-export function useNodeTest(): () => NodeTest {
-  return useCommon(() => new NodeTest());
 }

@@ -1,23 +1,23 @@
-// Port of node/test/parallel/test-net-listen-close-server-callback-is-not-function.js: the sim backend's createServer (t.net) for net.createServer; common.fail as t.mustNotCall().
+// Port of node/test/parallel/test-net-listen-close-server-callback-is-not-function.js: the backend's createServer (t.net) for net.createServer; common.fail as t.mustNotCall().
 import { it } from 'vitest';
-import { useNodeTest } from './support.js';
+import type { NodeNetTest } from './support.js';
 
-const current = useNodeTest();
+export default function register(current: () => NodeNetTest): void {
+  it('test-net-listen-close-server-callback-is-not-function', async () => {
+    const t = current();
+    const net = t.net;
+    const server: any = net.createServer(t.mustNotCall());
 
-it('test-net-listen-close-server-callback-is-not-function', async () => {
-  const t = current();
-  const net = t.net;
-  const server: any = net.createServer(t.mustNotCall());
+    server.on(
+      'close',
+      t.mustCall(() => {
+        t.done();
+      }),
+    );
 
-  server.on(
-    'close',
-    t.mustCall(() => {
-      t.done();
-    }),
-  );
+    server.listen(0, t.mustNotCall());
 
-  server.listen(0, t.mustNotCall());
-
-  server.close('bad argument');
-  await t.end();
-}, 3000);
+    server.close('bad argument');
+    await t.end();
+  }, 3000);
+}

@@ -1,0 +1,117 @@
+/**
+ * Node's own test/parallel net tests, ported with a backend pair standing in for Node's net
+ * (`support.ts` says how) and Node's assertions unchanged. {@link describeNetPorts} registers them
+ * in the calling test file (vitest, or node:test through a vitest shim); which of them fail and
+ * why is in `KNOWN-FAILURES.md` beside them, marked `it.fails` in the port itself.
+ * @module
+ */
+import { describe, it } from 'vitest';
+import { useNodeTest } from '../../node-common/common.js';
+import { type NetPortBackends, NodeNetTest } from './support.js';
+import netAfterClose from './test-net-after-close.js';
+import netAllowHalfOpen from './test-net-allow-half-open.js';
+import netBytesStats from './test-net-bytes-stats.js';
+import netBytesWrittenLarge from './test-net-bytes-written-large.js';
+import netConnectAfterDestroy from './test-net-connect-after-destroy.js';
+import netConnectOptionsAllowhalfopen from './test-net-connect-options-allowhalfopen.js';
+import netConnectOptionsPort from './test-net-connect-options-port.js';
+import netDuringClose from './test-net-during-close.js';
+import netLargeString from './test-net-large-string.js';
+import netListenCloseServer from './test-net-listen-close-server.js';
+import netListenCloseServerCallbackIsNotFunction from './test-net-listen-close-server-callback-is-not-function.js';
+import netPersistentKeepalive from './test-net-persistent-keepalive.js';
+import netRemoteAddress from './test-net-remote-address.js';
+import netRemoteAddressPort from './test-net-remote-address-port.js';
+import netServerClose from './test-net-server-close.js';
+import netServerListenRemoveCallback from './test-net-server-listen-remove-callback.js';
+import netServerMaxConnections from './test-net-server-max-connections.js';
+import netServerMaxConnectionsCloseMakesMoreAvailable from './test-net-server-max-connections-close-makes-more-available.js';
+import netSettimeout from './test-net-settimeout.js';
+import netSocketCloseAfterEnd from './test-net-socket-close-after-end.js';
+import netSocketDestroySend from './test-net-socket-destroy-send.js';
+import netSocketDestroyTwice from './test-net-socket-destroy-twice.js';
+import netSocketEndBeforeConnect from './test-net-socket-end-before-connect.js';
+import netSocketLocalAddress from './test-net-socket-local-address.js';
+import netSocketReadyWithoutCb from './test-net-socket-ready-without-cb.js';
+import netSocketTimeout from './test-net-socket-timeout.js';
+import netSocketWriteError from './test-net-socket-write-error.js';
+import netWritable from './test-net-writable.js';
+import netWriteAfterClose from './test-net-write-after-close.js';
+import netWriteAfterEndNt from './test-net-write-after-end-nt.js';
+import netWriteCbOnDestroyBeforeConnect from './test-net-write-cb-on-destroy-before-connect.js';
+
+/** A port: registers its tests (`it`) for the current test's {@link NodeNetTest}. */
+type Port = (current: () => NodeNetTest) => void;
+
+const PORTS: readonly (readonly [string, Port])[] = [
+  ['test-net-after-close', netAfterClose],
+  ['test-net-allow-half-open', netAllowHalfOpen],
+  ['test-net-bytes-stats', netBytesStats],
+  ['test-net-bytes-written-large', netBytesWrittenLarge],
+  ['test-net-connect-after-destroy', netConnectAfterDestroy],
+  ['test-net-connect-options-allowhalfopen', netConnectOptionsAllowhalfopen],
+  ['test-net-connect-options-port', netConnectOptionsPort],
+  ['test-net-during-close', netDuringClose],
+  ['test-net-large-string', netLargeString],
+  ['test-net-listen-close-server', netListenCloseServer],
+  ['test-net-listen-close-server-callback-is-not-function', netListenCloseServerCallbackIsNotFunction],
+  ['test-net-persistent-keepalive', netPersistentKeepalive],
+  ['test-net-remote-address', netRemoteAddress],
+  ['test-net-remote-address-port', netRemoteAddressPort],
+  ['test-net-server-close', netServerClose],
+  ['test-net-server-listen-remove-callback', netServerListenRemoveCallback],
+  ['test-net-server-max-connections', netServerMaxConnections],
+  [
+    'test-net-server-max-connections-close-makes-more-available',
+    netServerMaxConnectionsCloseMakesMoreAvailable,
+  ],
+  ['test-net-settimeout', netSettimeout],
+  ['test-net-socket-close-after-end', netSocketCloseAfterEnd],
+  ['test-net-socket-destroy-send', netSocketDestroySend],
+  ['test-net-socket-destroy-twice', netSocketDestroyTwice],
+  ['test-net-socket-end-before-connect', netSocketEndBeforeConnect],
+  ['test-net-socket-local-address', netSocketLocalAddress],
+  ['test-net-socket-ready-without-cb', netSocketReadyWithoutCb],
+  ['test-net-socket-timeout', netSocketTimeout],
+  ['test-net-socket-write-error', netSocketWriteError],
+  ['test-net-writable', netWritable],
+  ['test-net-write-after-close', netWriteAfterClose],
+  ['test-net-write-after-end-nt', netWriteAfterEndNt],
+  ['test-net-write-cb-on-destroy-before-connect', netWriteCbOnDestroyBeforeConnect],
+];
+
+/** The names of the ported Node tests (`test-net-…`, as in Node's test/parallel). */
+export const NET_PORTS: readonly string[] = PORTS.map(([name]) => name);
+
+/** Options of {@link describeNetPorts}. */
+export interface DescribeNetPortsOptions {
+  /** Ports that cannot run on this backend, by name, each with the reason (listed as skipped). */
+  skip?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Registers every net port in a `describe` block named `name`, each test with a fresh pair of
+ * `backends`. Call it at the top level of a test file.
+ */
+export function describeNetPorts(
+  name: string,
+  backends: NetPortBackends,
+  options: DescribeNetPortsOptions = {},
+): void {
+  const skip = options.skip ?? {};
+  for (const ported of Object.keys(skip))
+    if (!NET_PORTS.includes(ported)) throw new Error(`describeNetPorts: no port named ${ported}`);
+  describe(name, () => {
+    const current = useNodeTest(() => new NodeNetTest(backends));
+    for (const [port, register] of PORTS) {
+      describe(port, () => {
+        const reason = skip[port];
+        if (reason !== undefined) it.skip(`${port} (skipped: ${reason})`, () => {});
+        else register(current);
+      });
+    }
+  });
+}
+
+export type { NetPortBackends } from './support.js';
+export { NodeNetTest } from './support.js';
