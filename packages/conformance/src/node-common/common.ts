@@ -44,6 +44,13 @@ export class NodeCommon {
   readonly #finished: Promise<void>;
   readonly #savedUncaught: AnyFn[];
   readonly #savedRejection: AnyFn[];
+  /**
+   * Set once the test is cleaned up. Node runs each test file in a process of its own, which exits
+   * when the test is over — its unref'd timers and late callbacks never run. Here the next test runs
+   * in the same process, so a finished test's wrapped callbacks do nothing (they neither count nor
+   * fail the test that is running then).
+   */
+  #over = false;
 
   constructor() {
     this.#finished = new Promise<void>((resolve, reject) => {
@@ -71,6 +78,7 @@ export class NodeCommon {
   #wrap<F extends AnyFn>(fn: F | undefined, expectation: Expectation | undefined): F {
     const test = this;
     return function (this: unknown, ...args: unknown[]) {
+      if (test.#over) return undefined;
       if (expectation) expectation.actual++;
       try {
         return fn?.apply(this, args);
@@ -112,6 +120,7 @@ export class NodeCommon {
   /** common.mustNotCall(msg). */
   mustNotCall(message = 'mustNotCall'): AnyFn {
     return (...args: unknown[]) => {
+      if (this.#over) return;
       const error = new Error(`${message} (called with ${args.map((a) => inspectArg(a)).join(', ')})`);
       this.fail(error);
       throw error;
@@ -161,6 +170,7 @@ export class NodeCommon {
       }
     }
     await delay(20);
+    this.#over = true;
     process.removeListener('uncaughtException', this.#onUncaught);
     process.removeListener('unhandledRejection', this.#onUncaught);
     for (const l of this.#savedUncaught) process.on('uncaughtException', l);

@@ -1,8 +1,16 @@
 /**
  * `@wsasec/conformance/node-parallel`: Node's own test/parallel tests, ported so that any backend
- * runs them in place of Node's net (`describeNetPorts`). Test support, not a runtime API.
+ * runs them in place of Node's net and http (`describeNetPorts`, `describeHttpPorts`). Test support, not a runtime API.
  * @packageDocumentation
  */
+export {
+  type DescribeHttpPortsOptions,
+  describeHttpPorts,
+  HTTP_PORTS,
+  type HttpAdapter,
+  type HttpPortBackends,
+  NodeHttpTest,
+} from './http/index.js';
 export {
   type DescribeNetPortsOptions,
   describeNetPorts,

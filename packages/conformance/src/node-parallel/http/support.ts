@@ -1,13 +1,15 @@
 /**
  * Support for the ports of Node's test/parallel http tests: Node's `test/common` (mustCall family,
- * `t.done()`/`await t.end()`, bounded cleanup) from `@wsasec/conformance/node-common`, and a sim
- * realm whose server (createSecureServer) and agent (SecureAgent) stand in for http.createServer
- * and http.Agent. NODE_PARALLEL_CONTROL=1 runs the ports against Node's own http.Agent,
- * http.createServer and net instead: the control run that shows a port is faithful.
+ * `t.done()`/`await t.end()`, bounded cleanup) from `../../node-common`, and a backend pair whose
+ * server (the http-adapter's createSecureServer) and agent (its SecureAgent) stand in for
+ * http.createServer and http.Agent. The adapter is passed in (this package does not depend on it).
+ * NODE_PARALLEL_CONTROL=1 runs the ports against Node's own http.Agent, http.createServer and net
+ * instead: the control run that shows a port is faithful.
  */
 import * as http from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
+import type { SecureSocketBackend, SecuritySettings } from '@wsasec/core';
 import {
   CONTROL,
   Countdown,
@@ -16,27 +18,61 @@ import {
   NodeCommon,
   platformTimeout,
   portOf,
-  useNodeTest as useCommon,
-} from '@wsasec/conformance/node-common';
-import type { SecuritySettings } from '@wsasec/core';
-import { createSecureServer, SecureAgent, type SecureAgentOptions } from '@wsasec/http-adapter';
-import { createSimFixture, SERVER, type SimFixture } from '../support/sim-fixture.js';
-
-export { SERVER };
+} from '../../node-common/common.js';
 
 const require = createRequire(import.meta.url);
 
 export { CONTROL, Countdown, delay, HOST, platformTimeout, portOf };
 
-export class NodeTest extends NodeCommon {
-  #fixture: SimFixture | undefined;
+/** The options of the http-adapter's `SecureAgent` the ports use (`http.AgentOptions` and its own). */
+export type SecureAgentOptions = http.AgentOptions & {
+  backend?: SecureSocketBackend;
+  peerTargetName?: string;
+  security?: SecuritySettings;
+  [option: string]: unknown;
+};
 
-  /** The sim realm: `server` runs as host/server.contoso.com, `machine` as client.contoso.com. */
-  get fixture(): SimFixture {
+/** The http-adapter's `SecureAgent` as the ports use it: an `http.Agent`. */
+export type SecureAgent = http.Agent & { getName(options?: object): string };
+
+/** The http-adapter entry points the ports stand in for Node's (`@wsasec/http-adapter`'s own). */
+export interface HttpAdapter {
+  createSecureServer(
+    options: http.ServerOptions & { backend: SecureSocketBackend },
+    handler?: http.RequestListener,
+  ): http.Server;
+  SecureAgent: new (options: SecureAgentOptions & { backend: SecureSocketBackend }) => SecureAgent;
+}
+
+/** What a run of the http ports stands in for Node's http and net. */
+export interface HttpPortBackends {
+  /**
+   * A fresh pair for one test: the server's and the client's backend, closed after the test by
+   * `close` when given (e.g. a fixture with more backends), else by each backend's own.
+   */
+  create(): { server: SecureSocketBackend; client: SecureSocketBackend; close?: () => Promise<void> };
+  /** The target name the agent and client sockets expect of the server. */
+  serverTargetName: string;
+  /** `@wsasec/http-adapter` (its `createSecureServer` and `SecureAgent`). */
+  adapter: HttpAdapter;
+}
+
+/** One port's Node `test/common` and its http/net stand-ins. */
+export class NodeHttpTest extends NodeCommon {
+  readonly #provider: HttpPortBackends;
+  #fixture: { server: SecureSocketBackend; machine: SecureSocketBackend } | undefined;
+
+  constructor(provider: HttpPortBackends) {
+    super();
+    this.#provider = provider;
+  }
+
+  /** This test's backends: `server` serves, `machine` is the client (created on first use). */
+  get fixture(): { server: SecureSocketBackend; machine: SecureSocketBackend } {
     if (!this.#fixture) {
-      const fixture = createSimFixture();
-      this.#fixture = fixture;
-      this.onCleanup(() => fixture.close());
+      const { server, client, close } = this.#provider.create();
+      this.#fixture = { server, machine: client };
+      this.onCleanup(() => (close ? close() : Promise.all([server.close(), client.close()])));
     }
     return this.#fixture;
   }
@@ -50,7 +86,7 @@ export class NodeTest extends NodeCommon {
     const listener = typeof options === 'function' ? options : handler;
     const server = CONTROL
       ? http.createServer(opts, listener)
-      : createSecureServer({ backend: this.fixture.server, ...opts }, listener);
+      : this.#provider.adapter.createSecureServer({ backend: this.fixture.server, ...opts }, listener);
     this.onCleanup(async () => {
       server.closeAllConnections();
       if (server.listening)
@@ -70,13 +106,13 @@ export class NodeTest extends NodeCommon {
       this.onCleanup(() => plain.destroy());
       return plain;
     }
-    const agent = new SecureAgent({
+    const agent = new this.#provider.adapter.SecureAgent({
       backend: this.fixture.machine,
-      peerTargetName: SERVER,
+      peerTargetName: this.#provider.serverTargetName,
       keepAlive: false,
       ...(security ? { security } : {}),
       ...options,
-    } as SecureAgentOptions);
+    } as SecureAgentOptions & { backend: SecureSocketBackend });
     this.onCleanup(() => agent.destroy());
     return agent;
   }
@@ -96,7 +132,7 @@ export class NodeTest extends NodeCommon {
     const socket = this.fixture.machine.createSocket();
     // Secured (an unsecured socket is plain TCP, which the sim's server never delivers).
     socket.setSecurity({});
-    socket.setPeerTargetName(SERVER);
+    socket.setPeerTargetName(this.#provider.serverTargetName);
     this.onCleanup(() => socket.destroy());
     const result = (socket as any).connect(port, HOST, ...(cb ? [cb] : []));
     if (result && typeof result.then === 'function') result.then(undefined, () => {});
@@ -112,7 +148,7 @@ export class NodeTest extends NodeCommon {
     }
     const socket = this.fixture.machine.createSocket();
     socket.setSecurity({});
-    socket.setPeerTargetName(SERVER);
+    socket.setPeerTargetName(this.#provider.serverTargetName);
     this.onCleanup(() => socket.destroy());
     return socket as unknown as import('node:net').Socket;
   }
@@ -136,21 +172,19 @@ export class NodeTest extends NodeCommon {
   }
 
   /** The agent class to subclass (SecureAgent; http.Agent in the control run), and its base options. */
-  agentClass(): { Base: typeof SecureAgent; base: Partial<SecureAgentOptions> } {
-    if (CONTROL) return { Base: http.Agent as unknown as typeof SecureAgent, base: {} };
-    return { Base: SecureAgent, base: { backend: this.fixture.machine, peerTargetName: SERVER } };
+  agentClass(): { Base: HttpAdapter['SecureAgent']; base: Partial<SecureAgentOptions> } {
+    if (CONTROL) return { Base: http.Agent as unknown as HttpAdapter['SecureAgent'], base: {} };
+    return {
+      Base: this.#provider.adapter.SecureAgent,
+      base: { backend: this.fixture.machine, peerTargetName: this.#provider.serverTargetName },
+    };
   }
 }
 
 export { http };
 
-/** Registers beforeEach/afterEach for a file and returns the current test's NodeTest. */
-export function useNodeTest(): () => NodeTest {
-  return useCommon(() => new NodeTest());
-}
-
 /** A plain TCP listener on 127.0.0.1 that accepts and never answers (a peer that never negotiates). */
-export async function silentPeer(t: NodeTest): Promise<number> {
+export async function silentPeer(t: NodeHttpTest): Promise<number> {
   const net = await import('node:net');
   const sockets = new Set<import('node:net').Socket>();
   const server = net.createServer((s) => {
