@@ -89,6 +89,20 @@ describe.each(STREAM_KINDS)('over %s streams', (streams) => {
       expect((error as { code?: string }).code).toBe('ERR_SERVER_NOT_RUNNING');
     });
 
+    it("a failed bind is one 'error' on the server, as net's (nothing unhandled)", async () => {
+      const first = createSecureServer({ backend }, hello);
+      const { port } = await listen(first, 0, '127.0.0.1');
+      const second = createSecureServer({ backend }, hello);
+      const errors: unknown[] = [];
+      second.on('error', (error) => errors.push(error));
+      second.listen(port, '127.0.0.1');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatchObject({ code: 'WSAEADDRINUSE' });
+      expect(second.listening).toBe(false);
+      await closeServer(first);
+    });
+
     it('can listen again after close, and supports await using', async () => {
       const server = createSecureServer({ backend }, hello);
       await listen(server, 0);

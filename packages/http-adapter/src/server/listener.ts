@@ -51,7 +51,12 @@ export function installSecureListener<S extends EventEmitter>(server: S, options
     listener = secureServer;
     closing = undefined;
     secureServer.on('connection', onConnection);
-    secureServer.on('error', (error: Error) => server.emit('error', error));
+    // A failed bind reaches the server once: through this forward (the core server emits it).
+    let forwarded = false;
+    secureServer.on('error', (error: Error) => {
+      forwarded = true;
+      server.emit('error', error);
+    });
     secureServer.on('negotiationError', (error: Error) => {
       debug('incoming negotiation failed: %s', (error as { code?: string }).code);
       server.emit('negotiationError', error);
@@ -68,7 +73,7 @@ export function installSecureListener<S extends EventEmitter>(server: S, options
         () => server.emit('listening'),
         (error: Error) => {
           listener = undefined;
-          server.emit('error', error);
+          if (!forwarded) server.emit('error', error);
         },
       );
     return server;
