@@ -5,8 +5,7 @@
  * file; the known failures are `it.fails` in the port and listed in `KNOWN-FAILURES.md`.
  * @module
  */
-import { describe, it } from 'vitest';
-import { useNodeTest } from '../../node-common/common.js';
+import { describePorts, type Port } from '../ports.js';
 import { type HttpPortBackends, NodeHttpTest } from './support.js';
 import httpAbortQueued from './test-http-abort-queued.js';
 import httpAgent from './test-http-agent.js';
@@ -57,10 +56,7 @@ import httpServerCloseDestroyTimeout from './test-http-server-close-destroy-time
 import httpServerCloseIdle from './test-http-server-close-idle.js';
 import httpServerCloseIdleWaitResponse from './test-http-server-close-idle-wait-response.js';
 
-/** A port: registers its tests (`it`) for the current test's {@link NodeHttpTest}. */
-type Port = (current: () => NodeHttpTest) => void;
-
-const PORTS: readonly (readonly [string, Port])[] = [
+const PORTS: readonly (readonly [string, Port<NodeHttpTest>])[] = [
   ['test-http-abort-queued', httpAbortQueued],
   ['test-http-agent', httpAgent],
   ['test-http-agent-abort-controller', httpAgentAbortController],
@@ -129,19 +125,7 @@ export function describeHttpPorts(
   backends: HttpPortBackends,
   options: DescribeHttpPortsOptions = {},
 ): void {
-  const skip = options.skip ?? {};
-  for (const ported of Object.keys(skip))
-    if (!HTTP_PORTS.includes(ported)) throw new Error(`describeHttpPorts: no port named ${ported}`);
-  describe(name, () => {
-    const current = useNodeTest(() => new NodeHttpTest(backends));
-    for (const [port, register] of PORTS) {
-      describe(port, () => {
-        const reason = skip[port];
-        if (reason !== undefined) it.skip(`${port} (skipped: ${reason})`, () => {});
-        else register(current);
-      });
-    }
-  });
+  describePorts('describeHttpPorts', name, PORTS, () => new NodeHttpTest(backends), options.skip);
 }
 
 export type { HttpAdapter, HttpPortBackends, SecureAgent, SecureAgentOptions } from './support.js';

@@ -5,8 +5,7 @@
  * why is in `KNOWN-FAILURES.md` beside them, marked `it.fails` in the port itself.
  * @module
  */
-import { describe, it } from 'vitest';
-import { useNodeTest } from '../../node-common/common.js';
+import { describePorts, type Port } from '../ports.js';
 import { type NetPortBackends, NodeNetTest } from './support.js';
 import netAfterClose from './test-net-after-close.js';
 import netAllowHalfOpen from './test-net-allow-half-open.js';
@@ -40,10 +39,7 @@ import netWriteAfterClose from './test-net-write-after-close.js';
 import netWriteAfterEndNt from './test-net-write-after-end-nt.js';
 import netWriteCbOnDestroyBeforeConnect from './test-net-write-cb-on-destroy-before-connect.js';
 
-/** A port: registers its tests (`it`) for the current test's {@link NodeNetTest}. */
-type Port = (current: () => NodeNetTest) => void;
-
-const PORTS: readonly (readonly [string, Port])[] = [
+const PORTS: readonly (readonly [string, Port<NodeNetTest>])[] = [
   ['test-net-after-close', netAfterClose],
   ['test-net-allow-half-open', netAllowHalfOpen],
   ['test-net-bytes-stats', netBytesStats],
@@ -98,19 +94,7 @@ export function describeNetPorts(
   backends: NetPortBackends,
   options: DescribeNetPortsOptions = {},
 ): void {
-  const skip = options.skip ?? {};
-  for (const ported of Object.keys(skip))
-    if (!NET_PORTS.includes(ported)) throw new Error(`describeNetPorts: no port named ${ported}`);
-  describe(name, () => {
-    const current = useNodeTest(() => new NodeNetTest(backends));
-    for (const [port, register] of PORTS) {
-      describe(port, () => {
-        const reason = skip[port];
-        if (reason !== undefined) it.skip(`${port} (skipped: ${reason})`, () => {});
-        else register(current);
-      });
-    }
-  });
+  describePorts('describeNetPorts', name, PORTS, () => new NodeNetTest(backends), options.skip);
 }
 
 export type { NetPortBackends } from './support.js';

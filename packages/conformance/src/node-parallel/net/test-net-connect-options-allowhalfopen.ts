@@ -1,4 +1,4 @@
-// Port of node/test/parallel/test-net-connect-options-allowhalfopen.js: the backend's createServer/connect/Socket (t.net) for net.createServer/net.connect/net.createConnection/new net.Socket(), on 127.0.0.1 (as Node's test). Node's console.log progress lines are left out.
+// Port of node/test/parallel/test-net-connect-options-allowhalfopen.js: the backend's createServer/connect/Socket (t.net) for net.createServer/net.connect/net.createConnection/new net.Socket(), on 127.0.0.1 (as Node's test). Node's progress lines (printed on the console) are left out.
 import assert from 'node:assert';
 import { it } from 'vitest';
 import type { NodeNetTest } from './support.js';
