@@ -10,30 +10,8 @@ import { createNativeBackend } from '../dist/index.js';
 register('./vitest-hooks.mjs', import.meta.url);
 const { describeHttpPorts } = await import('@wsasec/conformance/node-parallel');
 
-// A native-win bug these ports found (not fixed yet; listed in
-// packages/conformance/src/node-parallel/http/KNOWN-FAILURES.md): a request destroyed in the tick
-// its socket starts connecting crashes the process in net's internalConnect ("Cannot read
-// properties of null (reading 'connect')"): net's deferred connect still sees the socket as
-// connecting (core answers `connecting`) after the destroy released its handle.
-const ABORT_REASON =
-  "known native-win bug: destroyed in the tick its connect starts, the socket's deferred net connect runs on the released handle (TypeError in internalConnect)";
-
-describeHttpPorts(
-  'Node test/parallel http ports on native-win (Wine)',
-  {
-    create: () => ({ server: createNativeBackend(), client: createNativeBackend() }),
-    serverTargetName: 'host/server.contoso.com',
-    adapter: { createSecureServer, SecureAgent },
-  },
-  {
-    skip: {
-      'test-http-agent-abort-controller': ABORT_REASON,
-      'test-http-client-abort-destroy': ABORT_REASON,
-      'test-http-client-abort-event': ABORT_REASON,
-      'test-http-client-abort-no-agent': ABORT_REASON,
-      'test-http-client-abort-response-event': ABORT_REASON,
-      'test-http-client-agent-abort-close-event': ABORT_REASON,
-      'test-http-client-close-event': ABORT_REASON,
-    },
-  },
-);
+describeHttpPorts('Node test/parallel http ports on native-win (Wine)', {
+  create: () => ({ server: createNativeBackend(), client: createNativeBackend() }),
+  serverTargetName: 'host/server.contoso.com',
+  adapter: { createSecureServer, SecureAgent },
+});

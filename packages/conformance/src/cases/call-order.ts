@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { closed, connectSocket, expectRejects, expectThrows } from '../run/helpers.js';
+import { closed, connectSocket, expectRejects, expectThrows, tick } from '../run/helpers.js';
 import { expectAllNotSock, freePort, group, snapshot } from './shared.js';
 
 const { list, add } = group('call order');
@@ -52,6 +52,40 @@ add('connect while connecting is refused with WSAEALREADY', ['network'], async (
   await connecting;
   expect(snapshot(socket).phase).toBe('connected');
 });
+
+add(
+  "destroy() at any point of a connect turns `connecting` false at once and ends in one 'close', as net",
+  ['network'],
+  async (ctx) => {
+    const { port } = await ctx.listen();
+    // The connect runs through promise jobs, ticks and I/O turns; a destroy() lands in each of them
+    // (net's own deferred connect runs in a tick and must see the socket as no longer connecting).
+    const points = [
+      ...Array.from({ length: 12 }, (_, depth) => ({ depth, turns: 0 })),
+      ...Array.from({ length: 4 }, (_, turns) => ({ depth: 0, turns: turns + 1 })),
+    ];
+    for (const { depth, turns } of points) {
+      const label = `destroyed after ${depth} promise jobs and ${turns} I/O turns`;
+      const socket = ctx.socket();
+      socket.setSecurity();
+      socket.setPeerTargetName(ctx.fixture.serverTargetName);
+      const events: string[] = [];
+      for (const event of ['connect', 'ready', 'error', 'close']) socket.on(event, () => events.push(event));
+      const gone = closed(socket, `'close' (${label})`);
+      socket.connect({ host: '127.0.0.1', port });
+      for (let i = 0; i < turns; i++) await tick();
+      for (let i = 0; i < depth; i++) await undefined;
+      const wasConnected = events.includes('connect');
+      socket.destroy();
+      expect(socket.connecting, label).toBe(false);
+      expect(socket.destroyed, label).toBe(true);
+      await gone;
+      await tick();
+      expect(events, label).toEqual(wasConnected ? ['connect', 'ready', 'close'] : ['close']);
+      await expectAllNotSock(socket);
+    }
+  },
+);
 
 add('connect on a connected socket is refused with WSAEISCONN', ['network'], async (ctx) => {
   const { client, listening } = await ctx.pair();

@@ -243,9 +243,13 @@ export function guardSocket(driver: SocketDriver, opts: GuardOptions): SecureSoc
         state.phase = 'connected';
         settle();
       } catch (error) {
+        // A destroy() whose 'close' has not come yet (net emits it a turn later) is read now: the
+        // caller's destroy() emits no 'error', whatever step of the connect noticed it.
+        if (failure === undefined && stream.destroyed) onClose();
         settle();
         // Whichever settled first says why: core's own cancel (an abort, a destroy), or the driver.
-        const cancelledFirst = failure !== undefined && error === failure && !failureFromStream;
+        const cancelledFirst =
+          failure !== undefined && (error === failure || destroyedByUser) && !failureFromStream;
         if (!cancelledFirst) destroyedByUser = false;
         let reported = cancelledFirst ? (failure as SecureSocketError) : toSecureSocketError(error, syscall);
         if (reported.address === undefined) {
@@ -437,8 +441,9 @@ export function guardSocket(driver: SocketDriver, opts: GuardOptions): SecureSoc
     Object.defineProperty(stream, name, { value, configurable: true, writable: true, enumerable: false });
   }
   // As net.Socket: `connecting` is true from the call of connect() (name resolution and the
-  // negotiation included) until 'connect' or the failure. A driver's own flag (net.Socket writes
-  // one) is kept and still read outside core's connect.
+  // negotiation included) until 'connect', the failure or destroy() (net's _destroy clears it at
+  // once, and net's own deferred connect reads it to know it was cancelled). A driver's own flag
+  // (net.Socket writes one) is kept and still read outside core's connect.
   const ownConnecting = Object.getOwnPropertyDescriptor(stream, 'connecting');
   let driverConnecting: boolean | undefined =
     ownConnecting && 'value' in ownConnecting ? Boolean(ownConnecting.value) : undefined;
@@ -447,8 +452,9 @@ export function guardSocket(driver: SocketDriver, opts: GuardOptions): SecureSoc
     configurable: true,
     enumerable: ownConnecting?.enumerable ?? false,
     get: () =>
-      state.phase === 'connecting' ||
-      (driverConnecting ?? Boolean(Reflect.get(prototype, 'connecting', stream))),
+      !stream.destroyed &&
+      (state.phase === 'connecting' ||
+        (driverConnecting ?? Boolean(Reflect.get(prototype, 'connecting', stream)))),
     set: (value: unknown) => {
       driverConnecting = Boolean(value);
     },

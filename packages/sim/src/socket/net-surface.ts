@@ -200,9 +200,9 @@ export abstract class NetSocketSurface extends (net.Socket as unknown as typeof 
     return bytes;
   }
 
-  /** True while connect (including the negotiation) is in progress. */
+  /** True while connect (including the negotiation) is in progress; false from destroy() on, as net. */
   get connecting(): boolean {
-    return this.isConnecting;
+    return this.isConnecting && !this.destroyed;
   }
 
   /** net.Socket's constructor and methods write the flag; the sim's own state is what counts. */
