@@ -105,4 +105,102 @@ describe('Node internals', () => {
     const m = await fresh();
     expect(() => m.selfTestNodeInternals()).toThrow(/no longer keeps its handle in _handle/);
   });
+
+  it("fail loudly when net's _write stops going through this._writeGeneric (the write hold)", async () => {
+    netCjs.Socket = class extends OriginalSocket {} as typeof net.Socket;
+    Object.defineProperty(netCjs.Socket.prototype, '_write', {
+      configurable: true,
+      value(_data: unknown, _encoding: string, cb: () => void) {
+        cb();
+      },
+    });
+    syncBuiltinESMExports();
+    const m = await fresh();
+    expect(() => m.selfTestNodeInternals()).toThrow(/no longer go through this\._writeGeneric/);
+  });
+});
+
+describe('holdWritesUntilConnect', () => {
+  async function loopback() {
+    const received: Buffer[] = [];
+    const ended: boolean[] = [];
+    const server = netCjs.createServer((peer) => {
+      peer.on('data', (chunk: Buffer) => received.push(chunk));
+      peer.on('end', () => ended.push(true));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    return { server, port, received, ended };
+  }
+  const turns = async (n: number) => {
+    for (let i = 0; i < n; i++) await new Promise((resolve) => setImmediate(resolve));
+  };
+
+  it('holds writes and the end made before and during the connect until released, then sends them in order', async () => {
+    const m = await fresh();
+    const { server, port, received, ended } = await loopback();
+    try {
+      const socket = m.socketOnUnconnectedHandle(m.newTcpHandle('socket'));
+      const release = m.holdWritesUntilConnect(socket);
+      const done: string[] = [];
+      socket.write('before connect ', () => done.push('first'));
+      socket.write('and more', () => done.push('second'));
+      const connected = new Promise((resolve) => socket.once('connect', resolve));
+      m.connectOnHandle(socket, '127.0.0.1', port, 4);
+      socket.end();
+      await connected;
+      // Node's own 'connect' came and went: the connection is up, but not yet released.
+      await turns(20);
+      expect(Buffer.concat(received).toString()).toBe('');
+      expect(done).toEqual([]);
+      release();
+      const closed = new Promise((resolve) => socket.once('close', resolve));
+      socket.emit('connect');
+      await closed;
+      for (let i = 0; i < 50 && ended.length === 0; i++) await turns(1);
+      expect(Buffer.concat(received).toString()).toBe('before connect and more');
+      expect(done).toEqual(['first', 'second']);
+      expect(ended).toEqual([true]);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it("fails a held write with net's ERR_SOCKET_CLOSED_BEFORE_CONNECTION when destroyed first, and sends nothing", async () => {
+    const m = await fresh();
+    const { server, port, received } = await loopback();
+    try {
+      const socket = m.socketOnUnconnectedHandle(m.newTcpHandle('socket'));
+      m.holdWritesUntilConnect(socket);
+      const errors: unknown[] = [];
+      socket.write('secret', (error) => errors.push(error));
+      socket.write('later', (error) => errors.push(error));
+      const connected = new Promise((resolve) => socket.once('connect', resolve));
+      m.connectOnHandle(socket, '127.0.0.1', port, 4);
+      await connected;
+      const closed = new Promise((resolve) => socket.once('close', resolve));
+      socket.destroy();
+      await closed;
+      await turns(20);
+      // net itself, side by side: the same two writes on a socket destroyed while connecting.
+      const plain = netCjs.connect(port, '127.0.0.1');
+      const plainErrors: unknown[] = [];
+      plain.write('secret', (error) => plainErrors.push(error));
+      plain.write('later', (error) => plainErrors.push(error));
+      const plainClosed = new Promise((resolve) => plain.once('close', resolve));
+      plain.destroy();
+      await plainClosed;
+      await turns(5);
+      const codes = (list: unknown[]) => list.map((e) => (e as { code?: string }).code);
+      expect(codes(plainErrors)).toEqual([
+        'ERR_SOCKET_CLOSED_BEFORE_CONNECTION',
+        'ERR_SOCKET_CLOSED_BEFORE_CONNECTION',
+      ]);
+      expect(codes(errors)).toEqual(codes(plainErrors));
+      expect((errors[0] as Error).name).toBe('Error');
+      expect(Buffer.concat(received).toString()).toBe('');
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
 });

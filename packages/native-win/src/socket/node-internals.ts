@@ -100,6 +100,63 @@ export function connectOnHandle(socket: net.Socket, address: string, port: numbe
   );
 }
 
+type WriteGeneric = (
+  writev: boolean,
+  data: unknown,
+  encoding: string,
+  cb: (error?: Error | null) => void,
+) => void;
+
+interface NetSocketInternals {
+  _writeGeneric: WriteGeneric;
+  _final(cb: (error?: Error | null) => void): void;
+  _pendingData: unknown;
+  _pendingEncoding: string;
+}
+
+/**
+ * Holds every write and the end of a client socket, as net holds them while a socket is connecting
+ * (its `_writeGeneric` and `_final`), until the returned `release` is called: nothing reaches the
+ * SOCKET before its security is verified, however early it was written (before `connect()`
+ * included, where net itself would write to the unopened handle). After `release()`, what was held
+ * goes out on the next `'connect'`; a socket closed first fails the held write's callback with
+ * net's `ERR_SOCKET_CLOSED_BEFORE_CONNECTION` (and the stream gives the writes queued behind it the
+ * same error, as on net).
+ */
+export function holdWritesUntilConnect(socket: net.Socket): () => void {
+  const own = socket as unknown as NetSocketInternals;
+  function heldWrite(this: NetSocketInternals & net.Socket, ...args: Parameters<WriteGeneric>): void {
+    const [writev, data, encoding, cb] = args;
+    this._pendingData = data;
+    this._pendingEncoding = encoding;
+    const onClose = () =>
+      cb(
+        new SecureSocketError(
+          'ERR_SOCKET_CLOSED_BEFORE_CONNECTION',
+          'Socket closed before the connection was established',
+          { syscall: 'send' },
+        ),
+      );
+    this.once('connect', function connect(this: NetSocketInternals & net.Socket) {
+      this.off('close', onClose);
+      this._writeGeneric(writev, data, encoding, cb);
+    });
+    this.once('close', onClose);
+  }
+  function heldFinal(this: NetSocketInternals & net.Socket, cb: (error?: Error | null) => void): void {
+    this.once('connect', () => this._final(cb));
+  }
+  Object.defineProperties(own, {
+    _writeGeneric: { configurable: true, writable: true, value: heldWrite },
+    _final: { configurable: true, writable: true, value: heldFinal },
+  });
+  return () => {
+    const record = own as unknown as Record<string, unknown>;
+    if (record._writeGeneric === heldWrite) delete record._writeGeneric;
+    if (record._final === heldFinal) delete record._final;
+  };
+}
+
 interface FakeHandle {
   reading: boolean;
   calls: string[];
@@ -173,6 +230,26 @@ export function selfTestNodeInternals(): void {
     connectOnHandle(socket, '127.0.0.1', 9, 4);
     if (handleOf(socket) !== connecting)
       throw internalsChanged('net.Socket.prototype.connect replaced the adopted handle');
+    // holdWritesUntilConnect replaces _writeGeneric and _final on the instance: net's _write and
+    // _writev must still go through this._writeGeneric, or writes would bypass the hold.
+    const held = new net.Socket({
+      handle: fakeHandle(),
+      manualStart: true,
+    } as unknown as net.SocketConstructorOpts);
+    sockets.push(held);
+    const seen: boolean[] = [];
+    Object.defineProperty(held, '_writeGeneric', {
+      configurable: true,
+      value: (writev: boolean) => seen.push(writev),
+    });
+    const internals = held as unknown as {
+      _write(data: unknown, encoding: string, cb: () => void): void;
+      _writev(chunks: unknown[], cb: () => void): void;
+    };
+    internals._write(Buffer.alloc(1), 'buffer', () => {});
+    internals._writev([], () => {});
+    if (seen.join() !== 'false,true')
+      throw internalsChanged("net.Socket's _write/_writev no longer go through this._writeGeneric");
   } catch (error) {
     if (SecureSocketError.isInstance(error)) throw error;
     throw internalsChanged('constructing net.Socket on a handle failed', error);

@@ -26,6 +26,7 @@ import {
 import {
   connectOnHandle,
   handleOf,
+  holdWritesUntilConnect,
   newTcpHandle,
   socketOnUnconnectedHandle,
   type TcpHandle,
@@ -78,16 +79,19 @@ export class NativeStreamDriver implements SocketDriver {
     try {
       handle = newTcpHandle('socket');
       stream = socketOnUnconnectedHandle(handle);
-      // Writes made before the connection is established and verified wait in the stream.
-      stream.cork();
     } catch (error) {
       ctx.lib.closesocket(socket);
       throw toSecureSocketError(error, 'WSASocketW');
     }
     const driver = new NativeStreamDriver(ctx, socket, handle, stream, false);
+    // Writes made before the connection is established and verified are held, as net holds them.
+    driver.#releaseWrites = holdWritesUntilConnect(stream);
     driver.#deferHandleOptions();
     return driver;
   }
+
+  /** Lets the held writes go (on the next `'connect'`): called once the connection is verified. */
+  #releaseWrites: (() => void) | undefined;
 
   /** What `setKeepAlive` / `setNoDelay` asked before the handle held the SOCKET, in order. */
   #deferred: (() => void)[] | undefined;
@@ -275,7 +279,9 @@ export class NativeStreamDriver implements SocketDriver {
           return;
         }
         cleanup();
-        stream.uncork();
+        // Core emits 'connect' once this resolves: the held writes go out then.
+        this.#releaseWrites?.();
+        this.#releaseWrites = undefined;
         resolve();
       };
       const onAbort = () =>
