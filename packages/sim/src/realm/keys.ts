@@ -1,16 +1,15 @@
 /**
  * Raw Ed25519 / X25519 keys as `node:crypto` KeyObjects. JWK is the cheapest import path in
  * node:crypto (about 7× faster than DER), which matters on the handshake path.
+ *
+ * New keys are made from random bytes, never with `generateKeyPairSync`: the key-generation job
+ * that call leaves behind locks its key's mutex when the garbage collector destroys it, and a GC
+ * that runs while an export of that same key holds the mutex (a JWK export allocates its strings
+ * with it held) deadlocks the process's main thread for good. The sim suite hung that way (a core
+ * dump showed `~KeyGenJob` waiting in `uv_mutex_lock` under `ExportJWKEdKey`).
  * @module
  */
-import {
-  createPrivateKey,
-  createPublicKey,
-  generateKeyPairSync,
-  type KeyObject,
-  sign,
-  verify,
-} from 'node:crypto';
+import { createPrivateKey, createPublicKey, type KeyObject, randomBytes, sign, verify } from 'node:crypto';
 
 /** An Ed25519 signing key with its raw 32-byte public key. */
 export interface SigningKey {
@@ -29,9 +28,8 @@ export const SIGNATURE_LENGTH = 64;
 
 /** A new random Ed25519 key. */
 export function generateSigningKey(): SigningKey {
-  const { privateKey } = generateKeyPairSync('ed25519');
-  const jwk = privateKey.export({ format: 'jwk' });
-  return signingKeyFromSeed(Buffer.from(jwk.d as string, 'base64url'));
+  // Any 32 bytes are an Ed25519 private seed.
+  return signingKeyFromSeed(randomBytes(RAW_KEY_LENGTH));
 }
 
 /** The Ed25519 key whose private seed is `seed` (32 bytes). */
@@ -62,9 +60,15 @@ export function x25519PublicKey(raw: Uint8Array): KeyObject {
 
 /** A fresh ephemeral X25519 key pair with its raw public key. */
 export function generateEphemeral(): { privateKey: KeyObject; publicRaw: Buffer } {
-  const { privateKey, publicKey } = generateKeyPairSync('x25519');
-  return { privateKey, publicRaw: Buffer.from(publicKey.export({ format: 'jwk' }).x as string, 'base64url') };
+  // Any 32 bytes are an X25519 private key (clamped when used); its PKCS#8 DER is a fixed 16-byte
+  // prefix and the key, its SPKI DER a fixed 12-byte prefix and the public key.
+  const der = Buffer.concat([X25519_PKCS8_PREFIX, randomBytes(RAW_KEY_LENGTH)]);
+  const privateKey = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+  const spki = createPublicKey(privateKey).export({ format: 'der', type: 'spki' });
+  return { privateKey, publicRaw: Buffer.from(spki.subarray(spki.length - RAW_KEY_LENGTH)) };
 }
+
+const X25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex');
 
 /** Ed25519 signature of `data`. */
 export function signBytes(key: KeyObject, data: Uint8Array): Buffer {
