@@ -9,15 +9,25 @@ import { describePorts, type Port } from '../ports.js';
 import { type NetPortBackends, NodeNetTest } from './support.js';
 import netAfterClose from './test-net-after-close.js';
 import netAllowHalfOpen from './test-net-allow-half-open.js';
+import netBinary from './test-net-binary.js';
+import netBuffersize from './test-net-buffersize.js';
 import netBytesStats from './test-net-bytes-stats.js';
 import netBytesWrittenLarge from './test-net-bytes-written-large.js';
+import netCanResetTimeout from './test-net-can-reset-timeout.js';
 import netConnectAfterDestroy from './test-net-connect-after-destroy.js';
 import netConnectOptionsAllowhalfopen from './test-net-connect-options-allowhalfopen.js';
 import netConnectOptionsPort from './test-net-connect-options-port.js';
 import netDuringClose from './test-net-during-close.js';
+import netEaddrinuse from './test-net-eaddrinuse.js';
+import netEndDestroyed from './test-net-end-destroyed.js';
+import netEndWithoutConnect from './test-net-end-without-connect.js';
+import netKeepalive from './test-net-keepalive.js';
 import netLargeString from './test-net-large-string.js';
 import netListenCloseServer from './test-net-listen-close-server.js';
 import netListenCloseServerCallbackIsNotFunction from './test-net-listen-close-server-callback-is-not-function.js';
+import netListening from './test-net-listening.js';
+import netLocalAddressPort from './test-net-local-address-port.js';
+import netPauseResumeConnecting from './test-net-pause-resume-connecting.js';
 import netPersistentKeepalive from './test-net-persistent-keepalive.js';
 import netRemoteAddress from './test-net-remote-address.js';
 import netRemoteAddressPort from './test-net-remote-address-port.js';
@@ -27,30 +37,46 @@ import netServerMaxConnections from './test-net-server-max-connections.js';
 import netServerMaxConnectionsCloseMakesMoreAvailable from './test-net-server-max-connections-close-makes-more-available.js';
 import netSettimeout from './test-net-settimeout.js';
 import netSocketCloseAfterEnd from './test-net-socket-close-after-end.js';
+import netSocketConnecting from './test-net-socket-connecting.js';
 import netSocketDestroySend from './test-net-socket-destroy-send.js';
 import netSocketDestroyTwice from './test-net-socket-destroy-twice.js';
 import netSocketEndBeforeConnect from './test-net-socket-end-before-connect.js';
+import netSocketEndCallback from './test-net-socket-end-callback.js';
 import netSocketLocalAddress from './test-net-socket-local-address.js';
 import netSocketReadyWithoutCb from './test-net-socket-ready-without-cb.js';
 import netSocketTimeout from './test-net-socket-timeout.js';
 import netSocketWriteError from './test-net-socket-write-error.js';
+import netSyncCork from './test-net-sync-cork.js';
+import netThrottle from './test-net-throttle.js';
 import netWritable from './test-net-writable.js';
 import netWriteAfterClose from './test-net-write-after-close.js';
 import netWriteAfterEndNt from './test-net-write-after-end-nt.js';
 import netWriteCbOnDestroyBeforeConnect from './test-net-write-cb-on-destroy-before-connect.js';
+import netWriteConnectWrite from './test-net-write-connect-write.js';
+import netWriteSlow from './test-net-write-slow.js';
 
 const PORTS: readonly (readonly [string, Port<NodeNetTest>])[] = [
   ['test-net-after-close', netAfterClose],
   ['test-net-allow-half-open', netAllowHalfOpen],
+  ['test-net-binary', netBinary],
+  ['test-net-buffersize', netBuffersize],
   ['test-net-bytes-stats', netBytesStats],
   ['test-net-bytes-written-large', netBytesWrittenLarge],
+  ['test-net-can-reset-timeout', netCanResetTimeout],
   ['test-net-connect-after-destroy', netConnectAfterDestroy],
   ['test-net-connect-options-allowhalfopen', netConnectOptionsAllowhalfopen],
   ['test-net-connect-options-port', netConnectOptionsPort],
   ['test-net-during-close', netDuringClose],
+  ['test-net-eaddrinuse', netEaddrinuse],
+  ['test-net-end-destroyed', netEndDestroyed],
+  ['test-net-end-without-connect', netEndWithoutConnect],
+  ['test-net-keepalive', netKeepalive],
   ['test-net-large-string', netLargeString],
   ['test-net-listen-close-server', netListenCloseServer],
   ['test-net-listen-close-server-callback-is-not-function', netListenCloseServerCallbackIsNotFunction],
+  ['test-net-listening', netListening],
+  ['test-net-local-address-port', netLocalAddressPort],
+  ['test-net-pause-resume-connecting', netPauseResumeConnecting],
   ['test-net-persistent-keepalive', netPersistentKeepalive],
   ['test-net-remote-address', netRemoteAddress],
   ['test-net-remote-address-port', netRemoteAddressPort],
@@ -63,17 +89,23 @@ const PORTS: readonly (readonly [string, Port<NodeNetTest>])[] = [
   ],
   ['test-net-settimeout', netSettimeout],
   ['test-net-socket-close-after-end', netSocketCloseAfterEnd],
+  ['test-net-socket-connecting', netSocketConnecting],
   ['test-net-socket-destroy-send', netSocketDestroySend],
   ['test-net-socket-destroy-twice', netSocketDestroyTwice],
   ['test-net-socket-end-before-connect', netSocketEndBeforeConnect],
+  ['test-net-socket-end-callback', netSocketEndCallback],
   ['test-net-socket-local-address', netSocketLocalAddress],
   ['test-net-socket-ready-without-cb', netSocketReadyWithoutCb],
   ['test-net-socket-timeout', netSocketTimeout],
   ['test-net-socket-write-error', netSocketWriteError],
+  ['test-net-sync-cork', netSyncCork],
+  ['test-net-throttle', netThrottle],
   ['test-net-writable', netWritable],
   ['test-net-write-after-close', netWriteAfterClose],
   ['test-net-write-after-end-nt', netWriteAfterEndNt],
   ['test-net-write-cb-on-destroy-before-connect', netWriteCbOnDestroyBeforeConnect],
+  ['test-net-write-connect-write', netWriteConnectWrite],
+  ['test-net-write-slow', netWriteSlow],
 ];
 
 /** The names of the ported Node tests (`test-net-…`, as in Node's test/parallel). */

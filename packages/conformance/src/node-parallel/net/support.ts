@@ -2,7 +2,7 @@
  * Support for the ports of Node's test/parallel net tests: Node's `test/common` (mustCall family,
  * call counts checked when the test ends) from `../../node-common`, and a `net` stand-in whose
  * factories are a backend pair's: `net.createServer` → the server backend's `createServer`,
- * `new net.Socket()` → the client backend's `createSocket()` with security set and the server's
+ * `new net.Socket()` (and its legacy name `net.Stream`) → the client backend's `createSocket()` with security set and the server's
  * target name, `net.connect(...args)` → that socket's `connect(...args)` (as Node's own
  * net.connect is `new Socket().connect(...args)`).
  * Everything after the factory — listen, connect, close, events — is called exactly as Node's
@@ -71,6 +71,10 @@ export interface NetLike {
     listener?: (socket: realNet.Socket) => void,
   ): realNet.Server;
   Socket: new (options?: object) => realNet.Socket;
+  /** net.Stream: the legacy name of net.Socket. */
+  Stream: new (
+    options?: object,
+  ) => realNet.Socket;
   connect(...args: any[]): realNet.Socket;
   createConnection(...args: any[]): realNet.Socket;
 }
@@ -137,5 +141,5 @@ function makeNet(t: NodeNetTest): NetLike {
     socket.connect(...(args as [any]));
     return socket;
   };
-  return { createServer, Server: createServer, Socket, connect, createConnection: connect };
+  return { createServer, Server: createServer, Socket, Stream: Socket, connect, createConnection: connect };
 }
