@@ -15,6 +15,9 @@ import netBytesStats from './test-net-bytes-stats.js';
 import netBytesWrittenLarge from './test-net-bytes-written-large.js';
 import netCanResetTimeout from './test-net-can-reset-timeout.js';
 import netConnectAfterDestroy from './test-net-connect-after-destroy.js';
+import netConnectBuffer from './test-net-connect-buffer.js';
+import netConnectBuffer2 from './test-net-connect-buffer2.js';
+import netConnectNoArg from './test-net-connect-no-arg.js';
 import netConnectOptionsAllowhalfopen from './test-net-connect-options-allowhalfopen.js';
 import netConnectOptionsPort from './test-net-connect-options-port.js';
 import netDuringClose from './test-net-during-close.js';
@@ -29,13 +32,17 @@ import netListening from './test-net-listening.js';
 import netLocalAddressPort from './test-net-local-address-port.js';
 import netPauseResumeConnecting from './test-net-pause-resume-connecting.js';
 import netPersistentKeepalive from './test-net-persistent-keepalive.js';
+import netPingpong from './test-net-pingpong.js';
 import netRemoteAddress from './test-net-remote-address.js';
 import netRemoteAddressPort from './test-net-remote-address-port.js';
+import netServerCallListenMultipleTimes from './test-net-server-call-listen-multiple-times.js';
 import netServerClose from './test-net-server-close.js';
 import netServerListenRemoveCallback from './test-net-server-listen-remove-callback.js';
 import netServerMaxConnections from './test-net-server-max-connections.js';
 import netServerMaxConnectionsCloseMakesMoreAvailable from './test-net-server-max-connections-close-makes-more-available.js';
+import netServerPauseOnConnect from './test-net-server-pause-on-connect.js';
 import netSettimeout from './test-net-settimeout.js';
+import netSocketByteswritten from './test-net-socket-byteswritten.js';
 import netSocketCloseAfterEnd from './test-net-socket-close-after-end.js';
 import netSocketConnecting from './test-net-socket-connecting.js';
 import netSocketDestroySend from './test-net-socket-destroy-send.js';
@@ -44,8 +51,10 @@ import netSocketEndBeforeConnect from './test-net-socket-end-before-connect.js';
 import netSocketEndCallback from './test-net-socket-end-callback.js';
 import netSocketLocalAddress from './test-net-socket-local-address.js';
 import netSocketReadyWithoutCb from './test-net-socket-ready-without-cb.js';
+import netSocketResetSend from './test-net-socket-reset-send.js';
 import netSocketTimeout from './test-net-socket-timeout.js';
 import netSocketWriteError from './test-net-socket-write-error.js';
+import netStream from './test-net-stream.js';
 import netSyncCork from './test-net-sync-cork.js';
 import netThrottle from './test-net-throttle.js';
 import netWritable from './test-net-writable.js';
@@ -64,6 +73,9 @@ const PORTS: readonly (readonly [string, Port<NodeNetTest>])[] = [
   ['test-net-bytes-written-large', netBytesWrittenLarge],
   ['test-net-can-reset-timeout', netCanResetTimeout],
   ['test-net-connect-after-destroy', netConnectAfterDestroy],
+  ['test-net-connect-buffer', netConnectBuffer],
+  ['test-net-connect-buffer2', netConnectBuffer2],
+  ['test-net-connect-no-arg', netConnectNoArg],
   ['test-net-connect-options-allowhalfopen', netConnectOptionsAllowhalfopen],
   ['test-net-connect-options-port', netConnectOptionsPort],
   ['test-net-during-close', netDuringClose],
@@ -78,8 +90,10 @@ const PORTS: readonly (readonly [string, Port<NodeNetTest>])[] = [
   ['test-net-local-address-port', netLocalAddressPort],
   ['test-net-pause-resume-connecting', netPauseResumeConnecting],
   ['test-net-persistent-keepalive', netPersistentKeepalive],
+  ['test-net-pingpong', netPingpong],
   ['test-net-remote-address', netRemoteAddress],
   ['test-net-remote-address-port', netRemoteAddressPort],
+  ['test-net-server-call-listen-multiple-times', netServerCallListenMultipleTimes],
   ['test-net-server-close', netServerClose],
   ['test-net-server-listen-remove-callback', netServerListenRemoveCallback],
   ['test-net-server-max-connections', netServerMaxConnections],
@@ -87,7 +101,9 @@ const PORTS: readonly (readonly [string, Port<NodeNetTest>])[] = [
     'test-net-server-max-connections-close-makes-more-available',
     netServerMaxConnectionsCloseMakesMoreAvailable,
   ],
+  ['test-net-server-pause-on-connect', netServerPauseOnConnect],
   ['test-net-settimeout', netSettimeout],
+  ['test-net-socket-byteswritten', netSocketByteswritten],
   ['test-net-socket-close-after-end', netSocketCloseAfterEnd],
   ['test-net-socket-connecting', netSocketConnecting],
   ['test-net-socket-destroy-send', netSocketDestroySend],
@@ -96,8 +112,10 @@ const PORTS: readonly (readonly [string, Port<NodeNetTest>])[] = [
   ['test-net-socket-end-callback', netSocketEndCallback],
   ['test-net-socket-local-address', netSocketLocalAddress],
   ['test-net-socket-ready-without-cb', netSocketReadyWithoutCb],
+  ['test-net-socket-reset-send', netSocketResetSend],
   ['test-net-socket-timeout', netSocketTimeout],
   ['test-net-socket-write-error', netSocketWriteError],
+  ['test-net-stream', netStream],
   ['test-net-sync-cork', netSyncCork],
   ['test-net-throttle', netThrottle],
   ['test-net-writable', netWritable],
