@@ -44,7 +44,35 @@ describe('socket.connect in the forms of net.Socket.connect', () => {
     await once(socket, 'connect');
   });
 
-  it.each([true, false, null, [], {}, undefined])(
+  it.each([
+    ['connect()', (s: ReturnType<typeof socketOf>['socket']) => (s.connect as () => unknown)()],
+    [
+      'connect(undefined, host)',
+      (s: ReturnType<typeof socketOf>['socket']) => s.connect(undefined as never, '127.0.0.1'),
+    ],
+    ['connect({})', (s: ReturnType<typeof socketOf>['socket']) => s.connect({} as never)],
+    [
+      'connect({ host })',
+      (s: ReturnType<typeof socketOf>['socket']) => s.connect({ host: '127.0.0.1' } as never),
+    ],
+  ])(
+    "%s without a port throws net's ERR_MISSING_ARGS (TypeError), and the socket stays unconnected",
+    (_name, call) => {
+      const rec = createRecordingBackend();
+      const { socket } = socketOf(rec);
+      expect(() => call(socket)).toThrow(
+        expect.objectContaining({
+          code: 'ERR_MISSING_ARGS',
+          name: 'TypeError',
+          message: 'The "options" or "port" or "path" argument must be specified',
+        }),
+      );
+      expect(socketState(socket)?.phase).toBe('created');
+      expect(rec.calls).not.toContain('socket.connect');
+    },
+  );
+
+  it.each([true, false, null, [], {}])(
     'a port of the wrong type (%j) throws ERR_INVALID_ARG_TYPE (TypeError), and the socket stays unconnected',
     (port) => {
       const rec = createRecordingBackend();

@@ -105,7 +105,10 @@ const BAD_ADDRESSES: readonly Row[] = [
  * argument checks and fail later: see {@link UNCONNECTABLE_TARGETS}.
  */
 const BAD_CONNECT_TARGETS: readonly Row[] = [
-  ['undefined', undefined, 'ERR_INVALID_ARG_TYPE'],
+  ['undefined', undefined, 'ERR_MISSING_ARGS'],
+  ['no port', {}, 'ERR_MISSING_ARGS'],
+  ['a host and no port', { host: '127.0.0.1' }, 'ERR_MISSING_ARGS'],
+  ['port null', { host: '127.0.0.1', port: null }, 'ERR_INVALID_ARG_TYPE'],
   ['a pipe path (a string that is not a port)', '127.0.0.1:80', 'WSAEOPNOTSUPP'],
   ['a path option', { path: '/tmp/s' }, 'WSAEOPNOTSUPP'],
   ['a number host', { host: 127, port: 80 }, 'ERR_INVALID_ARG_TYPE'],

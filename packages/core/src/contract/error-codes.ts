@@ -183,9 +183,12 @@ export type LibraryErrorCode = (typeof LIBRARY_ERRORS)[number];
  * - `ERR_INVALID_ARG_VALUE` (`TypeError`): an argument of the right type and a refused value.
  * - `ERR_OUT_OF_RANGE` (`RangeError`): a number outside the accepted range.
  * - `ERR_SOCKET_BAD_PORT` (`RangeError`): a port that is not an integer from 0 to 65535.
+ * - `ERR_MISSING_ARGS` (`TypeError`): a required argument left out (`connect()` or `connect({})`
+ *   without a port).
  */
 export const NODE_ARGUMENT_ERRORS = [
   'ERR_INVALID_ARG_TYPE',
+  'ERR_MISSING_ARGS',
   'ERR_INVALID_ARG_VALUE',
   'ERR_OUT_OF_RANGE',
   'ERR_SOCKET_BAD_PORT',

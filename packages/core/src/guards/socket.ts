@@ -469,7 +469,10 @@ export function guardSocket(driver: SocketDriver, opts: GuardOptions): SecureSoc
 }
 
 /** A Node argument error (net's own codes and names), as a SecureSocketError. */
-function argError(code: 'ERR_INVALID_ARG_TYPE' | 'ERR_SOCKET_BAD_PORT', message: string): SecureSocketError {
+function argError(
+  code: 'ERR_INVALID_ARG_TYPE' | 'ERR_SOCKET_BAD_PORT' | 'ERR_MISSING_ARGS',
+  message: string,
+): SecureSocketError {
   return new SecureSocketError(code, message, { syscall: 'WSAConnect' });
 }
 
@@ -507,6 +510,16 @@ function parseConnectArgs(args: any[], family: 'ipv4' | 'ipv6') {
   const rest = [...args];
   const callback = typeof rest[rest.length - 1] === 'function' ? (rest.pop() as () => void) : undefined;
   const [first, second] = rest;
+  // As net: no port (and no path) at all is a missing argument, before any type check.
+  const portless =
+    first === undefined ||
+    (typeof first === 'object' &&
+      first !== null &&
+      !Array.isArray(first) &&
+      (first as { port?: unknown }).port === undefined &&
+      ((first as { path?: unknown }).path === undefined || (first as { path?: unknown }).path === null));
+  if (portless)
+    throw argError('ERR_MISSING_ARGS', 'The "options" or "port" or "path" argument must be specified');
   const defaultHost = family === 'ipv6' ? '::1' : '127.0.0.1';
   let port: number;
   let host: unknown;

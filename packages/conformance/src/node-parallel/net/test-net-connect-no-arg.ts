@@ -4,8 +4,7 @@ import { it } from 'vitest';
 import type { NodeNetTest } from './support.js';
 
 export default function register(current: () => NodeNetTest): void {
-  // known: connect() and connect({}) throw ERR_INVALID_ARG_TYPE ('The "port" argument must be of type number or string. Received type undefined', core guards/socket.ts parseConnectArgs → checkPort) where net throws ERR_MISSING_ARGS ('The "options" or "port" or "path" argument must be specified')
-  it.fails('test-net-connect-no-arg', async () => {
+  it('test-net-connect-no-arg', async () => {
     const t = current();
     const net = t.net;
     // Tests that net.connect() called without arguments throws ERR_MISSING_ARGS.
