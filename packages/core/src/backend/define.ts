@@ -584,6 +584,8 @@ class SecureServerImpl extends EventEmitter implements SecureServer {
       this.emit('drop', drop);
       return;
     }
+    // As net's onconnection: the accepted socket names its server.
+    (socket as { server?: unknown }).server = this;
     const accepted = this.#accepted;
     if (accepted.allowHalfOpen) socket.allowHalfOpen = true;
     if (accepted.noDelay) socket.setNoDelay?.(true);

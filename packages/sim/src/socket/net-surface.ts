@@ -261,8 +261,15 @@ export abstract class NetSocketSurface extends (net.Socket as unknown as typeof 
    * `undefined` before it was ever called.
    */
   get timeout(): number | undefined {
-    return this.#timeoutMs;
+    return this.#timeoutValue;
   }
+
+  /** As net's plain `timeout` property: assigning it changes what it reads, not the idle timer. */
+  set timeout(value: number | undefined) {
+    this.#timeoutValue = value;
+  }
+
+  #timeoutValue: number | undefined;
 
   setTimeout(timeout: number, callback?: () => void): this {
     if (this.destroyed) return this;
@@ -274,6 +281,7 @@ export abstract class NetSocketSurface extends (net.Socket as unknown as typeof 
       else this.once('timeout', callback);
     }
     this.#timeoutMs = timeout;
+    this.#timeoutValue = timeout;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
     if (timeout > 0 && !this.destroyed) {
