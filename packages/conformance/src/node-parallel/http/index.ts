@@ -114,6 +114,8 @@ export const HTTP_PORTS: readonly string[] = PORTS.map(([name]) => name);
 export interface DescribeHttpPortsOptions {
   /** Ports that cannot run on this backend, by name, each with the reason (listed as skipped). */
   skip?: Readonly<Record<string, string>>;
+  /** Known failures (`it.fails`) that pass on this backend, by name, each with the reason: run as tests. */
+  passes?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -125,7 +127,7 @@ export function describeHttpPorts(
   backends: HttpPortBackends,
   options: DescribeHttpPortsOptions = {},
 ): void {
-  describePorts('describeHttpPorts', name, PORTS, () => new NodeHttpTest(backends), options.skip);
+  describePorts('describeHttpPorts', name, PORTS, () => new NodeHttpTest(backends), options);
 }
 
 export type { HttpAdapter, HttpPortBackends, SecureAgent, SecureAgentOptions } from './support.js';

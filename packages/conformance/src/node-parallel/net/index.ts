@@ -133,6 +133,8 @@ export const NET_PORTS: readonly string[] = PORTS.map(([name]) => name);
 export interface DescribeNetPortsOptions {
   /** Ports that cannot run on this backend, by name, each with the reason (listed as skipped). */
   skip?: Readonly<Record<string, string>>;
+  /** Known failures (`it.fails`) that pass on this backend, by name, each with the reason: run as tests. */
+  passes?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -144,7 +146,7 @@ export function describeNetPorts(
   backends: NetPortBackends,
   options: DescribeNetPortsOptions = {},
 ): void {
-  describePorts('describeNetPorts', name, PORTS, () => new NodeNetTest(backends), options.skip);
+  describePorts('describeNetPorts', name, PORTS, () => new NodeNetTest(backends), options);
 }
 
 export type { NetPortBackends } from './support.js';
