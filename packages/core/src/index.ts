@@ -38,7 +38,7 @@ export {
   type SecureSocketErrorOptions,
   wsaCodeName,
 } from './errors/errors.js';
-export { toSecureSocketError } from './errors/node-errors.js';
+export { closedBeforeConnection, toSecureSocketError } from './errors/node-errors.js';
 export { datagramPeerKey, MAX_DATAGRAM_SIZE } from './guards/datagram.js';
 export { rejectThenable, runImpersonated } from './guards/impersonation.js';
 export {

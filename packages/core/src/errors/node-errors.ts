@@ -38,3 +38,15 @@ export function toSecureSocketError(error: unknown, syscall: SecureSocketSyscall
     cause: error,
   });
 }
+
+/**
+ * net's `ERR_SOCKET_CLOSED_BEFORE_CONNECTION` (an `Error`): what the callback of a write held while
+ * the socket was connecting gets when the socket closes before it connected.
+ */
+export function closedBeforeConnection(): SecureSocketError {
+  return new SecureSocketError(
+    'ERR_SOCKET_CLOSED_BEFORE_CONNECTION',
+    'Socket closed before the connection was established',
+    { syscall: 'send' },
+  );
+}

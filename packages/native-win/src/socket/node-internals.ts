@@ -12,7 +12,7 @@
  * @module
  */
 import * as net from 'node:net';
-import { SecureSocketError } from '@wsasec/core';
+import { closedBeforeConnection, SecureSocketError } from '@wsasec/core';
 
 /** The part of libuv's `TCP` handle wrapper the backend uses. */
 export interface TcpHandle {
@@ -129,14 +129,7 @@ export function holdWritesUntilConnect(socket: net.Socket): () => void {
     const [writev, data, encoding, cb] = args;
     this._pendingData = data;
     this._pendingEncoding = encoding;
-    const onClose = () =>
-      cb(
-        new SecureSocketError(
-          'ERR_SOCKET_CLOSED_BEFORE_CONNECTION',
-          'Socket closed before the connection was established',
-          { syscall: 'send' },
-        ),
-      );
+    const onClose = () => cb(closedBeforeConnection());
     this.once('connect', function connect(this: NetSocketInternals & net.Socket) {
       this.off('close', onClose);
       this._writeGeneric(writev, data, encoding, cb);

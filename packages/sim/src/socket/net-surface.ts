@@ -200,9 +200,9 @@ export abstract class NetSocketSurface extends (net.Socket as unknown as typeof 
     return bytes;
   }
 
-  /** True while connect (including the negotiation) is in progress; false from destroy() on, as net. */
+  /** True while connect (including the negotiation) is in progress. */
   get connecting(): boolean {
-    return this.isConnecting && !this.destroyed;
+    return this.isConnecting;
   }
 
   /** net.Socket's constructor and methods write the flag; the sim's own state is what counts. */

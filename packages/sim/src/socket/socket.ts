@@ -6,7 +6,7 @@
  * @module
  */
 import type { Socket } from 'node:net';
-import { SecureSocketError, toSecureSocketError } from '@wsasec/core';
+import { closedBeforeConnection, SecureSocketError, toSecureSocketError } from '@wsasec/core';
 import { debug, publish } from '../diagnostics.js';
 import type { SecureChannel } from '../protection/channel.js';
 import type { FrameFailure } from '../protection/frame-decoder.js';
@@ -427,13 +427,7 @@ export class SimSocket extends NetSocketSurface {
     }
     const pending = this.#pendingWrite;
     this.#pendingWrite = undefined;
-    pending?.cb(
-      new SecureSocketError(
-        'ERR_SOCKET_CLOSED_BEFORE_CONNECTION',
-        'Socket closed before the connection was established',
-        { syscall: 'send' },
-      ),
-    );
+    pending?.cb(closedBeforeConnection());
     const drain = this.#drainCb;
     this.#drainCb = undefined;
     drain?.(

@@ -16,7 +16,6 @@ import netBytesWrittenLarge from './test-net-bytes-written-large.js';
 import netCanResetTimeout from './test-net-can-reset-timeout.js';
 import netConnectAfterDestroy from './test-net-connect-after-destroy.js';
 import netConnectBuffer from './test-net-connect-buffer.js';
-import netConnectBuffer2 from './test-net-connect-buffer2.js';
 import netConnectNoArg from './test-net-connect-no-arg.js';
 import netConnectOptionsAllowhalfopen from './test-net-connect-options-allowhalfopen.js';
 import netConnectOptionsPort from './test-net-connect-options-port.js';
@@ -74,7 +73,8 @@ const PORTS: readonly (readonly [string, Port<NodeNetTest>])[] = [
   ['test-net-can-reset-timeout', netCanResetTimeout],
   ['test-net-connect-after-destroy', netConnectAfterDestroy],
   ['test-net-connect-buffer', netConnectBuffer],
-  ['test-net-connect-buffer2', netConnectBuffer2],
+  // Node's test-net-connect-buffer2.js is the same test as test-net-connect-buffer.js.
+  ['test-net-connect-buffer2', netConnectBuffer],
   ['test-net-connect-no-arg', netConnectNoArg],
   ['test-net-connect-options-allowhalfopen', netConnectOptionsAllowhalfopen],
   ['test-net-connect-options-port', netConnectOptionsPort],
