@@ -1,4 +1,4 @@
-import { isIP } from 'node:net';
+import { isIP, Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import {
   closeServer,
@@ -365,6 +365,82 @@ describe('createSocket({ allowHalfOpen })', () => {
       }),
     );
     expect(() => backend.createSocket({ type: 'dgram', allowHalfOpen: true })).toThrow(
+      expect.objectContaining({ code: 'WSAEINVAL', message: expect.stringContaining('stream sockets only') }),
+    );
+    expect(calls).toEqual([]);
+  });
+});
+
+describe('createSocket({ highWaterMark, readableHighWaterMark, writableHighWaterMark })', () => {
+  const accepted: object[] = [
+    {},
+    { highWaterMark: 0 },
+    { highWaterMark: 1024 },
+    { readableHighWaterMark: 10 },
+    { writableHighWaterMark: 20 },
+    { readableHighWaterMark: 10, writableHighWaterMark: 20 },
+    { highWaterMark: 5, readableHighWaterMark: 10, writableHighWaterMark: 20 },
+    { highWaterMark: null, writableHighWaterMark: 7 },
+  ];
+
+  it.each(accepted)('gives the stream the marks new net.Socket(%o) has', (options) => {
+    const backend = createMemoryBackend({ realm: createMemoryRealm(), machine: 'C' });
+    const socket = backend.createSocket(options as { type?: 'stream' });
+    const plain = new Socket(options);
+    expect([socket.readableHighWaterMark, socket.writableHighWaterMark]).toEqual([
+      plain.readableHighWaterMark,
+      plain.writableHighWaterMark,
+    ]);
+    socket.destroy();
+    plain.destroy();
+  });
+
+  it('with highWaterMark 0, write() returns false at once, as on a net.Socket', () => {
+    const backend = createMemoryBackend({ realm: createMemoryRealm(), machine: 'C' });
+    const socket = backend.createSocket({ highWaterMark: 0 });
+    const plain = new Socket({ highWaterMark: 0 } as object);
+    // Neither is connected: each holds the write; what write() answers is the stream's mark.
+    expect([socket.write('x', () => {}), plain.write('x', () => {})]).toEqual([false, false]);
+    socket.destroy();
+    plain.destroy();
+  });
+
+  const refused: object[] = [
+    { highWaterMark: -1 },
+    { highWaterMark: 1.5 },
+    { highWaterMark: '16' },
+    { highWaterMark: Number.NaN },
+    { readableHighWaterMark: -1 },
+    { writableHighWaterMark: Number.POSITIVE_INFINITY },
+    { readableHighWaterMark: 1, writableHighWaterMark: {} },
+  ];
+
+  it.each(refused)('refuses %o with the code and property net.Socket names, and creates nothing', (options) => {
+    const { backend, calls } = createRecordingBackend();
+    let nodeError: (Error & { code?: string }) | undefined;
+    try {
+      new Socket(options).destroy();
+    } catch (error) {
+      nodeError = error as Error & { code?: string };
+    }
+    expect(nodeError?.code).toBe('ERR_INVALID_ARG_VALUE');
+    // Node's message: "The property 'options.<side>HighWaterMark' is invalid. Received …".
+    const property = /^The property '[^']+' is invalid\./.exec(nodeError?.message ?? '')?.[0];
+    expect(property).toBeDefined();
+    expect(() => backend.createSocket(options as never)).toThrow(
+      expect.objectContaining({
+        code: 'ERR_INVALID_ARG_VALUE',
+        name: 'TypeError',
+        message: expect.stringContaining(property as string),
+      }),
+    );
+    expect(() => backend.createSocket(options as never)).toThrow(/an integer of bytes ≥ 0 is accepted/);
+    expect(calls).toEqual([]);
+  });
+
+  it('refuses high-water marks on a datagram socket (not a stream)', () => {
+    const { backend, calls } = createRecordingBackend();
+    expect(() => backend.createSocket({ type: 'dgram', highWaterMark: 16 })).toThrow(
       expect.objectContaining({ code: 'WSAEINVAL', message: expect.stringContaining('stream sockets only') }),
     );
     expect(calls).toEqual([]);

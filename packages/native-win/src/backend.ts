@@ -162,8 +162,8 @@ export function createNativeBackend(opts?: NativeBackendOptions): SecureSocketBa
     ...(lookup
       ? { resolve: (host: string, family: 'ipv4' | 'ipv6' | undefined) => resolveWith(lookup, host, family) }
       : {}),
-    createSocket({ family }): SocketDriver {
-      return NativeStreamDriver.client(ctx, family);
+    createSocket({ family, readableHighWaterMark, writableHighWaterMark }): SocketDriver {
+      return NativeStreamDriver.client(ctx, family, { readableHighWaterMark, writableHighWaterMark });
     },
     createDatagramSocket({ family }, events) {
       return new NativeDatagramDriver(ctx, family, events);

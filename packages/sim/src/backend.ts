@@ -207,8 +207,8 @@ function createDriver(ctx: SimContext, datagram: SimDatagramOptions, realm: SimR
       return new SimDatagramDriver(ctx, family, events, datagram);
     },
     // Core sends datagram sockets to createDatagramSocket; this one only makes stream sockets.
-    createSocket() {
-      return new SimSocketDriver(ctx, track(ctx, new SimSocket()));
+    createSocket({ readableHighWaterMark, writableHighWaterMark }) {
+      return new SimSocketDriver(ctx, track(ctx, new SimSocket({ readableHighWaterMark, writableHighWaterMark })));
     },
     createServer({ security }, events) {
       return new SimServerDriver(ctx, security, events);

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { expect } from 'vitest';
-import { closed, readBytes, readToEnd, within } from '../run/helpers.js';
+import { closed, connectSocket, once, readBytes, readToEnd, within } from '../run/helpers.js';
 import { group } from './shared.js';
 
 const { list, add } = group('data');
@@ -28,6 +28,32 @@ add('1 MiB echoes back intact (sha256 both ways)', ['network'], async (ctx) => {
   expect(client.bytesWritten).toBeGreaterThanOrEqual(payload.length);
   expect(client.bytesRead).toBeGreaterThanOrEqual(payload.length);
 });
+
+add(
+  "createSocket({ highWaterMark }) sets both marks as net.Socket's; while connecting, write() returns false at the mark and 'drain' follows",
+  ['network'],
+  async (ctx) => {
+    const listening = await ctx.listen();
+    const socket = ctx.socket({ highWaterMark: 16 });
+    expect([socket.readableHighWaterMark, socket.writableHighWaterMark]).toEqual([16, 16]);
+    const split = ctx.socket({ readableHighWaterMark: 100, writableHighWaterMark: 200 });
+    expect([split.readableHighWaterMark, split.writableHighWaterMark]).toEqual([100, 200]);
+    socket.setSecurity({});
+    socket.setPeerTargetName(ctx.fixture.serverTargetName);
+    const connected = connectSocket(socket, { host: listening.host, port: listening.port });
+    // While connecting: under the mark true, at it false (as net counts its pending data).
+    expect(socket.write(Buffer.alloc(15, 1))).toBe(true);
+    expect(socket.write(Buffer.alloc(1, 2))).toBe(false);
+    await once(socket, 'drain', "'drain' after the held writes went out");
+    await connected;
+    const accepted = await listening.nextConnection();
+    const received = readBytes(accepted, 16 + 64);
+    // Connected, a write the transport takes at once completes inside write() (net's libuv write
+    // does too) and write() answers true; one it must queue answers false and 'drain' follows.
+    if (!socket.write(Buffer.alloc(64, 3))) await once(socket, 'drain', "'drain' once connected");
+    expect(await received).toEqual(Buffer.concat([Buffer.alloc(15, 1), Buffer.alloc(1, 2), Buffer.alloc(64, 3)]));
+  },
+);
 
 add('the server can send first', ['network'], async (ctx) => {
   const { client, accepted } = await ctx.pair();

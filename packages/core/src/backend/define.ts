@@ -34,12 +34,23 @@ import {
   normalizeFamily,
   normalizePeerTargetName,
   normalizeSecuritySettings,
+  normalizeHighWaterMarks,
   normalizeSocketType,
 } from '../validate/validate.js';
 import { closeServer } from './promises.js';
 
 /** Longest SDDL string accepted by `accessCheck` (characters). */
 export const MAX_SDDL_LENGTH = 65_536;
+
+/** The options `createSocket` takes (net.Socket's that apply to a secured socket). */
+const CREATE_SOCKET_KEYS = [
+  'family',
+  'type',
+  'allowHalfOpen',
+  'highWaterMark',
+  'readableHighWaterMark',
+  'writableHighWaterMark',
+];
 
 async function defaultResolve(
   host: string,
@@ -112,11 +123,11 @@ export function defineBackend(driver: BackendDriver): SecureSocketBackend {
     if (opts !== undefined && !isPlainObject(opts)) {
       throw new SecureSocketError(
         'WSAEINVAL',
-        `createSocket options must be { family?, type?, allowHalfOpen? }, got ${describeValue(opts)}`,
+        `createSocket options must be { family?, type?, allowHalfOpen?, highWaterMark?, readableHighWaterMark?, writableHighWaterMark? }, got ${describeValue(opts)}`,
         { syscall },
       );
     }
-    if (opts) checkKeys(opts, ['family', 'type', 'allowHalfOpen'], 'createSocket options', syscall);
+    if (opts) checkKeys(opts, CREATE_SOCKET_KEYS, 'createSocket options', syscall);
     const family = normalizeFamily(opts?.family, syscall);
     const type = normalizeSocketType(opts?.type, syscall);
     const allowHalfOpen = opts?.allowHalfOpen;
@@ -127,6 +138,7 @@ export function defineBackend(driver: BackendDriver): SecureSocketBackend {
         { syscall },
       );
     }
+    const highWaterMarks = opts ? normalizeHighWaterMarks(opts, syscall) : {};
     if (type === 'dgram') {
       if (allowHalfOpen !== undefined) {
         throw new SecureSocketError(
@@ -135,9 +147,16 @@ export function defineBackend(driver: BackendDriver): SecureSocketBackend {
           { syscall },
         );
       }
+      if (Object.keys(highWaterMarks).length > 0) {
+        throw new SecureSocketError(
+          'WSAEINVAL',
+          'createSocket: highWaterMark, readableHighWaterMark and writableHighWaterMark apply to stream sockets only (a datagram socket is not a stream)',
+          { syscall },
+        );
+      }
       return createDatagram(family);
     }
-    const socketDriver = driver.createSocket({ family, type });
+    const socketDriver = driver.createSocket({ family, type, ...highWaterMarks });
     // The Duplex decides at its 'end' whether to end its own side (drivers default to false, as net).
     if (allowHalfOpen !== undefined) socketDriver.stream.allowHalfOpen = allowHalfOpen;
     return guardSocket(socketDriver, { type, family, backendName: driver.name, resolveOne });

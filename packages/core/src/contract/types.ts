@@ -203,4 +203,14 @@ export interface CreateSocketOptions {
    * ends, this side stays writable until it calls `end()` itself.
    */
   allowHalfOpen?: boolean;
+  /**
+   * As `new net.Socket({ highWaterMark })` (stream sockets only): the high-water mark of both the
+   * readable and the writable side, in bytes (an integer ≥ 0; wins over the two below, as in
+   * `stream.Duplex`). Default: Node's default (`stream.getDefaultHighWaterMark()`).
+   */
+  highWaterMark?: number;
+  /** As `new net.Socket({ readableHighWaterMark })`: the readable side's high-water mark only. */
+  readableHighWaterMark?: number;
+  /** As `new net.Socket({ writableHighWaterMark })`: the writable side's high-water mark only. */
+  writableHighWaterMark?: number;
 }

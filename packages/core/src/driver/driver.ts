@@ -10,6 +10,18 @@ import type {
 import type { PolicyDescription } from '../validate/policy.js';
 
 /**
+ * What core asks a driver's new stream socket to be: the family and type, and the stream's
+ * high-water marks when the caller gave them (validated integers ≥ 0; a driver builds its Duplex
+ * with them, and with Node's defaults when they are absent).
+ */
+export interface StreamSocketOptions {
+  family: 'ipv4' | 'ipv6';
+  type: 'stream' | 'dgram';
+  readableHighWaterMark?: number;
+  writableHighWaterMark?: number;
+}
+
+/**
  * What a backend implements: mechanisms only. Core's {@link defineBackend} validates every input,
  * enforces the call order and turns the driver's streams into `SecureSocket`s, so a driver method
  * is only ever called with normalized input in a legal state.
@@ -21,7 +33,7 @@ export interface BackendDriver {
    * A new unconnected stream socket. Core only asks for `type: 'stream'` here; datagram sockets go
    * through {@link BackendDriver.createDatagramSocket}.
    */
-  createSocket(opts: { family: 'ipv4' | 'ipv6'; type: 'stream' | 'dgram' }): SocketDriver;
+  createSocket(opts: StreamSocketOptions): SocketDriver;
   /**
    * A new datagram socket (optional: without it, core answers `createSocket({ type: 'dgram' })`
    * with `WSAEOPNOTSUPP`). Core validates every input and enforces the datagram call order.

@@ -236,8 +236,8 @@ export function createMemoryBackend(opts: MemoryBackendOptions): SecureSocketBac
 
   const driver: BackendDriver = {
     name: opts.name ?? 'memory',
-    createSocket({ type }) {
-      return socketDriver(new MemoryStream(), type);
+    createSocket({ type, readableHighWaterMark, writableHighWaterMark }) {
+      return socketDriver(new MemoryStream({ readableHighWaterMark, writableHighWaterMark }), type);
     },
     // Datagram sockets without a network: enough for core's rules and the property tests.
     createDatagramSocket({ family }, events) {

@@ -27,9 +27,9 @@ export class MemoryStream extends Duplex {
   bytesRead = 0;
   bytesWritten = 0;
 
-  constructor() {
+  constructor(highWaterMarks: { readableHighWaterMark?: number; writableHighWaterMark?: number } = {}) {
     // Half-open like net.Socket's default: the end of the peer's data ends ours.
-    super({ allowHalfOpen: false });
+    super({ allowHalfOpen: false, ...highWaterMarks });
   }
 
   /** Joins two ends; the writes each held are delivered from here on. */

@@ -556,4 +556,34 @@ export function normalizeSocketType(value: unknown, syscall: SecureSocketSyscall
   return value;
 }
 
+/**
+ * `stream.Duplex`'s high-water marks of `new net.Socket(options)`: `highWaterMark` (when not
+ * `null`/`undefined`) sets both sides, else `readableHighWaterMark` / `writableHighWaterMark` each
+ * its own; each must be an integer ≥ 0, refused with `ERR_INVALID_ARG_VALUE` worded as Node words
+ * it (the readable side's first, as the Duplex constructor checks it first). Absent: undefined,
+ * and the backend uses Node's default.
+ */
+export function normalizeHighWaterMarks(
+  options: { highWaterMark?: unknown; readableHighWaterMark?: unknown; writableHighWaterMark?: unknown },
+  syscall: SecureSocketSyscall,
+): { readableHighWaterMark?: number; writableHighWaterMark?: number } {
+  const side = (key: 'readableHighWaterMark' | 'writableHighWaterMark'): number | undefined => {
+    const value = options.highWaterMark ?? options[key];
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0)
+      fail(
+        'ERR_INVALID_ARG_VALUE',
+        syscall,
+        `The property 'options.${key}' is invalid. Received ${describe(value)} (an integer of bytes ≥ 0 is accepted)`,
+      );
+    return value;
+  };
+  const readableHighWaterMark = side('readableHighWaterMark');
+  const writableHighWaterMark = side('writableHighWaterMark');
+  return {
+    ...(readableHighWaterMark === undefined ? {} : { readableHighWaterMark }),
+    ...(writableHighWaterMark === undefined ? {} : { writableHighWaterMark }),
+  };
+}
+
 export { checkKeys, describe as describeValue, isPlainObject };

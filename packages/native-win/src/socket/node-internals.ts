@@ -79,8 +79,11 @@ export function handleOf(socket: net.Socket): unknown {
  * A `net.Socket` on a handle that is not connected yet. `manualStart` keeps the constructor from
  * reading (trap 1 in the module comment).
  */
-export function socketOnUnconnectedHandle(handle: TcpHandle): net.Socket {
-  return new net.Socket({ handle, manualStart: true } as net.SocketConstructorOpts);
+export function socketOnUnconnectedHandle(
+  handle: TcpHandle,
+  highWaterMarks: { readableHighWaterMark?: number; writableHighWaterMark?: number } = {},
+): net.Socket {
+  return new net.Socket({ handle, manualStart: true, ...highWaterMarks } as net.SocketConstructorOpts);
 }
 
 /** A `net.Socket` on a handle whose SOCKET is already connected (accepted): reading starts at once. */

@@ -72,13 +72,17 @@ export class NativeStreamDriver implements SocketDriver {
   }
 
   /** A new client socket: `WSASocketW` now, Node's TCP handle waiting unopened until connect. */
-  static client(ctx: NativeContext, family: 'ipv4' | 'ipv6'): NativeStreamDriver {
+  static client(
+    ctx: NativeContext,
+    family: 'ipv4' | 'ipv6',
+    highWaterMarks: { readableHighWaterMark?: number; writableHighWaterMark?: number } = {},
+  ): NativeStreamDriver {
     const socket = createSocketHandle(ctx.lib, family, 'stream');
     let handle: TcpHandle;
     let stream: net.Socket;
     try {
       handle = newTcpHandle('socket');
-      stream = socketOnUnconnectedHandle(handle);
+      stream = socketOnUnconnectedHandle(handle, highWaterMarks);
     } catch (error) {
       ctx.lib.closesocket(socket);
       throw toSecureSocketError(error, 'WSASocketW');

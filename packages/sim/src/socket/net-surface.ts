@@ -39,10 +39,11 @@ export abstract class NetSocketSurface extends (net.Socket as unknown as typeof 
   #unref = false;
   #tos: number | undefined;
 
-  constructor() {
+  /** `highWaterMarks`: as `new net.Socket(options)`'s; absent, Node's default (`stream.getDefaultHighWaterMark()`). */
+  constructor(highWaterMarks: { readableHighWaterMark?: number; writableHighWaterMark?: number } = {}) {
     // As a net.Socket by default: once the peer ended and its data was read, this side ends too
     // (a write in an 'end' listener still goes out first).
-    super({ allowHalfOpen: false, readableHighWaterMark: 65_536, writableHighWaterMark: 65_536 });
+    super({ allowHalfOpen: false, ...highWaterMarks });
     // net.Socket emits 'close' from its handle's close callback and so turns the stream's own off;
     // a sim socket has no handle: the stream emits it, after 'error', as net's does.
     const states = this as unknown as {

@@ -79,6 +79,14 @@ export interface NetLike {
   createConnection(...args: any[]): realNet.Socket;
 }
 
+/** The options of `new net.Socket(options)` that createSocket takes, when any is given. */
+const SOCKET_KEYS = ['allowHalfOpen', 'highWaterMark', 'readableHighWaterMark', 'writableHighWaterMark'];
+function socketOptions(options: object | undefined): object | undefined {
+  if (options === undefined) return undefined;
+  const own = Object.entries(options).filter(([key, value]) => SOCKET_KEYS.includes(key) && value !== undefined);
+  return own.length === 0 ? undefined : Object.fromEntries(own);
+}
+
 function makeNet(t: NodeNetTest): NetLike {
   const createServer = (
     options?: object | ((socket: realNet.Socket) => void),
@@ -112,11 +120,8 @@ function makeNet(t: NodeNetTest): NetLike {
       return plain;
     }
     // net.Socket's constructor ignores connect options (host, port) given to it; createSocket takes
-    // only its own (allowHalfOpen).
-    const halfOpen = (options as { allowHalfOpen?: unknown } | undefined)?.allowHalfOpen;
-    const socket = t.backends.client.createSocket(
-      (halfOpen === undefined ? undefined : { allowHalfOpen: halfOpen }) as never,
-    ) as unknown as SecureSocket;
+    // its own (allowHalfOpen and the stream's high-water marks).
+    const socket = t.backends.client.createSocket(socketOptions(options) as never) as unknown as SecureSocket;
     // A socket without WSASetSocketSecurity is a plain TCP socket (a server that requires
     // protection never delivers it): every port's client is a secured socket.
     socket.setSecurity({});
@@ -136,8 +141,7 @@ function makeNet(t: NodeNetTest): NetLike {
   ) => realNet.Socket;
   const connect = (...args: any[]): realNet.Socket => {
     const first = args[0];
-    const halfOpen = typeof first === 'object' && first !== null && first.allowHalfOpen !== undefined;
-    const socket = new Socket(halfOpen ? { allowHalfOpen: first.allowHalfOpen } : undefined);
+    const socket = new Socket(typeof first === 'object' && first !== null ? socketOptions(first) : undefined);
     socket.connect(...(args as [any]));
     return socket;
   };
