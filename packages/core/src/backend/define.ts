@@ -413,7 +413,11 @@ class SecureServerImpl extends EventEmitter implements SecureServer {
   #server: ServerDriver | undefined;
   #address: { address: string; port: number; family: 'IPv4' | 'IPv6' } | null = null;
   #connections = new Set<SecureSocket>();
-  #closing: Promise<void> | undefined;
+  /**
+   * The driver close of the last `close()` while it is in flight: `'close'` waits for it, so the
+   * port is free by then (net's handle closes its fd at once).
+   */
+  #driverClosing: Promise<void> | undefined;
 
   #accepted: AcceptOptions;
 
@@ -431,7 +435,7 @@ class SecureServerImpl extends EventEmitter implements SecureServer {
   }
 
   get listening(): boolean {
-    return this.#address !== null && !this.#closing;
+    return this.#address !== null;
   }
 
   /** The bound address (`family` `'ipv4'`/`'ipv6'`, as `listen()` resolves it), or null. */
@@ -454,7 +458,6 @@ class SecureServerImpl extends EventEmitter implements SecureServer {
   }
 
   #refed = true;
-  #closed = false;
 
   /** As `net.Server.ref()`. */
   ref(): this {
@@ -507,21 +510,11 @@ class SecureServerImpl extends EventEmitter implements SecureServer {
   /** Validates and starts the bind synchronously (throws); the Promise settles with the bind. */
   #listen(opts: ListenOptions) {
     const syscall = 'listen';
-    // As net.Server, a server may listen again once it closed ('close' was emitted).
-    if (this.#closed && !this.#server) {
-      this.#closing = undefined;
-      this.#closed = false;
-    }
+    // As net.Server: a server listens again once close() was called (its 'close' may still come).
     if (this.#server)
       throw new SecureSocketError(
         'ERR_SERVER_ALREADY_LISTEN',
-        'listen: the server is already listening; close() it (and wait for its close event) before listening again',
-        { syscall },
-      );
-    if (this.#closing)
-      throw new SecureSocketError(
-        'ERR_SERVER_ALREADY_LISTEN',
-        'listen: the server is still closing; listen again after its close event',
+        'listen: the server is already listening; close() it before listening again',
         { syscall },
       );
     const family =
@@ -548,7 +541,7 @@ class SecureServerImpl extends EventEmitter implements SecureServer {
     const server = this.#driver.createServer(
       { family, security },
       {
-        connection: (socket: SocketDriver) => this.#accept(socket, family, security),
+        connection: (socket: SocketDriver) => this.#accept(socket, family, security, server),
         negotiationError: (error: Error) => {
           if (this.listenerCount('negotiationError') > 0) this.emit('negotiationError', error);
         },
@@ -556,7 +549,6 @@ class SecureServerImpl extends EventEmitter implements SecureServer {
       },
     );
     this.#server = server;
-    const closing = this.#closing;
     return (async () => {
       let bound: NormalizedAddress;
       try {
@@ -565,10 +557,10 @@ class SecureServerImpl extends EventEmitter implements SecureServer {
         if (this.#server === server) this.#server = undefined;
         throw toSecureSocketError(error, syscall);
       }
-      // Closed while binding (net: close() right after listen()): never 'listening'.
       // net's spelling of the family ('IPv4' / 'IPv6'), as server.address() reports it.
       const family = bound.family === 'ipv6' ? 'IPv6' : 'IPv4';
-      if (this.#closing !== closing) return { address: bound.address, port: bound.port, family };
+      // Closed while binding (net: close() right after listen()): never 'listening'.
+      if (this.#server !== server) return { address: bound.address, port: bound.port, family };
       this.#address = { address: bound.address, port: bound.port, family };
       if (!this.#refed) (server as { unref?: () => void }).unref?.();
       this.emit('listening');
@@ -576,7 +568,12 @@ class SecureServerImpl extends EventEmitter implements SecureServer {
     })();
   }
 
-  #accept(socketDriver: SocketDriver, family: 'ipv4' | 'ipv6', security: NormalizedSecuritySettings) {
+  #accept(
+    socketDriver: SocketDriver,
+    family: 'ipv4' | 'ipv6',
+    security: NormalizedSecuritySettings,
+    server: ServerDriver,
+  ) {
     const socket = guardSocket(socketDriver, {
       type: 'stream',
       family,
@@ -585,7 +582,8 @@ class SecureServerImpl extends EventEmitter implements SecureServer {
       resolveOne: () =>
         Promise.reject(new SecureSocketError('WSAEISCONN', 'an accepted socket is already connected')),
     });
-    if (this.#closing) {
+    // A connection its listening socket delivers after close() was called is not accepted.
+    if (this.#server !== server) {
       socket.destroy();
       return;
     }
@@ -613,55 +611,55 @@ class SecureServerImpl extends EventEmitter implements SecureServer {
     this.#connections.add(socket);
     socket.once('close', () => {
       this.#connections.delete(socket);
-      this.#maybeClosed();
+      this.#emitCloseIfDrained();
     });
     this.emit('connection', socket);
   }
 
-  #resolveClosed: (() => void) | undefined;
-
-  #maybeClosed() {
-    if (this.#closing && this.#connections.size === 0 && this.#resolveClosed) {
-      const done = this.#resolveClosed;
-      this.#resolveClosed = undefined;
-      done();
-    }
+  /**
+   * net's `_emitCloseIfDrained`: once the server neither listens nor has a connection open,
+   * `'close'` comes — after the driver close in flight, else on the next tick.
+   */
+  #emitCloseIfDrained() {
+    if (this.#server || this.#connections.size > 0) return;
+    const closing = this.#driverClosing;
+    if (closing) void closing.then(() => this.emit('close'));
+    else process.nextTick(() => this.emit('close'));
   }
 
   /**
-   * As `net.Server.close(cb)`: stops accepting and returns the server; `'close'` follows once every
-   * accepted connection has closed, or on the next tick when none is open or the server was not
-   * listening (net emits it then too). `cb` runs on `'close'`, with `ERR_SERVER_NOT_RUNNING` when the
-   * server was not listening; a `cb` that is not a function is ignored, as net ignores it.
+   * As `net.Server.close(cb)`: stops accepting and returns the server; from here on it may listen
+   * again. `'close'` follows once every accepted connection has closed, or at once (after the
+   * listening socket's close) when none is open — and on the next tick when the server was not
+   * listening, as net emits it then too. `cb` runs on `'close'`, with `ERR_SERVER_NOT_RUNNING` when
+   * the server was not listening; a `cb` that is not a function is ignored, as net ignores it.
    */
   close(cb?: (error?: Error) => void): this {
-    const running = this.#server !== undefined && !this.#closing;
+    const server = this.#server;
     if (typeof cb === 'function') {
-      if (running) this.once('close', () => cb());
+      if (server) this.once('close', () => cb());
       else this.once('close', () => cb(serverNotRunning()));
     }
-    if (this.#closing && !this.#closed) return this; // in flight: its 'close' is coming
-    if (!this.#server) {
-      process.nextTick(() => this.emit('close'));
-      return this;
-    }
-    this.#closing = (async () => {
-      await this.#server?.close();
-      await new Promise<void>((resolve) => {
-        this.#resolveClosed = resolve;
-        this.#maybeClosed();
-      });
-      this.#address = null;
+    if (server) {
       this.#server = undefined;
-      this.#closed = true;
-      this.emit('close');
-    })();
+      this.#address = null;
+      // A failed close of the listening socket leaves nothing to wait for: the server is closed.
+      const closing = server.close().then(
+        () => {},
+        () => {},
+      );
+      this.#driverClosing = closing;
+      void closing.then(() => {
+        if (this.#driverClosing === closing) this.#driverClosing = undefined;
+      });
+    }
+    this.#emitCloseIfDrained();
     return this;
   }
 
   /** As `net.Server[Symbol.asyncDispose]()`: closes a listening server and resolves on `'close'`. */
   async [Symbol.asyncDispose](): Promise<void> {
-    if (!this.#server || this.#closing) return;
+    if (!this.#server) return;
     await new Promise<void>((resolve) => this.close(() => resolve()));
   }
 

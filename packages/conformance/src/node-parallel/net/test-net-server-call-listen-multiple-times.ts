@@ -4,8 +4,7 @@ import { it } from 'vitest';
 import type { NodeNetTest } from './support.js';
 
 export default function register(current: () => NodeNetTest): void {
-  // known: listen() in the tick of close() throws ERR_SERVER_ALREADY_LISTEN: core's close() (define.ts) keeps #server until the driver's close and the connections finish, and #listen refuses meanwhile; net's close() drops its handle at once, so the next listen binds anew (the third block)
-  it.fails('test-net-server-call-listen-multiple-times', async () => {
+  it('test-net-server-call-listen-multiple-times', async () => {
     const t = current();
     const net = t.net;
     let closed = 0;
