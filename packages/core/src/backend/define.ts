@@ -539,7 +539,7 @@ class SecureServerImpl extends EventEmitter implements SecureServer {
     }
     const security = this.#security;
     const server = this.#driver.createServer(
-      { family, security },
+      { family, security, pauseOnConnect: this.#accepted.pauseOnConnect },
       {
         connection: (socket: SocketDriver) => this.#accept(socket, family, security, server),
         negotiationError: (error: Error) => {

@@ -39,9 +39,13 @@ export interface BackendDriver {
    * with `WSAEOPNOTSUPP`). Core validates every input and enforces the datagram call order.
    */
   createDatagramSocket?(opts: { family: 'ipv4' | 'ipv6' }, events: DatagramDriverEvents): DatagramDriver;
-  /** A listening socket secured with `security` before bind. */
+  /**
+   * A listening socket secured with `security` before bind. `pauseOnConnect` (net.Server's option):
+   * the streams of accepted connections start paused and read nothing until resumed, as net's
+   * `pauseOnCreate` handles (core also pauses them; a driver whose stream reads at once must not).
+   */
   createServer(
-    opts: { family: 'ipv4' | 'ipv6'; security: NormalizedSecuritySettings },
+    opts: { family: 'ipv4' | 'ipv6'; security: NormalizedSecuritySettings; pauseOnConnect?: boolean },
     events: ServerDriverEvents,
   ): ServerDriver;
   /** Host names to try for a connect, in order (IP literals pass through). */

@@ -59,6 +59,17 @@ describe('Node internals', () => {
     expect((thrown as Error).message).toMatch(/ignores manualStart/);
   });
 
+  it('fail loudly when net.Socket stops honouring pauseOnCreate (pauseOnConnect servers)', async () => {
+    netCjs.Socket = class extends OriginalSocket {
+      constructor(opts?: net.SocketConstructorOpts) {
+        super({ ...opts, pauseOnCreate: false } as net.SocketConstructorOpts);
+      }
+    } as typeof net.Socket;
+    syncBuiltinESMExports();
+    const m = await fresh();
+    expect(() => m.selfTestNodeInternals()).toThrow(/ignores pauseOnCreate/);
+  });
+
   it('fail loudly when connect replaces the adopted handle', async () => {
     const connect = OriginalSocket.prototype.connect;
     netCjs.Socket = class extends OriginalSocket {} as typeof net.Socket;

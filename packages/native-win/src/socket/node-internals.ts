@@ -86,9 +86,12 @@ export function socketOnUnconnectedHandle(
   return new net.Socket({ handle, manualStart: true, ...highWaterMarks } as net.SocketConstructorOpts);
 }
 
-/** A `net.Socket` on a handle whose SOCKET is already connected (accepted): reading starts at once. */
-export function socketOnConnectedHandle(handle: TcpHandle): net.Socket {
-  return new net.Socket({ handle, readable: true, writable: true } as net.SocketConstructorOpts);
+/**
+ * A `net.Socket` on a handle whose SOCKET is already connected (accepted): reading starts at once,
+ * unless `pauseOnCreate` (a pauseOnConnect server's connection), as net's `onconnection` makes it.
+ */
+export function socketOnConnectedHandle(handle: TcpHandle, pauseOnCreate = false): net.Socket {
+  return new net.Socket({ handle, readable: true, writable: true, pauseOnCreate } as net.SocketConstructorOpts);
 }
 
 /**
@@ -218,6 +221,13 @@ export function selfTestNodeInternals(): void {
       throw internalsChanged(
         'net.Socket no longer starts reading an adopted handle (manualStart semantics changed)',
       );
+    // An accepted connection of a pauseOnConnect server: net's pauseOnCreate must keep it unread.
+    const paused = fakeHandle();
+    sockets.push(
+      new net.Socket({ handle: paused, pauseOnCreate: true } as unknown as net.SocketConstructorOpts),
+    );
+    if (paused.calls.includes('readStart'))
+      throw internalsChanged('net.Socket ignores pauseOnCreate and reads an adopted handle');
     const socket = new net.Socket({
       handle: connecting,
       manualStart: true,

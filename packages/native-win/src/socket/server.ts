@@ -40,16 +40,19 @@ export class NativeServerDriver implements ServerDriver {
   readonly #family: 'ipv4' | 'ipv6';
   readonly #security: NormalizedSecuritySettings;
   readonly #events: ServerDriverEvents;
+  /** net.Server's pauseOnConnect: accepted streams are made paused (net's `pauseOnCreate`). */
+  readonly #pauseOnConnect: boolean;
   #listener = -1;
   #poll: NativePollHandle | undefined;
   #closed = false;
 
   constructor(
     ctx: NativeContext,
-    opts: { family: 'ipv4' | 'ipv6'; security: NormalizedSecuritySettings },
+    opts: { family: 'ipv4' | 'ipv6'; security: NormalizedSecuritySettings; pauseOnConnect?: boolean },
     events: ServerDriverEvents,
   ) {
     this.#ctx = ctx;
+    this.#pauseOnConnect = opts.pauseOnConnect === true;
     this.#family = opts.family;
     this.#security = opts.security;
     this.#events = events;
@@ -164,7 +167,7 @@ export class NativeServerDriver implements ServerDriver {
       );
       return;
     }
-    const stream = socketOnConnectedHandle(handle);
+    const stream = socketOnConnectedHandle(handle, this.#pauseOnConnect);
     this.#events.connection(NativeStreamDriver.accepted(this.#ctx, c, handle, stream));
   }
 
