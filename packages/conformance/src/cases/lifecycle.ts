@@ -4,6 +4,7 @@ import { expect } from 'vitest';
 import type { CaseContext } from '../run/context.js';
 import {
   closed,
+  connectSocket,
   expectRejects,
   expectSecureError,
   expectThrows,
@@ -69,6 +70,37 @@ add(
     const accepted = await listening.nextConnection();
     expect(accepted.remotePort).toBe(client.localPort);
     client.destroy();
+  },
+);
+
+add(
+  "pending and readyState read as net.Socket's through a client's life: created, connecting, connected, destroyed, closed",
+  ['network'],
+  async (ctx) => {
+    const listening = await ctx.listen();
+    const socket = ctx.socket();
+    const seen = () => [socket.pending, socket.readyState];
+    // net: a new net.Socket is pending and 'open' (readable and writable, not connecting).
+    expect(seen()).toEqual([true, 'open']);
+    socket.setSecurity({});
+    socket.setPeerTargetName(ctx.fixture.serverTargetName);
+    const connected = connectSocket(socket, { host: listening.host, port: listening.port });
+    expect(seen()).toEqual([true, 'opening']);
+    let atConnect: unknown[] = [];
+    socket.once('connect', () => {
+      atConnect = seen();
+    });
+    await within(connected, "the client's connect");
+    expect(atConnect).toEqual([false, 'open']);
+    expect(seen()).toEqual([false, 'open']);
+    const atClose = within(
+      new Promise<unknown[]>((resolve) => socket.once('close', () => resolve(seen()))),
+      "the client's 'close'",
+    );
+    socket.destroy();
+    // net drops its handle in _destroy: pending again at once.
+    expect(seen()).toEqual([true, 'closed']);
+    expect(await atClose).toEqual([true, 'closed']);
   },
 );
 

@@ -459,7 +459,25 @@ export function guardSocket(driver: SocketDriver, opts: GuardOptions): SecureSoc
       driverConnecting = Boolean(value);
     },
   });
+  // As net.Socket's `pending` (`!this._handle || this.connecting`) and `readyState`, from core's
+  // phase on every backend: pending until connected, and again from destroy() on (net drops its
+  // handle in _destroy); a driver's stream may hold a handle before connect, which net's does not.
+  const connecting = () => (stream as { connecting: boolean }).connecting;
   Object.defineProperties(stream, {
+    pending: {
+      configurable: true,
+      get: () => stream.destroyed || state.phase !== 'connected' || connecting(),
+    },
+    readyState: {
+      configurable: true,
+      get: () => {
+        if (connecting()) return 'opening';
+        if (stream.readable && stream.writable) return 'open';
+        if (stream.readable) return 'readOnly';
+        if (stream.writable) return 'writeOnly';
+        return 'closed';
+      },
+    },
     socketType: { value: opts.type, enumerable: true },
     family: { value: opts.family, enumerable: true, configurable: true },
     backendName: { value: opts.backendName, enumerable: true },
