@@ -415,28 +415,31 @@ describe('createSocket({ highWaterMark, readableHighWaterMark, writableHighWater
     { readableHighWaterMark: 1, writableHighWaterMark: {} },
   ];
 
-  it.each(refused)('refuses %o with the code and property net.Socket names, and creates nothing', (options) => {
-    const { backend, calls } = createRecordingBackend();
-    let nodeError: (Error & { code?: string }) | undefined;
-    try {
-      new Socket(options).destroy();
-    } catch (error) {
-      nodeError = error as Error & { code?: string };
-    }
-    expect(nodeError?.code).toBe('ERR_INVALID_ARG_VALUE');
-    // Node's message: "The property 'options.<side>HighWaterMark' is invalid. Received …".
-    const property = /^The property '[^']+' is invalid\./.exec(nodeError?.message ?? '')?.[0];
-    expect(property).toBeDefined();
-    expect(() => backend.createSocket(options as never)).toThrow(
-      expect.objectContaining({
-        code: 'ERR_INVALID_ARG_VALUE',
-        name: 'TypeError',
-        message: expect.stringContaining(property as string),
-      }),
-    );
-    expect(() => backend.createSocket(options as never)).toThrow(/an integer of bytes ≥ 0 is accepted/);
-    expect(calls).toEqual([]);
-  });
+  it.each(refused)(
+    'refuses %o with the code and property net.Socket names, and creates nothing',
+    (options) => {
+      const { backend, calls } = createRecordingBackend();
+      let nodeError: (Error & { code?: string }) | undefined;
+      try {
+        new Socket(options).destroy();
+      } catch (error) {
+        nodeError = error as Error & { code?: string };
+      }
+      expect(nodeError?.code).toBe('ERR_INVALID_ARG_VALUE');
+      // Node's message: "The property 'options.<side>HighWaterMark' is invalid. Received …".
+      const property = /^The property '[^']+' is invalid\./.exec(nodeError?.message ?? '')?.[0];
+      expect(property).toBeDefined();
+      expect(() => backend.createSocket(options as never)).toThrow(
+        expect.objectContaining({
+          code: 'ERR_INVALID_ARG_VALUE',
+          name: 'TypeError',
+          message: expect.stringContaining(property as string),
+        }),
+      );
+      expect(() => backend.createSocket(options as never)).toThrow(/an integer of bytes ≥ 0 is accepted/);
+      expect(calls).toEqual([]);
+    },
+  );
 
   it('refuses high-water marks on a datagram socket (not a stream)', () => {
     const { backend, calls } = createRecordingBackend();

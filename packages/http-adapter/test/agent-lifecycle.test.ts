@@ -53,6 +53,27 @@ describe.each(STREAM_KINDS)('over %s streams', (streams) => {
   });
 
   describe('SecureAgent lifecycle (loopback double)', () => {
+    it("honours the request's lookup for a host name, as http.Agent hands it to net", async () => {
+      const { started, agent } = await setup(ok);
+      const asked: unknown[][] = [];
+      const lookup = (host: string, options: object, cb: (e: null, ip: string, family: number) => void) => {
+        asked.push([host, options]);
+        process.nextTick(cb, null, '127.0.0.1', 4);
+      };
+      const reply = await request(`http://server.wsasec.test:${started.port}/named`, {
+        agent,
+        lookup: lookup as never,
+      });
+      expect(reply.body).toBe('GET /named ');
+      expect(asked).toEqual([['server.wsasec.test', { family: 4, hints: 0 }]]);
+      // A lookup that is not a function fails a request that needs a new connection (another
+      // host: the pooled socket is not reused), as net refuses it.
+      const error = await errorOf(
+        request(`http://other.wsasec.test:${started.port}/bad`, { agent, lookup: 'dns' as never }),
+      );
+      expect(error).toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' });
+    });
+
     it('sends request bodies and works with http.get', async () => {
       const { started, agent } = await setup(ok);
       expect((await request(`${started.url}/p`, { agent, method: 'POST' }, 'payload')).body).toBe(

@@ -208,7 +208,10 @@ function createDriver(ctx: SimContext, datagram: SimDatagramOptions, realm: SimR
     },
     // Core sends datagram sockets to createDatagramSocket; this one only makes stream sockets.
     createSocket({ readableHighWaterMark, writableHighWaterMark }) {
-      return new SimSocketDriver(ctx, track(ctx, new SimSocket({ readableHighWaterMark, writableHighWaterMark })));
+      return new SimSocketDriver(
+        ctx,
+        track(ctx, new SimSocket({ readableHighWaterMark, writableHighWaterMark })),
+      );
     },
     createServer({ security }, events) {
       return new SimServerDriver(ctx, security, events);

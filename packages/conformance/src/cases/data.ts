@@ -51,7 +51,9 @@ add(
     // Connected, a write the transport takes at once completes inside write() (net's libuv write
     // does too) and write() answers true; one it must queue answers false and 'drain' follows.
     if (!socket.write(Buffer.alloc(64, 3))) await once(socket, 'drain', "'drain' once connected");
-    expect(await received).toEqual(Buffer.concat([Buffer.alloc(15, 1), Buffer.alloc(1, 2), Buffer.alloc(64, 3)]));
+    expect(await received).toEqual(
+      Buffer.concat([Buffer.alloc(15, 1), Buffer.alloc(1, 2), Buffer.alloc(64, 3)]),
+    );
   },
 );
 

@@ -105,6 +105,101 @@ add(
 );
 
 add(
+  "connect to a host name emits 'lookup' as net's; options.lookup resolves it, its errors and non-IP answers fail the connect",
+  ['network'],
+  async (ctx) => {
+    const listening = await ctx.listen();
+    const secured = () => {
+      const socket = ctx.socket();
+      socket.setSecurity({});
+      socket.setPeerTargetName(ctx.fixture.serverTargetName);
+      return socket;
+    };
+    const lookups = (socket: SecureSocket) => {
+      const seen: unknown[][] = [];
+      socket.on('lookup', (...args: unknown[]) => seen.push(args));
+      return seen;
+    };
+    // options.lookup is called as net calls it for a socket of one family, and its answer is used.
+    const asked: unknown[][] = [];
+    const custom = secured();
+    const customSeen = lookups(custom);
+    const connected = new Promise<void>((resolve, reject) => {
+      custom.once('connect', resolve);
+      custom.once('error', reject);
+    });
+    custom.connect({
+      host: 'server.wsasec.test',
+      port: listening.port,
+      lookup: (host: string, options: object, cb: (e: Error | null, ip: string, family: number) => void) => {
+        asked.push([host, options]);
+        process.nextTick(cb, null, '127.0.0.1', 4);
+      },
+    } as never);
+    await within(connected, 'the connect through options.lookup');
+    expect(asked).toEqual([['server.wsasec.test', { family: 4, hints: 0 }]]);
+    expect(customSeen).toEqual([[null, '127.0.0.1', 4, 'server.wsasec.test']]);
+    expect(custom.remoteAddress).toBe('127.0.0.1');
+    // An IP literal is not looked up.
+    const literal = secured();
+    const literalSeen = lookups(literal);
+    let called = 0;
+    await within(
+      new Promise<void>((resolve, reject) => {
+        literal.once('connect', resolve);
+        literal.once('error', reject);
+        literal.connect({ host: '127.0.0.1', port: listening.port, lookup: () => called++ } as never);
+      }),
+      'the connect to an IP literal',
+    );
+    expect([called, literalSeen]).toEqual([0, []]);
+    // The lookup's error: 'lookup' with it, then the connect's 'error' and 'close'.
+    const failing = secured();
+    const failingSeen = lookups(failing);
+    const notFound = Object.assign(new Error('getaddrinfo ENOTFOUND nowhere.wsasec.test'), {
+      code: 'ENOTFOUND',
+    });
+    const failed = new Promise<unknown>((resolve) => failing.once('error', resolve));
+    const failedClose = new Promise<void>((resolve) => failing.once('close', () => resolve()));
+    failing.connect({
+      host: 'nowhere.wsasec.test',
+      port: listening.port,
+      lookup: (_h: string, _o: object, cb: (e: Error) => void) => process.nextTick(cb, notFound),
+    } as never);
+    const lookupError = await within(failed, "the failed lookup's 'error'");
+    await within(failedClose, "the failed lookup's 'close'");
+    expect(failingSeen).toEqual([[notFound, undefined, undefined, 'nowhere.wsasec.test']]);
+    expect((lookupError as { cause?: unknown }).cause ?? lookupError).toBe(notFound);
+    // An answer that is not an IP literal: net's ERR_INVALID_IP_ADDRESS, a TypeError.
+    const wrong = secured();
+    const wrongError = new Promise<unknown>((resolve) => wrong.once('error', resolve));
+    wrong.connect({
+      host: 'odd.wsasec.test',
+      port: listening.port,
+      lookup: (_h: string, _o: object, cb: (e: null, ip: string, f: number) => void) =>
+        process.nextTick(cb, null, 'not-an-ip', 4),
+    } as never);
+    const invalid = expectSecureError(
+      await within(wrongError, "the invalid address's 'error'"),
+      'ERR_INVALID_IP_ADDRESS',
+    );
+    expect(invalid.name).toBe('TypeError');
+    // Not a function: thrown at once, as net's validateFunction, and the socket is left as it was.
+    const unused = secured();
+    expectThrows(
+      () => unused.connect({ host: 'x.wsasec.test', port: listening.port, lookup: 'dns' } as never),
+      'ERR_INVALID_ARG_TYPE',
+    );
+    expect(unused.connecting).toBe(false);
+    // The two connections that resolved reached the server.
+    const accepted = [await listening.nextConnection(), await listening.nextConnection()];
+    expect(accepted.map((socket) => socket.remotePort).sort()).toEqual(
+      [custom.localPort, literal.localPort].sort(),
+    );
+  },
+);
+
+add(
   "close follows net.Server.close: returns the server, cb on 'close', ERR_SERVER_NOT_RUNNING when not listening",
   ['network'],
   async (ctx) => {

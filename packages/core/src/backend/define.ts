@@ -32,9 +32,9 @@ import {
   normalizeAddress,
   normalizeConnectTarget,
   normalizeFamily,
+  normalizeHighWaterMarks,
   normalizePeerTargetName,
   normalizeSecuritySettings,
-  normalizeHighWaterMarks,
   normalizeSocketType,
 } from '../validate/validate.js';
 import { closeServer } from './promises.js';

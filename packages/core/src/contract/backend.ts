@@ -94,6 +94,10 @@ export interface SecureSocket extends Duplex {
   readonly bytesRead: number;
   readonly bytesWritten: number;
   readonly connecting: boolean;
+  /** As `net.Socket.pending`: true until connected, and again from `destroy()` on. */
+  readonly pending: boolean;
+  /** As `net.Socket.readyState`: `'opening'` while connecting, then by the stream's open sides. */
+  readonly readyState: 'opening' | 'open' | 'readOnly' | 'writeOnly' | 'closed';
   setNoDelay(noDelay?: boolean): this;
   setKeepAlive(enable?: boolean, initialDelay?: number): this;
   setTimeout(timeout: number, callback?: () => void): this;

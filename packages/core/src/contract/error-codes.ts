@@ -185,6 +185,8 @@ export type LibraryErrorCode = (typeof LIBRARY_ERRORS)[number];
  * - `ERR_SOCKET_BAD_PORT` (`RangeError`): a port that is not an integer from 0 to 65535.
  * - `ERR_MISSING_ARGS` (`TypeError`): a required argument left out (`connect()` or `connect({})`
  *   without a port).
+ * - `ERR_INVALID_IP_ADDRESS` (`TypeError`): what a connect's `options.lookup` called back with is
+ *   not an IP literal (emitted as the connect's `'error'`, as net does).
  */
 export const NODE_ARGUMENT_ERRORS = [
   'ERR_INVALID_ARG_TYPE',
@@ -192,6 +194,7 @@ export const NODE_ARGUMENT_ERRORS = [
   'ERR_INVALID_ARG_VALUE',
   'ERR_OUT_OF_RANGE',
   'ERR_SOCKET_BAD_PORT',
+  'ERR_INVALID_IP_ADDRESS',
 ] as const;
 
 /** One of Node's argument-error codes. */
@@ -209,8 +212,8 @@ export type NodeArgumentErrorCode = (typeof NODE_ARGUMENT_ERRORS)[number];
  *   the connection was established").
  * - `ERR_SOCKET_CLOSED` (`Error`): `resetAndDestroy()` on a socket that is not connected or
  *   connecting (net's "Socket is closed"); the socket is destroyed with it.
- * - `ERR_SERVER_ALREADY_LISTEN` (`Error`): `server.listen()` on a server that is listening or still
- *   closing (thrown, as net throws it).
+ * - `ERR_SERVER_ALREADY_LISTEN` (`Error`): `server.listen()` on a server that is listening (thrown,
+ *   as net throws it; after `close()` it may listen again at once).
  * - `ERR_SERVER_NOT_RUNNING` (`Error`): given to the `server.close(cb)` callback when the server was
  *   not listening.
  */

@@ -53,7 +53,12 @@ const NODE_CODES: Partial<Record<string, string>> = {
 /** The `name` Node gives errors of the same kind. */
 function nameOf(code: SecureSocketErrorCode): string {
   if (code === 'ERR_WSASEC_ABORTED') return 'AbortError';
-  if (code === 'ERR_INVALID_ARG_TYPE' || code === 'ERR_INVALID_ARG_VALUE' || code === 'ERR_MISSING_ARGS')
+  if (
+    code === 'ERR_INVALID_ARG_TYPE' ||
+    code === 'ERR_INVALID_ARG_VALUE' ||
+    code === 'ERR_MISSING_ARGS' ||
+    code === 'ERR_INVALID_IP_ADDRESS'
+  )
     return 'TypeError';
   if (code === 'ERR_OUT_OF_RANGE' || code === 'ERR_SOCKET_BAD_PORT') return 'RangeError';
   if ((NODE_SOCKET_ERRORS as readonly string[]).includes(code)) return 'Error';

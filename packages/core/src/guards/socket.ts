@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import type { SecureSocket } from '../contract/backend.js';
 import type {
   PeerTargetName,
@@ -134,13 +135,53 @@ export function guardSocket(driver: SocketDriver, opts: GuardOptions): SecureSoc
   };
 
   /**
+   * The address a connect goes to. A host name is resolved as net resolves it for a socket of one
+   * family — with `lookup` (net's `options.lookup`: `lookup(host, { family, hints }, cb)`) when
+   * given, else by the backend — and `'lookup'` is emitted as net emits it: `(err, address,
+   * family, host)`. An IP literal is not looked up and emits nothing.
+   */
+  const resolveTarget = async (host: string, lookup: NetLookup | undefined): Promise<NormalizedAddress> => {
+    if (isIP(host) !== 0) return opts.resolveOne(host, state.family);
+    const family = state.family === 'ipv6' ? 6 : 4;
+    let emitted = false;
+    const emitLookup = (error: unknown, address?: string, addressFamily?: unknown) => {
+      emitted = true;
+      stream.emit('lookup', error, address, addressFamily, host);
+    };
+    try {
+      if (!lookup) {
+        const address = await opts.resolveOne(host, state.family);
+        emitLookup(null, address.address, address.family === 'ipv6' ? 6 : 4);
+        return address;
+      }
+      const [ip, addressFamily] = await new Promise<[unknown, unknown]>((resolve, reject) => {
+        lookup(host, { family, hints: 0 }, (error, ip, addressFamily) => {
+          if (error) reject(error);
+          else resolve([ip, addressFamily]);
+        });
+      });
+      emitLookup(null, ip as string, addressFamily);
+      if (typeof ip !== 'string' || isIP(ip) === 0)
+        throw new SecureSocketError(
+          'ERR_INVALID_IP_ADDRESS',
+          `Invalid IP address: ${String(ip)} (options.lookup must call back with an IP literal)`,
+          { syscall: 'WSAConnect' },
+        );
+      return normalizeAddress({ address: ip }, 'host', 'WSAConnect');
+    } catch (error) {
+      if (!emitted) emitLookup(error);
+      throw error;
+    }
+  };
+
+  /**
    * Validates synchronously (throws), then connects; the Promise settles with the connect.
    * `viaEvents` (net's forms): the outcome is reported as net reports it — `'connect'`/`'ready'`, or
    * `'error'` then `'close'`; a `destroy()` while connecting cancels the negotiation and emits only
    * `'close'`; an abort through the signal fails with an `AbortError`.
    */
   const connectTarget = (
-    target: { host: string; port: number; signal?: AbortSignal; timeout?: number },
+    target: { host: string; port: number; signal?: AbortSignal; timeout?: number; lookup?: NetLookup },
     viaEvents: boolean,
   ): Promise<void> => {
     const syscall = 'WSAConnect';
@@ -233,7 +274,7 @@ export function guardSocket(driver: SocketDriver, opts: GuardOptions): SecureSoc
           await undefined;
           throw addressError;
         }
-        const address = await opts.resolveOne(normalized.host, state.family);
+        const address = await resolveTarget(normalized.host, target.lookup);
         checkFamily(address, syscall);
         if (cancel.signal.aborted) throw failure;
         live(syscall);
@@ -522,6 +563,13 @@ function checkPort(port: unknown, name: string): number {
   return n;
 }
 
+/** net's `options.lookup`: `dns.lookup`'s form, called for one address of the socket's family. */
+type NetLookup = (
+  hostname: string,
+  options: { family: 4 | 6; hints: number },
+  callback: (error: Error | null, address: string, family: number) => void,
+) => void;
+
 /** The positional and callback forms of `net.Socket.connect`, as one target. */
 // biome-ignore lint/suspicious/noExplicitAny: the overloads of net.Socket.connect
 function parseConnectArgs(args: any[], family: 'ipv4' | 'ipv6') {
@@ -543,6 +591,7 @@ function parseConnectArgs(args: any[], family: 'ipv4' | 'ipv6') {
   let host: unknown;
   let signal: AbortSignal | undefined;
   let timeout: number | undefined;
+  let lookup: NetLookup | undefined;
   if (typeof first === 'object' && first !== null && !Array.isArray(first)) {
     if ('path' in first && first.path !== undefined)
       throw new SecureSocketError(
@@ -550,10 +599,24 @@ function parseConnectArgs(args: any[], family: 'ipv4' | 'ipv6') {
         'WSAConnect: pipes and Unix domain sockets (path) are not supported; IPsec secures TCP only — give { port, host }',
         { syscall: 'WSAConnect' },
       );
-    const o = first as { port?: unknown; host?: unknown; signal?: AbortSignal; timeout?: unknown };
+    const o = first as {
+      port?: unknown;
+      host?: unknown;
+      signal?: AbortSignal;
+      timeout?: unknown;
+      lookup?: unknown;
+    };
     port = checkPort(o.port, 'options.port');
     host = o.host;
     signal = o.signal;
+    if (o.lookup !== undefined && o.lookup !== null) {
+      if (typeof o.lookup !== 'function')
+        throw argError(
+          'ERR_INVALID_ARG_TYPE',
+          `The "options.lookup" property must be of type function. Received ${describe(o.lookup)}`,
+        );
+      lookup = o.lookup as NetLookup;
+    }
     if (o.timeout !== undefined) {
       if (typeof o.timeout !== 'number' || !Number.isFinite(o.timeout) || o.timeout < 0)
         throw argError(
@@ -583,6 +646,7 @@ function parseConnectArgs(args: any[], family: 'ipv4' | 'ipv6') {
       host: host === undefined || host === null || host === '' ? defaultHost : host,
       port,
       ...(signal !== undefined ? { signal } : {}),
+      ...(lookup !== undefined ? { lookup } : {}),
     },
     ...(callback ? { callback } : {}),
     ...(timeout !== undefined ? { timeout } : {}),

@@ -183,6 +183,7 @@ export class SecureAgent extends http.Agent {
       noDelay: options.noDelay,
       keepAlive: options.keepAlive,
       keepAliveInitialDelay: options.keepAliveInitialDelay,
+      ...(options.lookup !== undefined && options.lookup !== null ? { lookup: options.lookup } : {}),
     });
     return socket;
   }

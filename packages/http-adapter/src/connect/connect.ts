@@ -30,6 +30,8 @@ export interface SecureConnectRequest {
   noDelay?: boolean | undefined;
   keepAlive?: boolean | undefined;
   keepAliveInitialDelay?: number | undefined;
+  /** net's `options.lookup` (the request's): resolves a host name for the socket's family. */
+  lookup?: unknown;
 }
 
 /** The connection handed to http or undici, and the secured socket under it. */
@@ -134,12 +136,22 @@ export function openSecured(backend: SecureSocketBackend, request: SecureConnect
     }, timeout);
     timer.unref();
   }
-  socket.connect({
-    host,
-    port,
-    ...(request.signal ? { signal: request.signal } : {}),
-    ...(request.idleTimeout ? { timeout: request.idleTimeout } : {}),
-  });
+  try {
+    socket.connect({
+      host,
+      port,
+      ...(request.signal ? { signal: request.signal } : {}),
+      ...(request.idleTimeout ? { timeout: request.idleTimeout } : {}),
+      ...(request.lookup !== undefined ? { lookup: request.lookup } : {}),
+    });
+  } catch (error) {
+    // Refused at once (a lookup that is not a function, as net refuses it): nothing is left open.
+    if (timer) clearTimeout(timer);
+    socket.removeListener('close', onClose);
+    socket.destroy();
+    failed((error as { code?: unknown }).code);
+    throw error;
+  }
   if (!request.tls) return { socket, secure: socket };
   const layered = layerTls(socket, request.tls);
   if (timer) {

@@ -91,7 +91,12 @@ export function socketOnUnconnectedHandle(
  * unless `pauseOnCreate` (a pauseOnConnect server's connection), as net's `onconnection` makes it.
  */
 export function socketOnConnectedHandle(handle: TcpHandle, pauseOnCreate = false): net.Socket {
-  return new net.Socket({ handle, readable: true, writable: true, pauseOnCreate } as net.SocketConstructorOpts);
+  return new net.Socket({
+    handle,
+    readable: true,
+    writable: true,
+    pauseOnCreate,
+  } as net.SocketConstructorOpts);
 }
 
 /**

@@ -83,7 +83,9 @@ export interface NetLike {
 const SOCKET_KEYS = ['allowHalfOpen', 'highWaterMark', 'readableHighWaterMark', 'writableHighWaterMark'];
 function socketOptions(options: object | undefined): object | undefined {
   if (options === undefined) return undefined;
-  const own = Object.entries(options).filter(([key, value]) => SOCKET_KEYS.includes(key) && value !== undefined);
+  const own = Object.entries(options).filter(
+    ([key, value]) => SOCKET_KEYS.includes(key) && value !== undefined,
+  );
   return own.length === 0 ? undefined : Object.fromEntries(own);
 }
 
