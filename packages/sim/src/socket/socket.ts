@@ -64,6 +64,8 @@ export class SimSocket extends NetSocketSurface {
   };
   #connecting = false;
   #pendingWrite: { parts: Buffer[]; cb: WriteCallback } | undefined;
+  /** Bytes of #pendingWrite, kept after a destroy drops it (net's `_pendingData` stays counted). */
+  #heldBytes = 0;
   #pendingFinal: WriteCallback | undefined;
   #drainCb: WriteCallback | undefined;
   #wantRead = true;
@@ -77,6 +79,10 @@ export class SimSocket extends NetSocketSurface {
 
   protected override get isConnecting(): boolean {
     return this.#connecting;
+  }
+
+  protected override get heldBytes(): number {
+    return this.#heldBytes;
   }
 
   /** @internal Marks the socket as connecting (or not). */
@@ -136,6 +142,7 @@ export class SimSocket extends NetSocketSurface {
     );
     const pending = this.#pendingWrite;
     this.#pendingWrite = undefined;
+    this.#heldBytes = 0;
     if (pending) this.#send(pending.parts, pending.cb);
     const final = this.#pendingFinal;
     this.#pendingFinal = undefined;
@@ -297,6 +304,8 @@ export class SimSocket extends NetSocketSurface {
     const tcp = this.#tcp;
     if (!tcp) {
       this.#pendingWrite = { parts, cb };
+      this.#heldBytes = 0;
+      for (const part of parts) this.#heldBytes += part.length;
       return;
     }
     for (const part of parts) this.bytesOut += part.length;

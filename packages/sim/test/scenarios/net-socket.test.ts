@@ -35,7 +35,11 @@ async function pair(
     resolveAccepted = resolve;
   });
   if (kind === 'net') {
-    const server = net.createServer(resolveAccepted);
+    // Every accepted socket is destroyed after the test (one a test connects 'created' to too).
+    const server = net.createServer((s) => {
+      plain.push(s);
+      resolveAccepted(s);
+    });
     plain.push(server);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const client = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
@@ -44,7 +48,6 @@ async function pair(
     const created = new net.Socket();
     plain.push(created);
     const a = await accepted;
-    plain.push(a);
     return { client, accepted: a, created, port: (server.address() as net.AddressInfo).port };
   }
   const realm = contosoRealm();
@@ -183,6 +186,80 @@ describe("'close' carries hadError, as net's", () => {
       const closes = [closeArgs(client), closeArgs(accepted)];
       client.resetAndDestroy();
       expect(await Promise.all(closes)).toEqual([[false], [true]]);
+    },
+  );
+});
+
+describe("bytesWritten and pending around a connect, as net's", () => {
+  const writeDone = (socket: net.Socket, ...args: [string | Buffer, BufferEncoding?]) =>
+    new Promise<Error | null | undefined>((resolve) =>
+      args[1] ? socket.write(args[0], args[1], resolve) : socket.write(args[0], resolve),
+    );
+
+  it.each(['net', 'sim'] as const)(
+    '%s: a write held while connecting counts at once, by its bytes, and once after it went out',
+    async (kind) => {
+      const { created, port } = await pair(kind);
+      expect(created.pending).toBe(true);
+      created.connect(port, '127.0.0.1');
+      expect(created.pending).toBe(true);
+      const done = writeDone(created, 'h\u00e9llo', 'utf8');
+      expect(created.bytesWritten).toBe(6);
+      // Behind the held write, in the stream's buffer: counted too, as net counts its writableBuffer.
+      const second = writeDone(created, Buffer.from('!'));
+      expect(created.bytesWritten).toBe(7);
+      await once(created, 'connect');
+      expect(created.pending).toBe(false);
+      expect(await done).toBeFalsy();
+      expect(await second).toBeFalsy();
+      expect(created.bytesWritten).toBe(7);
+    },
+  );
+
+  it.each(['net', 'sim'] as const)(
+    '%s: a corked writev held while connecting counts every chunk (strings by their encoding)',
+    async (kind) => {
+      const { created, port } = await pair(kind);
+      created.connect(port, '127.0.0.1');
+      created.cork();
+      created.write('one');
+      created.write('dHfDuA==', 'base64'); // 'twø': 4 bytes
+      created.uncork();
+      expect(created.bytesWritten).toBe(7);
+      await once(created, 'connect');
+      await writeDone(created, '');
+      expect(created.bytesWritten).toBe(7);
+    },
+  );
+
+  it.each(['net', 'sim'] as const)(
+    '%s: a held write dropped by a destroy before the connect stays counted; pending is true once closed',
+    async (kind) => {
+      const { created, port } = await pair(kind);
+      created.connect(port, '127.0.0.1');
+      const done = writeDone(created, 'abc');
+      const closed = once(created, 'close');
+      created.destroy();
+      expect(created.pending).toBe(true);
+      expect(((await done) as NodeJS.ErrnoException).code).toBe('ERR_SOCKET_CLOSED_BEFORE_CONNECTION');
+      await closed;
+      expect(created.bytesWritten).toBe(3);
+      expect(created.pending).toBe(true);
+    },
+  );
+
+  it.each(['net', 'sim'] as const)(
+    '%s: pending is true again once a connected socket closed',
+    async (kind) => {
+      const { client, accepted } = await pair(kind);
+      expect(client.pending).toBe(false);
+      accepted.resume();
+      const closed = once(client, 'close');
+      client.destroy();
+      expect(client.pending).toBe(true);
+      await closed;
+      expect(client.pending).toBe(true);
+      expect(accepted.pending).toBe(false);
     },
   );
 });
