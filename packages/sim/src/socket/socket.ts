@@ -69,6 +69,8 @@ export class SimSocket extends NetSocketSurface {
   #pendingFinal: WriteCallback | undefined;
   #drainCb: WriteCallback | undefined;
   #wantRead = true;
+  /** An accepted socket's first read, until the stream asks for data (see [kAttach]). */
+  #startReading: (() => void) | undefined;
   #readEnded = false;
   #watch: { qmSaId: bigint } | undefined;
   #resetting = false;
@@ -157,8 +159,25 @@ export class SimSocket extends NetSocketSurface {
       if (tcp.readableEnded) this.#onTcpEnd();
       else if (this.#wantRead && !this.destroyed) tcp.resume();
     };
-    if (client) this.once('connect', start);
-    else start();
+    if (client) {
+      this.once('connect', start);
+      return;
+    }
+    // Accepted: as net, whose accepted socket starts reading its handle from its constructor's
+    // read(0), except with pauseOnConnect, which leaves it unread until resume(). Core pauses the
+    // stream (pauseOnConnect) once this returns, before its 'connection': from the next tick on,
+    // a paused stream reads nothing — the bytes already here, the TCP socket, its end — until it
+    // asks for data (_read: resume(), read(), a 'readable' listener).
+    this.#startReading = start;
+    process.nextTick(() => {
+      if (this.readableFlowing !== false) this.#beginReading();
+    });
+  }
+
+  #beginReading(): void {
+    const start = this.#startReading;
+    this.#startReading = undefined;
+    start?.();
   }
 
   /** @internal The channel's events are routed here by the driver that builds the channel. */
@@ -284,7 +303,8 @@ export class SimSocket extends NetSocketSurface {
 
   override _read(): void {
     this.#wantRead = true;
-    this.#throttle();
+    if (this.#startReading) this.#beginReading();
+    else this.#throttle();
   }
 
   /** @internal Node's stream hook. */
