@@ -18,11 +18,7 @@ describeNetPorts(
     // Known failures of the sim (packages/conformance/src/node-parallel/net/KNOWN-FAILURES.md)
     // that native-win, whose sockets are Node's own net.Socket, passes.
     passes: {
-      'test-net-socket-byteswritten':
-        "net counts a write held while connecting in bytesWritten (its _pendingData); the sim's held write is left out",
       'test-net-socket-reset-send': "the server's 'error' is net's own ECONNRESET here",
-      'test-net-stream':
-        "a peer's destroy fails the unsent writes with net's error here; the sim's protected ABORT ends the socket without one",
     },
   },
 );
