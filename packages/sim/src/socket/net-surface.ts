@@ -184,11 +184,20 @@ export abstract class NetSocketSurface extends (net.Socket as unknown as typeof 
   }
 
   /**
+   * Bytes of the write held while connecting (net's `_pendingData`): counted by `bytesWritten` until
+   * it goes out (then `bytesOut` counts it), and still after a destroy that dropped it, as net's.
+   */
+  protected get heldBytes(): number {
+    return 0;
+  }
+
+  /**
    * Application bytes written (plaintext, as given to `write`), counting — as net does — what is
-   * still buffered by the stream (corked, or queued behind a write in progress).
+   * still buffered by the stream (corked, or queued behind a write in progress) and the write held
+   * while connecting (net's `_pendingData`; strings by their encoding's byte length).
    */
   get bytesWritten(): number {
-    let bytes = this.bytesOut;
+    let bytes = this.bytesOut + this.heldBytes;
     for (const el of (this as unknown as { writableBuffer?: { chunk: unknown; encoding: string }[] })
       .writableBuffer ?? []) {
       const { chunk, encoding } = el;
@@ -214,9 +223,12 @@ export abstract class NetSocketSurface extends (net.Socket as unknown as typeof 
     return this.destroyed ? undefined : this.writableLength;
   }
 
-  /** True until the socket is connected (as `net.Socket.pending`). */
+  /**
+   * True until the socket is connected, and again once it is destroyed (as `net.Socket.pending`:
+   * `!this._handle || this.connecting`, net's handle being dropped by its destroy).
+   */
   get pending(): boolean {
-    return this.tcpSocket === undefined;
+    return this.tcpSocket === undefined || this.connecting || this.destroyed;
   }
 
   /** `'opening'`, `'open'`, `'readOnly'`, `'writeOnly'` or `'closed'` (as `net.Socket.readyState`). */

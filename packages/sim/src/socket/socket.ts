@@ -64,12 +64,18 @@ export class SimSocket extends NetSocketSurface {
   };
   #connecting = false;
   #pendingWrite: { parts: Buffer[]; cb: WriteCallback } | undefined;
+  /** Bytes of #pendingWrite, kept after a destroy drops it (net's `_pendingData` stays counted). */
+  #heldBytes = 0;
   #pendingFinal: WriteCallback | undefined;
   #drainCb: WriteCallback | undefined;
   #wantRead = true;
+  /** An accepted socket's first read, until the stream asks for data (see [kAttach]). */
+  #startReading: (() => void) | undefined;
   #readEnded = false;
   #watch: { qmSaId: bigint } | undefined;
   #resetting = false;
+  /** The peer's protected ABORT came: it reads nothing more (see channelAbort). */
+  #peerAborted = false;
 
   protected override get tcpSocket(): Socket | undefined {
     return this.#tcp;
@@ -77,6 +83,10 @@ export class SimSocket extends NetSocketSurface {
 
   protected override get isConnecting(): boolean {
     return this.#connecting;
+  }
+
+  protected override get heldBytes(): number {
+    return this.#heldBytes;
   }
 
   /** @internal Marks the socket as connecting (or not). */
@@ -136,6 +146,7 @@ export class SimSocket extends NetSocketSurface {
     );
     const pending = this.#pendingWrite;
     this.#pendingWrite = undefined;
+    this.#heldBytes = 0;
     if (pending) this.#send(pending.parts, pending.cb);
     const final = this.#pendingFinal;
     this.#pendingFinal = undefined;
@@ -150,8 +161,25 @@ export class SimSocket extends NetSocketSurface {
       if (tcp.readableEnded) this.#onTcpEnd();
       else if (this.#wantRead && !this.destroyed) tcp.resume();
     };
-    if (client) this.once('connect', start);
-    else start();
+    if (client) {
+      this.once('connect', start);
+      return;
+    }
+    // Accepted: as net, whose accepted socket starts reading its handle from its constructor's
+    // read(0), except with pauseOnConnect, which leaves it unread until resume(). Core pauses the
+    // stream (pauseOnConnect) once this returns, before its 'connection': from the next tick on,
+    // a paused stream reads nothing — the bytes already here, the TCP socket, its end — until it
+    // asks for data (_read: resume(), read(), a 'readable' listener).
+    this.#startReading = start;
+    process.nextTick(() => {
+      if (this.readableFlowing !== false) this.#beginReading();
+    });
+  }
+
+  #beginReading(): void {
+    const start = this.#startReading;
+    this.#startReading = undefined;
+    start?.();
   }
 
   /** @internal The channel's events are routed here by the driver that builds the channel. */
@@ -185,8 +213,22 @@ export class SimSocket extends NetSocketSurface {
     this.read(0);
   }
 
-  /** @internal The peer closed the connection: deliver what came before, then close. */
+  /**
+   * @internal The peer closed the connection (its destroy). With nothing of this side unsent:
+   * deliver what came before, then close (net's FIN). With writes that have not reached the
+   * connection yet — buffered by this stream (queued, corked) or by the TCP socket (beyond what the
+   * kernel took): the peer stopped reading and will never read them — or on a later write:
+   * `WSAECONNRESET` (`nodeCode` `ECONNRESET`), as net, whose peer's kernel answers unread data with
+   * a reset (`read ECONNRESET` here, the queued writes failed with it). A write the kernel already
+   * took counts as sent (net's FIN may still come first then; which comes is a race there).
+   */
   channelAbort(): void {
+    this.#peerAborted = true;
+    const buffered = (this as { writableBuffer?: unknown[] }).writableBuffer?.length ?? 0;
+    if (buffered > 0 || (this.#tcp?.writableLength ?? 0) > 0) {
+      this.destroy(SimSocket.#peerAbortError());
+      return;
+    }
     this.#endReadable();
     if (this.readableEnded) this.destroy();
     else this.once('end', () => this.destroy());
@@ -277,7 +319,8 @@ export class SimSocket extends NetSocketSurface {
 
   override _read(): void {
     this.#wantRead = true;
-    this.#throttle();
+    if (this.#startReading) this.#beginReading();
+    else this.#throttle();
   }
 
   /** @internal Node's stream hook. */
@@ -293,10 +336,28 @@ export class SimSocket extends NetSocketSurface {
     );
   }
 
+  static #peerAbortError(): SecureSocketError {
+    return new SecureSocketError(
+      'WSAECONNRESET',
+      'the peer closed the connection (a protected ABORT) with data written here that it will never read; the connection was reset',
+      { syscall: 'recv' },
+    );
+  }
+
   #send(parts: Buffer[], cb: WriteCallback): void {
+    if (this.#peerAborted) {
+      // As net's failed write: the socket is destroyed with the error ('error'; now, before the
+      // peer's end closes it), and the write's callback gets it.
+      const error = SimSocket.#peerAbortError();
+      this.destroy(error);
+      cb(error);
+      return;
+    }
     const tcp = this.#tcp;
     if (!tcp) {
       this.#pendingWrite = { parts, cb };
+      this.#heldBytes = 0;
+      for (const part of parts) this.#heldBytes += part.length;
       return;
     }
     for (const part of parts) this.bytesOut += part.length;
@@ -340,10 +401,7 @@ export class SimSocket extends NetSocketSurface {
     for (let i = 0; i < last; i++) tcp.write(buffers[i] as Buffer);
     let ok = true;
     if (owned) ok = tcp.write(buffers[last] as Buffer);
-    else
-      tcp.write(buffers[last] as Buffer, (error) =>
-        cb(error ? toSecureSocketError(error, 'send') : undefined),
-      );
+    else tcp.write(buffers[last] as Buffer, (error) => cb(error ? this.#writeFailure(error) : undefined));
     tcp.uncork();
     if (owned) {
       // The bytes are on their way (or in TCP's buffer); completing on the next tick rather than now
@@ -353,6 +411,25 @@ export class SimSocket extends NetSocketSurface {
       if (ok) process.nextTick(cb);
       else this.#drainCb = cb;
     }
+  }
+
+  /**
+   * What a write the TCP socket failed reports: once this socket is destroyed (or the TCP socket
+   * under it, whose own `ERR_STREAM_DESTROYED` is no Winsock failure), the error it was destroyed
+   * with, as net's queued writes fail with the socket's error, else `ERR_WSASEC_SOCKET_CLOSED`; a
+   * failure of the TCP connection itself (`EPIPE`, `ECONNRESET`) as its Winsock code.
+   */
+  #writeFailure(error: Error): Error {
+    if (this.destroyed || (error as { code?: unknown }).code === 'ERR_STREAM_DESTROYED')
+      return this.#destroyedError();
+    return toSecureSocketError(error, 'send');
+  }
+
+  #destroyedError(): Error {
+    return (
+      this.errored ??
+      new SecureSocketError('ERR_WSASEC_SOCKET_CLOSED', 'the socket was destroyed', { syscall: 'send' })
+    );
   }
 
   /** @internal Node's stream hook. */
@@ -430,9 +507,7 @@ export class SimSocket extends NetSocketSurface {
     pending?.cb(closedBeforeConnection());
     const drain = this.#drainCb;
     this.#drainCb = undefined;
-    drain?.(
-      new SecureSocketError('ERR_WSASEC_SOCKET_CLOSED', 'the socket was destroyed', { syscall: 'send' }),
-    );
+    drain?.(this.#destroyedError());
     cb(error);
   }
 }

@@ -12,7 +12,7 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import type { SecureSocket } from '@wsasec/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { contosoRealm, Harness } from '../support/fixture.js';
+import { contosoRealm, Harness, QM_ENCRYPTION } from '../support/fixture.js';
 
 const h = new Harness();
 const plain: (net.Socket | net.Server)[] = [];
@@ -29,13 +29,19 @@ type Kind = 'net' | 'sim';
 /** A connected pair over loopback (Node's net, or the sim's secured sockets), both sides connected. */
 async function pair(
   kind: Kind,
+  /** The sim server's security settings (its default policy: integrity). */
+  security: object = {},
 ): Promise<{ client: net.Socket; accepted: net.Socket; created: net.Socket; port: number }> {
   let resolveAccepted!: (s: net.Socket) => void;
   const accepted = new Promise<net.Socket>((resolve) => {
     resolveAccepted = resolve;
   });
   if (kind === 'net') {
-    const server = net.createServer(resolveAccepted);
+    // Every accepted socket is destroyed after the test (one a test connects 'created' to too).
+    const server = net.createServer((s) => {
+      plain.push(s);
+      resolveAccepted(s);
+    });
     plain.push(server);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const client = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
@@ -44,13 +50,12 @@ async function pair(
     const created = new net.Socket();
     plain.push(created);
     const a = await accepted;
-    plain.push(a);
     return { client, accepted: a, created, port: (server.address() as net.AddressInfo).port };
   }
   const realm = contosoRealm();
   const serverBackend = h.backend({ realm, machine: 'server.contoso.com' });
   const clientBackend = h.backend({ realm, machine: 'client.contoso.com' });
-  const { port } = await h.server(serverBackend, { security: {} }, (s) =>
+  const { port } = await h.server(serverBackend, { security }, (s) =>
     resolveAccepted(h.keep(s) as unknown as net.Socket),
   );
   const newSocket = () => {
@@ -185,6 +190,171 @@ describe("'close' carries hadError, as net's", () => {
       expect(await Promise.all(closes)).toEqual([[false], [true]]);
     },
   );
+});
+
+describe("bytesWritten and pending around a connect, as net's", () => {
+  const writeDone = (socket: net.Socket, ...args: [string | Buffer, BufferEncoding?]) =>
+    new Promise<Error | null | undefined>((resolve) =>
+      args[1] ? socket.write(args[0], args[1], resolve) : socket.write(args[0], resolve),
+    );
+
+  it.each(['net', 'sim'] as const)(
+    '%s: a write held while connecting counts at once, by its bytes, and once after it went out',
+    async (kind) => {
+      const { created, port } = await pair(kind);
+      expect(created.pending).toBe(true);
+      created.connect(port, '127.0.0.1');
+      expect(created.pending).toBe(true);
+      const done = writeDone(created, 'h\u00e9llo', 'utf8');
+      expect(created.bytesWritten).toBe(6);
+      // Behind the held write, in the stream's buffer: counted too, as net counts its writableBuffer.
+      const second = writeDone(created, Buffer.from('!'));
+      expect(created.bytesWritten).toBe(7);
+      await once(created, 'connect');
+      expect(created.pending).toBe(false);
+      expect(await done).toBeFalsy();
+      expect(await second).toBeFalsy();
+      expect(created.bytesWritten).toBe(7);
+    },
+  );
+
+  it.each(['net', 'sim'] as const)(
+    '%s: a corked writev held while connecting counts every chunk (strings by their encoding)',
+    async (kind) => {
+      const { created, port } = await pair(kind);
+      created.connect(port, '127.0.0.1');
+      created.cork();
+      created.write('one');
+      created.write('dHfDuA==', 'base64'); // 'twø': 4 bytes
+      created.uncork();
+      expect(created.bytesWritten).toBe(7);
+      await once(created, 'connect');
+      await writeDone(created, '');
+      expect(created.bytesWritten).toBe(7);
+    },
+  );
+
+  it.each(['net', 'sim'] as const)(
+    '%s: a held write dropped by a destroy before the connect stays counted; pending is true once closed',
+    async (kind) => {
+      const { created, port } = await pair(kind);
+      created.connect(port, '127.0.0.1');
+      const done = writeDone(created, 'abc');
+      const closed = once(created, 'close');
+      created.destroy();
+      expect(created.pending).toBe(true);
+      expect(((await done) as NodeJS.ErrnoException).code).toBe('ERR_SOCKET_CLOSED_BEFORE_CONNECTION');
+      await closed;
+      expect(created.bytesWritten).toBe(3);
+      expect(created.pending).toBe(true);
+    },
+  );
+
+  it.each(['net', 'sim'] as const)(
+    '%s: pending is true again once a connected socket closed',
+    async (kind) => {
+      const { client, accepted } = await pair(kind);
+      expect(client.pending).toBe(false);
+      accepted.resume();
+      const closed = once(client, 'close');
+      client.destroy();
+      expect(client.pending).toBe(true);
+      await closed;
+      expect(client.pending).toBe(true);
+      expect(accepted.pending).toBe(false);
+    },
+  );
+});
+
+describe("a peer's destroy, as net", () => {
+  it.each([
+    ['net', 'net', {}],
+    ['sim (integrity)', 'sim', {}],
+    ['sim (encryption)', 'sim', { ipsec: { quickModePolicyKey: QM_ENCRYPTION } }],
+  ] as const)(
+    '%s: with writes of this side still queued, an ECONNRESET error (no end), and the queued writes fail with it',
+    async (_name, kind, security) => {
+      const { client, accepted } = await pair(kind, security);
+      const events: string[] = [];
+      accepted.on('end', () => events.push('end'));
+      const error = nextError(accepted);
+      const closed = new Promise<unknown>((resolve) => accepted.once('close', resolve));
+      const results: (Error | null | undefined)[] = [];
+      const written: Promise<void>[] = [];
+      const chunk = Buffer.alloc(2e6, 'a');
+      for (let i = 0; i < 10; i++)
+        written.push(new Promise((resolve) => accepted.write(chunk, (e) => resolve(void results.push(e)))));
+      accepted.end();
+      // The peer reads some of it, then destroys its side with the rest unread.
+      client.once('data', () => {
+        client.pause();
+        setImmediate(() => client.destroy());
+      });
+      const e = await error;
+      expect(e).not.toBe('none');
+      const failure = e as NodeJS.ErrnoException;
+      if (kind === 'net') expect(failure.code).toBe('ECONNRESET');
+      else {
+        expect(failure.code).toBe('WSAECONNRESET');
+        expect((failure as { nodeCode?: string }).nodeCode).toBe('ECONNRESET');
+      }
+      expect(await closed).toBe(true);
+      await Promise.all(written);
+      expect(events).toEqual([]);
+      // The last writes were still queued in the stream: they fail with the socket's error. (net's
+      // write in progress on its handle gets ECANCELED; the sim's, that error too.)
+      expect(results.at(-1)).toBe(failure);
+      for (const r of results) {
+        if (!r) continue;
+        if (kind === 'net' && (r as NodeJS.ErrnoException).code === 'ECANCELED') continue;
+        expect(r).toBe(failure);
+      }
+    },
+  );
+
+  it('sim: with nothing of this side unsent, end then close without an error; a write after it (allowHalfOpen) gets WSAECONNRESET', async () => {
+    const { client, accepted } = await pair('sim');
+    accepted.allowHalfOpen = true;
+    const error = nextError(accepted);
+    const ended = new Promise<Error | null | undefined>((resolve) =>
+      accepted.once('end', () => accepted.write('late', resolve)),
+    );
+    const closed = new Promise<unknown>((resolve) => accepted.once('close', resolve));
+    accepted.resume();
+    client.destroy();
+    const late = (await ended) as NodeJS.ErrnoException;
+    expect(late.code).toBe('WSAECONNRESET');
+    expect((late as { nodeCode?: string }).nodeCode).toBe('ECONNRESET');
+    expect(await error).toBe(late);
+    expect(await closed).toBe(true);
+  });
+
+  it("sim: a destroy() with a write in progress on the TCP socket gives it ERR_WSASEC_SOCKET_CLOSED (not the TCP socket's unmapped ERR_STREAM_DESTROYED)", async () => {
+    const { client, accepted } = await pair('sim');
+    client.pause();
+    // 32 MB in one write: more than loopback takes from a peer that reads nothing, so the write is
+    // still in progress on the TCP socket when the destroy comes; the next one, queued in the
+    // stream, gets the same error (Writable passes a failed write's error to those behind it).
+    const first = new Promise<Error | null | undefined>((resolve) =>
+      accepted.write(Buffer.alloc(32 * 1024 * 1024, 'a'), resolve),
+    );
+    const second = new Promise<Error | null | undefined>((resolve) => accepted.write('b', resolve));
+    accepted.destroy();
+    expect(((await first) as NodeJS.ErrnoException).code).toBe('ERR_WSASEC_SOCKET_CLOSED');
+    expect(((await second) as NodeJS.ErrnoException).code).toBe('ERR_WSASEC_SOCKET_CLOSED');
+  });
+
+  it('sim: with nothing of this side unsent and no later write, end then close without an error', async () => {
+    const { client, accepted } = await pair('sim');
+    const events: string[] = [];
+    accepted.on('error', (e) => events.push(`error ${(e as NodeJS.ErrnoException).code}`));
+    accepted.on('end', () => events.push('end'));
+    const closed = new Promise<unknown>((resolve) => accepted.once('close', resolve));
+    accepted.resume();
+    client.destroy();
+    expect(await closed).toBe(false);
+    expect(events).toEqual(['end']);
+  });
 });
 
 describe('setTypeOfService / getTypeOfService', () => {

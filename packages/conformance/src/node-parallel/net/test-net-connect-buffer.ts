@@ -4,7 +4,7 @@ import { it } from 'vitest';
 import { HOST, type NodeNetTest } from './support.js';
 
 export default function register(current: () => NodeNetTest): void {
-  // known: a write made while connecting is not in bytesWritten (0, net 15): SimSocket#send holds it in #pendingWrite (sim socket.ts), which bytesWritten (net-surface.ts: bytesOut + writableBuffer) leaves out, where net counts its _pendingData; then write() returns true (createSocket takes no highWaterMark, core define.ts; the sim's writableHighWaterMark is fixed at 64 KiB, net-surface.ts) and pending is false after 'close' (net-surface.ts: tcpSocket === undefined, never cleared; net: !_handle || connecting)
+  // known: write() returns true (net: false): new net.Stream({ highWaterMark: 0 }) is not passed on (createSocket takes no highWaterMark, core define.ts; the sim's writableHighWaterMark is fixed at 64 KiB, net-surface.ts)
   it.fails('test-net-connect-buffer', async () => {
     const t = current();
     const net = t.net;
