@@ -213,8 +213,8 @@ function createDriver(ctx: SimContext, datagram: SimDatagramOptions, realm: SimR
         track(ctx, new SimSocket({ readableHighWaterMark, writableHighWaterMark })),
       );
     },
-    createServer({ security }, events) {
-      return new SimServerDriver(ctx, security, events);
+    createServer({ security, pauseOnConnect }, events) {
+      return new SimServerDriver(ctx, security, events, pauseOnConnect === true);
     },
     currentIdentity() {
       return { ...ctx.identity.current() };

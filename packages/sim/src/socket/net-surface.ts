@@ -223,24 +223,7 @@ export abstract class NetSocketSurface extends (net.Socket as unknown as typeof 
     return this.destroyed ? undefined : this.writableLength;
   }
 
-  /**
-   * True until the socket is connected, and again once it is destroyed (as `net.Socket.pending`:
-   * `!this._handle || this.connecting`, net's handle being dropped by its destroy).
-   */
-  get pending(): boolean {
-    return this.tcpSocket === undefined || this.connecting || this.destroyed;
-  }
-
-  /** `'opening'`, `'open'`, `'readOnly'`, `'writeOnly'` or `'closed'` (as `net.Socket.readyState`). */
-  get readyState(): 'opening' | 'open' | 'readOnly' | 'writeOnly' | 'closed' {
-    // this.connecting: core's, true from the call of connect() on.
-    if (this.connecting) return 'opening';
-    if (!this.tcpSocket || this.destroyed) return 'closed';
-    if (this.readable && this.writable) return 'open';
-    if (this.readable) return 'readOnly';
-    if (this.writable) return 'writeOnly';
-    return 'closed';
-  }
+  // pending and readyState: core's, on every backend's socket (as net.Socket's).
 
   /** Mirrors `net.Socket.setNoDelay` (on by default: frames are written whole, Nagle only delays them). */
   setNoDelay(noDelay = true): this {

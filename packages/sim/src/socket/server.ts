@@ -38,7 +38,7 @@ import { type Negotiated, Responder } from '../negotiation/negotiation.js';
 import { type EffectivePolicy, resolvePolicy } from '../policy/policy.js';
 import { policyStore } from '../realm/realm.js';
 import { SimSocketDriver } from './driver.js';
-import { SimSocket } from './socket.js';
+import { kPauseOnCreate, SimSocket } from './socket.js';
 
 const noop = () => {};
 
@@ -53,7 +53,16 @@ export class SimServerDriver implements ServerDriver {
   #closed = false;
 
   /** @throws SecureSocketError `WSAEINVAL` for a policy key the realm does not hold. */
-  constructor(ctx: SimContext, security: NormalizedSecuritySettings, events: ServerDriverEvents) {
+  /** net.Server's pauseOnConnect: accepted sockets read nothing until resumed (net's pauseOnCreate). */
+  readonly #pauseOnConnect: boolean;
+
+  constructor(
+    ctx: SimContext,
+    security: NormalizedSecuritySettings,
+    events: ServerDriverEvents,
+    pauseOnConnect = false,
+  ) {
+    this.#pauseOnConnect = pauseOnConnect;
     this.#ctx = ctx;
     this.#events = events;
     this.#protocol = security.protocol;
@@ -223,6 +232,7 @@ export class SimServerDriver implements ServerDriver {
     leftover: Buffer,
   ): void {
     const socket = track(this.#ctx, new SimSocket());
+    if (this.#pauseOnConnect) socket[kPauseOnCreate]();
     if (secured)
       attachSecure(this.#ctx, socket, tcp, secured.negotiated, secured.policy, this.#protocol, leftover);
     else attachClear(socket, tcp, 0, leftover);

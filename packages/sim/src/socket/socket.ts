@@ -30,6 +30,8 @@ export interface ConnectionSecurity {
 export const kAttach = Symbol('wsasec.sim.attach');
 /** @internal */
 export const kConnecting = Symbol('wsasec.sim.connecting');
+/** @internal Marks an accepted socket of a pauseOnConnect server (net's `pauseOnCreate`). */
+export const kPauseOnCreate = Symbol('wsasec.sim.pauseOnCreate');
 /** @internal */
 export const kSecurity = Symbol('wsasec.sim.security');
 /** @internal */
@@ -71,6 +73,8 @@ export class SimSocket extends NetSocketSurface {
   #wantRead = true;
   /** An accepted socket's first read, until the stream asks for data (see [kAttach]). */
   #startReading: (() => void) | undefined;
+  /** Accepted by a pauseOnConnect server: reads nothing until the stream asks (net's pauseOnCreate). */
+  #pauseOnCreate = false;
   #readEnded = false;
   #watch: { qmSaId: bigint } | undefined;
   #resetting = false;
@@ -87,6 +91,11 @@ export class SimSocket extends NetSocketSurface {
 
   protected override get heldBytes(): number {
     return this.#heldBytes;
+  }
+
+  /** @internal An accepted socket of a pauseOnConnect server: set before [kAttach]. */
+  [kPauseOnCreate](): void {
+    this.#pauseOnCreate = true;
   }
 
   /** @internal Marks the socket as connecting (or not). */
@@ -166,14 +175,14 @@ export class SimSocket extends NetSocketSurface {
       return;
     }
     // Accepted: as net, whose accepted socket starts reading its handle from its constructor's
-    // read(0), except with pauseOnConnect, which leaves it unread until resume(). Core pauses the
-    // stream (pauseOnConnect) once this returns, before its 'connection': from the next tick on,
-    // a paused stream reads nothing — the bytes already here, the TCP socket, its end — until it
-    // asks for data (_read: resume(), read(), a 'readable' listener).
+    // read(0), except with pauseOnConnect (net's pauseOnCreate), which leaves it unread — the bytes
+    // already here, the TCP socket, its end — until the stream asks for data (_read: resume(),
+    // read(), a 'readable' listener).
+    if (!this.#pauseOnCreate) {
+      start();
+      return;
+    }
     this.#startReading = start;
-    process.nextTick(() => {
-      if (this.readableFlowing !== false) this.#beginReading();
-    });
   }
 
   #beginReading(): void {
