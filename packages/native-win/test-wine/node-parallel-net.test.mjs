@@ -17,10 +17,6 @@ describeNetPorts(
   {
     // Known failures of the sim (packages/conformance/src/node-parallel/net/KNOWN-FAILURES.md)
     // that native-win, whose sockets are Node's own net.Socket, passes.
-    skip: {
-      'test-net-pingpong':
-        'regressed on native-win under Wine at the end of stop 27 (times out after 5 s; passed at 7c061a8, fails from fb97d10 on); not root-caused yet, tracked in #17',
-    },
     passes: {
       'test-net-socket-reset-send': "the server's 'error' is net's own ECONNRESET here",
     },
