@@ -33,6 +33,44 @@ add('listen resolves with the bound address; address() and listening agree', ['n
   expect(server.connections).toBe(0);
 });
 
+add(
+  "listen(0) binds at once, as net.Server: address() and listening answer before 'listening' comes; with a host they answer from 'listening' on (net looks a host up first)",
+  ['network'],
+  async (ctx) => {
+    const server = ctx.server.createServer();
+    ctx.defer(() => closeServer(server));
+    const events: string[] = [];
+    server.on('listening', () => events.push('listening'));
+    expect(server.listen(0)).toBe(server);
+    const address = server.address();
+    expect(address?.family).toBe('IPv4');
+    expect((address?.port ?? 0) > 0).toBe(true);
+    expect(server.listening).toBe(true);
+    expect(events).toEqual([]);
+    await once(server, 'listening');
+    expect(server.address()).toEqual(address);
+    const client = await ctx.connect({ port: address?.port as number });
+    client.destroy();
+
+    const hosted = ctx.server.createServer();
+    ctx.defer(() => closeServer(hosted));
+    hosted.listen(0, '127.0.0.1');
+    expect([hosted.listening, hosted.address()]).toEqual([false, null]);
+    await once(hosted, 'listening');
+    expect(hosted.address()?.address).toBe('127.0.0.1');
+  },
+);
+
+add('a failed bind leaves address() null and listening false, as net.Server', ['network'], async (ctx) => {
+  const first = await ctx.listen();
+  const second = ctx.server.createServer();
+  ctx.defer(() => closeServer(second));
+  second.listen(first.port, '127.0.0.1');
+  const [error] = await once(second, 'error', "the bind's 'error'");
+  expectSecureError(error, 'WSAEADDRINUSE');
+  expect([second.listening, second.address()]).toEqual([false, null]);
+});
+
 add('listen on a given port binds that port', ['network'], async (ctx) => {
   const port = await freePort(ctx);
   const server = ctx.server.createServer();

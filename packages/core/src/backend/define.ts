@@ -549,19 +549,31 @@ class SecureServerImpl extends EventEmitter implements SecureServer {
       },
     );
     this.#server = server;
+    let binding: Promise<NormalizedAddress>;
+    try {
+      binding = server.listen(host.address, host.port, backlog);
+    } catch (error) {
+      binding = Promise.reject(error);
+    }
+    // As net, which binds at once when no host is given (a host is looked up first, even an IP
+    // literal): then address() and listening answer right after listen(), 'listening' comes later
+    // — where the backend's bind is synchronous too.
+    const early = opts.host ? null : server.address?.();
+    if (early) this.#address = netAddress(early);
     return (async () => {
       let bound: NormalizedAddress;
       try {
-        bound = await server.listen(host.address, host.port, backlog);
+        bound = await binding;
       } catch (error) {
-        if (this.#server === server) this.#server = undefined;
+        if (this.#server === server) {
+          this.#server = undefined;
+          this.#address = null;
+        }
         throw toSecureSocketError(error, syscall);
       }
-      // net's spelling of the family ('IPv4' / 'IPv6'), as server.address() reports it.
-      const family = bound.family === 'ipv6' ? 'IPv6' : 'IPv4';
       // Closed while binding (net: close() right after listen()): never 'listening'.
-      if (this.#server !== server) return { address: bound.address, port: bound.port, family };
-      this.#address = { address: bound.address, port: bound.port, family };
+      if (this.#server !== server) return netAddress(bound);
+      this.#address = netAddress(bound);
       if (!this.#refed) (server as { unref?: () => void }).unref?.();
       this.emit('listening');
       return this.#address;
@@ -691,6 +703,11 @@ function serverNotRunning(): SecureSocketError {
   return new SecureSocketError('ERR_SERVER_NOT_RUNNING', 'close: the server is not running', {
     syscall: 'closesocket',
   });
+}
+
+/** A bound address as `net.Server.address()` gives it (net's family spelling, 'IPv4' / 'IPv6'). */
+function netAddress(bound: NormalizedAddress): { address: string; port: number; family: 'IPv4' | 'IPv6' } {
+  return { address: bound.address, port: bound.port, family: bound.family === 'ipv6' ? 'IPv6' : 'IPv4' };
 }
 
 /** The positional, options and callback forms of `net.Server.listen`, as one options object. */

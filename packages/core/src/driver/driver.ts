@@ -98,6 +98,11 @@ export interface ServerDriverEvents {
 /** A listening socket's mechanisms. */
 export interface ServerDriver {
   listen(host: string, port: number, backlog: number | undefined): Promise<NormalizedAddress>;
+  /**
+   * The bound address once the bind is done, else null. A backend whose bind is synchronous (as
+   * net's is) answers right after `listen()` returns, so `server.address()` does too, as net's.
+   */
+  address?(): NormalizedAddress | null;
   /** Stop accepting (connections already accepted stay open). */
   close(): Promise<void>;
 }

@@ -258,13 +258,14 @@ export function createMemoryBackend(opts: MemoryBackendOptions): SecureSocketBac
         servers.delete(close);
       };
       return {
+        // Binds synchronously, as net's listen and both backends do: address() answers at once.
         async listen(address, port) {
           if (closed) throw refused('listen', 'the backend was closed');
-          await new Promise<void>((resolve) => setImmediate(resolve));
           bound = bindListener(normalizeAddress({ address, port }, 'listen address', 'listen'), listener);
           servers.add(close);
           return bound;
         },
+        address: () => bound ?? null,
         close,
       };
     },

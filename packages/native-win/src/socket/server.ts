@@ -45,6 +45,8 @@ export class NativeServerDriver implements ServerDriver {
   #listener = -1;
   #poll: NativePollHandle | undefined;
   #closed = false;
+  /** The bound address: the bind is synchronous (as net's), so it is known when listen() returns. */
+  #bound: NormalizedAddress | null = null;
 
   constructor(
     ctx: NativeContext,
@@ -83,12 +85,17 @@ export class NativeServerDriver implements ServerDriver {
       if (!bound) throw new SecureSocketError('ERR_WSASEC_INTERNAL', 'getsockname returned no address');
       this.#poll = lib.poll(s, (status) => this.#onReadable(status));
       this.#listener = s;
+      this.#bound = bound;
       debug('listening SOCKET %d on %s port %d', s, bound.address, bound.port);
       return bound;
     } catch (error) {
       lib.closesocket(s);
       throw error;
     }
+  }
+
+  address(): NormalizedAddress | null {
+    return this.#closed ? null : this.#bound;
   }
 
   #onReadable(status: number): void {

@@ -4,7 +4,7 @@
  * core a socket per connection that answers `querySecurity` / `impersonatePeer` for its own peer.
  * @module
  */
-import { createServer, type Server, type Socket } from 'node:net';
+import { createServer, isIP, type Server, type Socket } from 'node:net';
 import {
   type NormalizedAddress,
   type NormalizedSecuritySettings,
@@ -37,6 +37,7 @@ import { firstBytes, HandshakeIo } from '../negotiation/handshake-io.js';
 import { type Negotiated, Responder } from '../negotiation/negotiation.js';
 import { type EffectivePolicy, resolvePolicy } from '../policy/policy.js';
 import { policyStore } from '../realm/realm.js';
+import { bindNow } from './bind.js';
 import { SimSocketDriver } from './driver.js';
 import { kPauseOnCreate, SimSocket } from './socket.js';
 
@@ -70,6 +71,13 @@ export class SimServerDriver implements ServerDriver {
   }
 
   listen(host: string, port: number, backlog: number | undefined): Promise<NormalizedAddress> {
+    // Bound now where Node lets the sim (see bind.ts), so address() answers right after listen().
+    let handle: ReturnType<typeof bindNow>;
+    try {
+      handle = bindNow(host, port, isIP(host) === 6 ? 'ipv6' : 'ipv4');
+    } catch (error) {
+      return Promise.reject(toSecureSocketError(error, 'listen'));
+    }
     const server = createServer({ allowHalfOpen: true, noDelay: true }, (tcp) => this.#onConnection(tcp));
     this.#server = server;
     return new Promise((resolve, reject) => {
@@ -78,7 +86,7 @@ export class SimServerDriver implements ServerDriver {
         reject(toSecureSocketError(error, 'listen'));
       };
       server.once('error', onError);
-      server.listen({ host, port, ...(backlog !== undefined ? { backlog } : {}), exclusive: true }, () => {
+      const onListening = () => {
         server.off('error', onError);
         server.on('error', (error) => this.#events.error(toSecureSocketError(error, 'listen')));
         const bound = server.address();
@@ -91,8 +99,22 @@ export class SimServerDriver implements ServerDriver {
           return;
         }
         resolve(normalizeAddress({ address: bound.address, port: bound.port }, 'bound address', 'listen'));
-      });
+      };
+      if (!handle)
+        server.listen(
+          { host, port, ...(backlog !== undefined ? { backlog } : {}), exclusive: true },
+          onListening,
+        );
+      else if (backlog !== undefined) server.listen(handle, backlog, onListening);
+      else server.listen(handle, onListening);
     });
+  }
+
+  /** net's bind is synchronous: the bound address right after listen(), null until or if it failed. */
+  address(): NormalizedAddress | null {
+    const bound = this.#server?.address();
+    if (!bound || typeof bound === 'string') return null;
+    return normalizeAddress({ address: bound.address, port: bound.port }, 'bound address', 'listen');
   }
 
   async close(): Promise<void> {
