@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import type { SecureSocket, SecureSocketError } from '@wsasec/core';
 import { closeServer, listenServer } from '@wsasec/core';
 import { expect } from 'vitest';
@@ -70,6 +71,42 @@ add('a failed bind leaves address() null and listening false, as net.Server', ['
   expectSecureError(error, 'WSAEADDRINUSE');
   expect([second.listening, second.address()]).toEqual([false, null]);
 });
+
+add(
+  "with captureRejections, a rejected async 'connection' listener destroys that connection with its error, as net.Server",
+  ['network'],
+  async (ctx) => {
+    const previous = EventEmitter.captureRejections;
+    EventEmitter.captureRejections = true;
+    let server: ReturnType<typeof ctx.server.createServer>;
+    try {
+      server = ctx.server.createServer();
+    } finally {
+      EventEmitter.captureRejections = previous;
+    }
+    ctx.defer(() => closeServer(server));
+    const kaboom = new Error('kaboom');
+    const socketErrors: unknown[] = [];
+    const accepted = new Promise<SecureSocket>((resolve) => {
+      server.on('connection', async (socket: SecureSocket) => {
+        socket.on('error', (error) => socketErrors.push(error));
+        resolve(socket);
+        throw kaboom;
+      });
+    });
+    const serverErrors: unknown[] = [];
+    server.on('error', (error) => serverErrors.push(error));
+    const bound = await within(listenServer(server, { host: '127.0.0.1', port: 0 }), 'listen()');
+    const client = await ctx.connect({ port: bound.port });
+    client.on('error', () => {});
+    const socket = await within(accepted, "'connection'");
+    await closed(socket);
+    expect(socketErrors).toEqual([kaboom]);
+    expect(socket.destroyed).toBe(true);
+    await closed(client);
+    expect(serverErrors).toEqual([]);
+  },
+);
 
 add('listen on a given port binds that port', ['network'], async (ctx) => {
   const port = await freePort(ctx);

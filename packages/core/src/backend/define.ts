@@ -669,6 +669,15 @@ class SecureServerImpl extends EventEmitter implements SecureServer {
     return this;
   }
 
+  /**
+   * As net.Server's: with `captureRejections`, a rejected async `'connection'` listener destroys
+   * that connection with the error; one of another event becomes the server's `'error'`.
+   */
+  [EventEmitter.captureRejectionSymbol](error: Error, event: string, socket?: SecureSocket): void {
+    if (event === 'connection' && socket) socket.destroy(error);
+    else this.emit('error', error);
+  }
+
   /** As `net.Server[Symbol.asyncDispose]()`: closes a listening server and resolves on `'close'`. */
   async [Symbol.asyncDispose](): Promise<void> {
     if (!this.#server) return;
