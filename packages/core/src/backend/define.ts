@@ -673,7 +673,7 @@ class SecureServerImpl extends EventEmitter implements SecureServer {
    * As net.Server's: with `captureRejections`, a rejected async `'connection'` listener destroys
    * that connection with the error; one of another event becomes the server's `'error'`.
    */
-  [EventEmitter.captureRejectionSymbol](error: Error, event: string, socket?: SecureSocket): void {
+  override [EventEmitter.captureRejectionSymbol](error: Error, event: string, socket?: SecureSocket): void {
     if (event === 'connection' && socket) socket.destroy(error);
     else this.emit('error', error);
   }
