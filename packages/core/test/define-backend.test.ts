@@ -449,3 +449,18 @@ describe('createSocket({ highWaterMark, readableHighWaterMark, writableHighWater
     expect(calls).toEqual([]);
   });
 });
+
+describe('createSocket({ signal }) of a datagram socket', () => {
+  it('closes the socket when the signal aborts, as dgram.createSocket({ signal }), and at once for an aborted signal', async () => {
+    const { backend } = createRecordingBackend();
+    const controller = new AbortController();
+    const socket = backend.createSocket({ type: 'dgram', signal: controller.signal });
+    await socket.bind({ address: '127.0.0.1' });
+    const closing = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    controller.abort();
+    await closing;
+
+    const early = backend.createSocket({ type: 'dgram', signal: AbortSignal.abort() });
+    await new Promise<void>((resolve) => early.once('close', () => resolve()));
+  });
+});

@@ -108,6 +108,38 @@ add(
   },
 );
 
+add(
+  "createSocket({ signal }) as new net.Socket({ signal }): an abort destroys the socket with Node's AbortError ('error' then 'close'), an aborted signal at once; a non-signal is refused",
+  ['network'],
+  async (ctx) => {
+    const listening = await ctx.listen();
+    const controller = new AbortController();
+    const socket = ctx.client.createSocket({ signal: controller.signal });
+    const events: string[] = [];
+    let failure: unknown;
+    socket.on('error', (error) => {
+      failure = error;
+      events.push('error');
+    });
+    socket.on('close', () => events.push('close'));
+    socket.connect(listening.port, '127.0.0.1');
+    const reason = new Error('stop');
+    const closing = once(socket, 'close');
+    controller.abort(reason);
+    expect(socket.destroyed).toBe(true);
+    await closing;
+    expect(events).toEqual(['error', 'close']);
+    expect(failure).toMatchObject({ name: 'AbortError', code: 'ABORT_ERR', cause: reason });
+
+    const early = ctx.client.createSocket({ signal: AbortSignal.abort() });
+    expect(early.destroyed).toBe(true);
+    const [error] = await once(early, 'error');
+    expect(error).toMatchObject({ name: 'AbortError', code: 'ABORT_ERR' });
+
+    expectThrows(() => ctx.client.createSocket({ signal: {} as AbortSignal }), 'ERR_INVALID_ARG_TYPE');
+  },
+);
+
 add('listen on a given port binds that port', ['network'], async (ctx) => {
   const port = await freePort(ctx);
   const server = ctx.server.createServer();

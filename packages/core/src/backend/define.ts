@@ -1,6 +1,7 @@
 import { lookup } from 'node:dns/promises';
 import { EventEmitter } from 'node:events';
 import { isIP } from 'node:net';
+import { addAbortSignal } from 'node:stream';
 import type {
   PolicyRegistration,
   SecureDatagramSocket,
@@ -50,6 +51,7 @@ const CREATE_SOCKET_KEYS = [
   'highWaterMark',
   'readableHighWaterMark',
   'writableHighWaterMark',
+  'signal',
 ];
 
 async function defaultResolve(
@@ -123,7 +125,7 @@ export function defineBackend(driver: BackendDriver): SecureSocketBackend {
     if (opts !== undefined && !isPlainObject(opts)) {
       throw new SecureSocketError(
         'WSAEINVAL',
-        `createSocket options must be { family?, type?, allowHalfOpen?, highWaterMark?, readableHighWaterMark?, writableHighWaterMark? }, got ${describeValue(opts)}`,
+        `createSocket options must be { family?, type?, allowHalfOpen?, highWaterMark?, readableHighWaterMark?, writableHighWaterMark?, signal? }, got ${describeValue(opts)}`,
         { syscall },
       );
     }
@@ -139,6 +141,14 @@ export function defineBackend(driver: BackendDriver): SecureSocketBackend {
       );
     }
     const highWaterMarks = opts ? normalizeHighWaterMarks(opts, syscall) : {};
+    const signal = opts?.signal;
+    if (signal !== undefined && !(signal instanceof AbortSignal)) {
+      throw new SecureSocketError(
+        'ERR_INVALID_ARG_TYPE',
+        `The "options.signal" property must be an instance of AbortSignal. Received ${describeValue(signal)}`,
+        { syscall },
+      );
+    }
     if (type === 'dgram') {
       if (allowHalfOpen !== undefined) {
         throw new SecureSocketError(
@@ -154,12 +164,17 @@ export function defineBackend(driver: BackendDriver): SecureSocketBackend {
           { syscall },
         );
       }
-      return createDatagram(family);
+      const datagram = createDatagram(family);
+      if (signal) closeOnAbort(datagram, signal);
+      return datagram;
     }
     const socketDriver = driver.createSocket({ family, type, ...highWaterMarks });
     // The Duplex decides at its 'end' whether to end its own side (drivers default to false, as net).
     if (allowHalfOpen !== undefined) socketDriver.stream.allowHalfOpen = allowHalfOpen;
-    return guardSocket(socketDriver, { type, family, backendName: driver.name, resolveOne });
+    const socket = guardSocket(socketDriver, { type, family, backendName: driver.name, resolveOne });
+    // net's own: destroy(new AbortError(undefined, { cause: signal.reason })), listener removed at close.
+    if (signal) addAbortSignal(signal, socket);
+    return socket;
   }
 
   const backend: SecureSocketBackend = {
@@ -712,6 +727,23 @@ function serverNotRunning(): SecureSocketError {
   return new SecureSocketError('ERR_SERVER_NOT_RUNNING', 'close: the server is not running', {
     syscall: 'closesocket',
   });
+}
+
+/** As `dgram.createSocket({ signal })`: the socket closes when the signal aborts. */
+function closeOnAbort(socket: SecureDatagramSocket, signal: AbortSignal): void {
+  const onAbort = () => {
+    try {
+      socket.close();
+    } catch {
+      // Already closed.
+    }
+  };
+  if (signal.aborted) {
+    onAbort();
+    return;
+  }
+  signal.addEventListener('abort', onAbort, { once: true });
+  socket.once('close', () => signal.removeEventListener('abort', onAbort));
 }
 
 /** A bound address as `net.Server.address()` gives it (net's family spelling, 'IPv4' / 'IPv6'). */

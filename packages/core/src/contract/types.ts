@@ -213,4 +213,10 @@ export interface CreateSocketOptions {
   readableHighWaterMark?: number;
   /** As `new net.Socket({ writableHighWaterMark })`: the writable side's high-water mark only. */
   writableHighWaterMark?: number;
+  /**
+   * As `new net.Socket({ signal })`: when it aborts (at once if it already has), a stream
+   * socket is destroyed with an `AbortError` (Node's own, `cause` the signal's reason), and a
+   * datagram socket is closed, as `dgram.createSocket({ signal })` closes it.
+   */
+  signal?: AbortSignal;
 }
