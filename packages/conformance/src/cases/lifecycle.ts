@@ -50,8 +50,6 @@ add(
     expect(events).toEqual([]);
     await once(server, 'listening');
     expect(server.address()).toEqual(address);
-    const client = await ctx.connect({ port: address?.port as number });
-    client.destroy();
 
     const hosted = ctx.server.createServer();
     ctx.defer(() => closeServer(hosted));
@@ -99,11 +97,11 @@ add(
     const bound = await within(listenServer(server, { host: '127.0.0.1', port: 0 }), 'listen()');
     const client = await ctx.connect({ port: bound.port });
     client.on('error', () => {});
+    ctx.defer(() => client.destroy());
     const socket = await within(accepted, "'connection'");
     await closed(socket);
     expect(socketErrors).toEqual([kaboom]);
     expect(socket.destroyed).toBe(true);
-    await closed(client);
     expect(serverErrors).toEqual([]);
   },
 );
