@@ -38,6 +38,13 @@ export {
   type SecureSocketErrorOptions,
   wsaCodeName,
 } from './errors/errors.js';
+export {
+  describeReceived,
+  invalidArgType,
+  outOfRange,
+  TIMEOUT_MAX,
+  timerDuration,
+} from './errors/node-args.js';
 export { closedBeforeConnection, toSecureSocketError } from './errors/node-errors.js';
 export { datagramPeerKey, MAX_DATAGRAM_SIZE } from './guards/datagram.js';
 export { rejectThenable, runImpersonated } from './guards/impersonation.js';

@@ -8,9 +8,8 @@
 import type { AddressInfo, Socket } from 'node:net';
 import * as net from 'node:net';
 import { Duplex } from 'node:stream';
-import { SecureSocketError } from '@wsasec/core';
+import { invalidArgType, outOfRange, SecureSocketError, timerDuration } from '@wsasec/core';
 import { debug } from '../diagnostics.js';
-import { invalidArgType, outOfRange, timerDuration } from './net-args.js';
 
 /**
  * The `net.Socket` surface shared by sim sockets; the subclass owns the TCP socket. It is a

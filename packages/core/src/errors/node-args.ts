@@ -1,11 +1,12 @@
 /**
- * Node's argument errors for the `net.Socket` calls the sim mirrors (`setTimeout(msecs, cb)`), worded
- * as Node words them (`validateNumber`, `validateFunction`, `getTimerDuration`), as
- * `SecureSocketError`s carrying net's codes (`name` `TypeError` / `RangeError`).
+ * Node's argument errors for the `net` call forms every backend mirrors (`connect`, `listen`,
+ * `setTimeout(msecs, cb)`, …), worded as Node words them (`determineSpecificType`, `validateNumber`,
+ * `getTimerDuration`), as `SecureSocketError`s carrying net's codes (`name` `TypeError` /
+ * `RangeError`): code that matches on net's messages matches on ours.
  * @module
  */
 import { inspect } from 'node:util';
-import { SecureSocketError } from '@wsasec/core';
+import { SecureSocketError } from './errors.js';
 
 /** The largest timer duration Node's timers accept (a signed 32-bit integer of ms). */
 export const TIMEOUT_MAX = 2 ** 31 - 1;
