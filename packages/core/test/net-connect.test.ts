@@ -1,5 +1,6 @@
 import { getEventListeners, once } from 'node:events';
-import { describe, expect, it } from 'vitest';
+import * as net from 'node:net';
+import { describe, expect, it, vi } from 'vitest';
 import { closeServer, listenServer, SecureSocketError, socketState } from '../src/index.js';
 import { createRecordingBackend } from '../src/testing/index.js';
 
@@ -191,6 +192,86 @@ describe('socket.connect in the forms of net.Socket.connect', () => {
     rec.connects.shift()?.resolve();
     await once(socket, 'connect');
     expect(() => socket.connect(80, '127.0.0.1')).toThrow(expect.objectContaining({ code: 'WSAEISCONN' }));
+  });
+});
+
+describe("connect's localAddress and localPort, as net's", () => {
+  // What net itself throws for the same options (checked before anything is connected).
+  const netThrows = (options: object) => {
+    try {
+      new net.Socket().connect(options as net.NetConnectOpts);
+    } catch (error) {
+      const e = error as Error & { code?: string };
+      return { code: e.code, name: e.name, message: e.message };
+    }
+    throw new Error('net accepted the options');
+  };
+
+  it.each([
+    ['a localAddress that is not an IP', { port: 80, host: '127.0.0.1', localAddress: 'foobar' }],
+    ['a localAddress that is not a string', { port: 80, host: '127.0.0.1', localAddress: 42 }],
+    ['a localPort that is a string', { port: 80, host: '127.0.0.1', localPort: 'foobar' }],
+    ['a localPort that is an object', { port: 80, host: '127.0.0.1', localPort: {} }],
+    ['a bad localPort and a bad port (the local one is checked first)', { port: -1, localPort: 'x' }],
+  ])('%s throws what net throws (code, name, message), and nothing is connected', (_name, options) => {
+    const rec = createRecordingBackend();
+    const { socket } = socketOf(rec);
+    const expected = netThrows(options);
+    expect(() => socket.connect(options as never)).toThrow(expect.objectContaining(expected));
+    expect(expected.code).toMatch(/^ERR_/);
+    expect(socketState(socket)?.phase).toBe('created');
+    expect(rec.calls).not.toContain('socket.connect');
+  });
+
+  it('a local endpoint reaches the driver with the target; falsy ones are left out, as net leaves them', async () => {
+    const rec = createRecordingBackend();
+    const a = socketOf(rec).socket;
+    a.connect({ port: 80, host: '127.0.0.1', localAddress: '127.0.0.1', localPort: 5555 });
+    const b = socketOf(rec).socket;
+    b.connect({ port: 80, host: '127.0.0.1', localAddress: '', localPort: 0 });
+    await tick();
+    expect(rec.connects[0]?.target).toMatchObject({ port: 80, localAddress: '127.0.0.1', localPort: 5555 });
+    expect(rec.connects[1]?.target).not.toHaveProperty('localAddress');
+    expect(rec.connects[1]?.target).not.toHaveProperty('localPort');
+    for (const c of rec.connects.splice(0)) c.resolve();
+    a.destroy();
+    b.destroy();
+  });
+
+  it.each([
+    ['an IPv6 localAddress on an IPv4 socket', { localAddress: '::1' }, 'WSAEAFNOSUPPORT'],
+    ['a localPort out of range', { localPort: 70000 }, 'ERR_SOCKET_BAD_PORT'],
+    ['a negative localPort', { localPort: -5 }, 'ERR_SOCKET_BAD_PORT'],
+    ['a fractional localPort', { localPort: 80.5 }, 'ERR_SOCKET_BAD_PORT'],
+  ])('%s is refused with %s before anything is connected', (_name, local, code) => {
+    const rec = createRecordingBackend();
+    const { socket } = socketOf(rec);
+    expect(() => socket.connect({ port: 80, host: '127.0.0.1', ...local })).toThrow(
+      expect.objectContaining({ code }),
+    );
+    expect(socketState(socket)?.phase).toBe('created');
+    expect(rec.calls).not.toContain('socket.connect');
+  });
+
+  it('backend.connect takes them too, and a localAddress fixes the family it tries', async () => {
+    const rec = createRecordingBackend();
+    await expect(
+      rec.backend.connect({ host: '127.0.0.1', port: 80, family: 'ipv6', localAddress: '127.0.0.1' }),
+    ).rejects.toMatchObject({ code: 'WSAEAFNOSUPPORT' });
+    await expect(
+      rec.backend.connect({ host: '127.0.0.1', port: 80, localAddress: 'nope' }),
+    ).rejects.toMatchObject({ code: 'ERR_INVALID_IP_ADDRESS' });
+    expect(rec.calls).not.toContain('socket.connect');
+    const pending = rec.backend.connect({
+      host: '127.0.0.1',
+      port: 80,
+      localAddress: '127.0.0.1',
+      localPort: 6000,
+    });
+    await vi.waitFor(() => expect(rec.connects).toHaveLength(1));
+    expect(rec.connects[0]?.target).toMatchObject({ localAddress: '127.0.0.1', localPort: 6000 });
+    rec.connects.shift()?.resolve();
+    (await pending).destroy();
   });
 });
 

@@ -140,6 +140,46 @@ add(
   },
 );
 
+add(
+  "connect's localAddress and localPort bind the connection's local end, as net's: the server sees them as the remote end (socket.connect and backend.connect)",
+  ['network'],
+  async (ctx) => {
+    const listening = await ctx.listen();
+    const localPort = await freePort(ctx);
+    const socket = ctx.socket();
+    socket.setSecurity();
+    socket.setPeerTargetName(ctx.fixture.serverTargetName);
+    await within(
+      connectSocket(socket, {
+        host: '127.0.0.1',
+        port: listening.port,
+        localAddress: '127.0.0.1',
+        localPort,
+      }),
+      'connect with a local endpoint',
+    );
+    const accepted = await listening.nextConnection();
+    expect([socket.localAddress, socket.localPort]).toEqual(['127.0.0.1', localPort]);
+    expect([accepted.remoteAddress, accepted.remotePort]).toEqual(['127.0.0.1', localPort]);
+    expectSecured(socket);
+
+    const viaBackend = ctx.track(
+      await within(
+        ctx.client.connect({
+          host: '127.0.0.1',
+          port: listening.port,
+          peerTargetName: ctx.fixture.serverTargetName,
+          localAddress: '127.0.0.1',
+        }),
+        'backend.connect with a localAddress',
+      ),
+    );
+    const second = await listening.nextConnection();
+    expect(viaBackend.localAddress).toBe('127.0.0.1');
+    expect(second.remotePort).toBe(viaBackend.localPort);
+  },
+);
+
 add('listen on a given port binds that port', ['network'], async (ctx) => {
   const port = await freePort(ctx);
   const server = ctx.server.createServer();

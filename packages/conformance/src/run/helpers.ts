@@ -146,7 +146,7 @@ export function tick(): Promise<void> {
  */
 export function connectSocket(
   socket: import('@wsasec/core').SecureSocket,
-  target: { host: string; port: number; signal?: AbortSignal },
+  target: { host: string; port: number; signal?: AbortSignal; localAddress?: string; localPort?: number },
 ): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const onError = (error: unknown) => {

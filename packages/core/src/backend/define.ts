@@ -19,6 +19,7 @@ import type {
 } from '../contract/types.js';
 import type { BackendDriver, ServerDriver, SocketDriver } from '../driver/driver.js';
 import { SecureSocketError } from '../errors/errors.js';
+import { describeReceived } from '../errors/node-args.js';
 import { toSecureSocketError } from '../errors/node-errors.js';
 import { GuardedDatagramSocket } from '../guards/datagram.js';
 import { connectGuarded, guardSocket } from '../guards/socket.js';
@@ -136,7 +137,7 @@ export function defineBackend(driver: BackendDriver): SecureSocketBackend {
     if (allowHalfOpen !== undefined && typeof allowHalfOpen !== 'boolean') {
       throw new SecureSocketError(
         'ERR_INVALID_ARG_TYPE',
-        `The "options.allowHalfOpen" property must be of type boolean. Received ${describeValue(allowHalfOpen)}`,
+        `The "options.allowHalfOpen" property must be of type boolean. Received ${describeReceived(allowHalfOpen)}`,
         { syscall },
       );
     }
@@ -145,7 +146,7 @@ export function defineBackend(driver: BackendDriver): SecureSocketBackend {
     if (signal !== undefined && !(signal instanceof AbortSignal)) {
       throw new SecureSocketError(
         'ERR_INVALID_ARG_TYPE',
-        `The "options.signal" property must be an instance of AbortSignal. Received ${describeValue(signal)}`,
+        `The "options.signal" property must be an instance of AbortSignal. Received ${describeReceived(signal)}`,
         { syscall },
       );
     }
@@ -187,13 +188,23 @@ export function defineBackend(driver: BackendDriver): SecureSocketBackend {
       if (!isPlainObject(opts)) {
         throw new SecureSocketError(
           'WSAEFAULT',
-          `connect needs { host, port, security?, peerTargetName?, signal?, timeout?, family? }, got ${describeValue(opts)}`,
+          `connect needs { host, port, security?, peerTargetName?, signal?, timeout?, family?, localAddress?, localPort? }, got ${describeValue(opts)}`,
           { syscall },
         );
       }
       checkKeys(
         opts,
-        ['host', 'port', 'family', 'security', 'peerTargetName', 'signal', 'timeout'],
+        [
+          'host',
+          'port',
+          'family',
+          'security',
+          'peerTargetName',
+          'signal',
+          'timeout',
+          'localAddress',
+          'localPort',
+        ],
         'connect options',
         syscall,
       );
@@ -201,7 +212,18 @@ export function defineBackend(driver: BackendDriver): SecureSocketBackend {
       const settings = normalizeSecuritySettings(opts.security);
       if (opts.peerTargetName !== undefined) normalizePeerTargetName(opts.peerTargetName, settings.protocol);
       const target = normalizeConnectTarget(opts);
-      const family = opts.family === undefined ? undefined : normalizeFamily(opts.family, syscall);
+      let family = opts.family === undefined ? undefined : normalizeFamily(opts.family, syscall);
+      if (target.localAddress !== undefined) {
+        // A local address fixes the family: only the host's addresses of that family are tried.
+        const local = isIP(target.localAddress) === 6 ? 'ipv6' : 'ipv4';
+        if (family !== undefined && family !== local)
+          throw new SecureSocketError(
+            'WSAEAFNOSUPPORT',
+            `connect: localAddress ${target.localAddress} is not of family ${family}`,
+            { syscall },
+          );
+        family = local;
+      }
       const signal = checkSignal(opts.signal, syscall);
       if (signal?.aborted)
         throw new SecureSocketError('ERR_WSASEC_ABORTED', 'connect: the signal was already aborted', {
@@ -226,6 +248,8 @@ export function defineBackend(driver: BackendDriver): SecureSocketBackend {
             port: target.port,
             ...(signal ? { signal } : {}),
             ...(target.timeout ? { timeout: target.timeout } : {}),
+            ...(target.localAddress !== undefined ? { localAddress: target.localAddress } : {}),
+            ...(target.localPort !== undefined ? { localPort: target.localPort } : {}),
           });
           return socket;
         } catch (error) {
@@ -400,7 +424,7 @@ function acceptOptions(opts: ServerOptions | undefined): AcceptOptions {
     if (typeof value !== 'boolean')
       throw new SecureSocketError(
         'ERR_INVALID_ARG_TYPE',
-        `The "options.${name}" property must be of type boolean. Received type ${typeof value}`,
+        `The "options.${name}" property must be of type boolean. Received ${describeReceived(value)}`,
         { syscall: 'listen' },
       );
     return value;
@@ -409,7 +433,7 @@ function acceptOptions(opts: ServerOptions | undefined): AcceptOptions {
   if (typeof delay !== 'number' || !Number.isFinite(delay) || delay < 0)
     throw new SecureSocketError(
       'ERR_INVALID_ARG_TYPE',
-      `The "options.keepAliveInitialDelay" property must be a number of milliseconds >= 0. Received ${typeof delay === 'number' ? delay : `type ${typeof delay}`}`,
+      `The "options.keepAliveInitialDelay" property must be a number of milliseconds >= 0. Received ${describeReceived(delay)}`,
       { syscall: 'listen' },
     );
   return {

@@ -53,14 +53,15 @@ export interface SecureSocket extends Duplex {
   deletePeerTargetName(peerAddress: SocketAddress): void;
   /**
    * Mirrors `WSAConnect` on a secured socket, in every form of `net.Socket.connect`:
-   * `connect(port, host?, connectListener?)` and `connect({ port, host?, signal?, timeout? },
-   * connectListener?)` return the socket at once; `'connect'` and `'ready'` follow once IPsec
+   * `connect(port, host?, connectListener?)` and `connect({ port, host?, signal?, timeout?, lookup?,
+   * localAddress?, localPort? }, connectListener?)` return the socket at once; `'connect'` and `'ready'` follow once IPsec
    * negotiation succeeded (or fell back to clear text under `allowInsecure`), else `'error'` then
    * `'close'`. Writes before `'connect'` are buffered and sent protected. `timeout` is net's: it calls
    * `setTimeout`. `destroy()` while connecting cancels the negotiation. To await it:
    * `await once(socket.connect(port, host), 'connect')`, or `backend.connect(options)`.
    * @throws SecureSocketError synchronously: `ERR_INVALID_ARG_TYPE` / `ERR_SOCKET_BAD_PORT` (a bad
-   *   port or host, as net), `WSAEOPNOTSUPP` (a pipe path), `WSAEISCONN`, `WSAEALREADY`, `WSAENOTSOCK`.
+   *   port or host, as net), `ERR_INVALID_IP_ADDRESS` (a `localAddress` that is not an IP, as net),
+   *   `WSAEAFNOSUPPORT` (a `localAddress` of the other family), `WSAEOPNOTSUPP` (a pipe path), `WSAEISCONN`, `WSAEALREADY`, `WSAENOTSOCK`.
    *   Emitted as `'error'`: `WSAEINVAL` (target name not an SPN), `WSAECONNREFUSED`, `WSAETIMEDOUT`,
    *   `ERR_WSASEC_NEGOTIATION_FAILED` (with `negotiationError`), `ERR_WSASEC_PEER_NAME_MISMATCH`,
    *   `ERR_WSASEC_ABORTED` (named `AbortError`), each with `address`, `port` and `nodeCode`.
@@ -68,7 +69,22 @@ export interface SecureSocket extends Duplex {
   connect(port: number | string, host?: string, connectListener?: () => void): this;
   connect(port: number | string, connectListener?: () => void): this;
   connect(
-    options: { port: number | string; host?: string; signal?: AbortSignal; timeout?: number },
+    options: {
+      port: number | string;
+      host?: string;
+      signal?: AbortSignal;
+      timeout?: number;
+      /** As net's: resolves `host` for the socket's family, in `dns.lookup`'s form. */
+      lookup?: (
+        hostname: string,
+        options: { family: 4 | 6; hints: number },
+        callback: (error: Error | null, address: string, family: number) => void,
+      ) => void;
+      /** As net's: the local IP literal to bind before connecting. */
+      localAddress?: string;
+      /** As net's: the local port to bind before connecting. */
+      localPort?: number;
+    },
     connectListener?: () => void,
   ): this;
   /**

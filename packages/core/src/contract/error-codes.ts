@@ -182,11 +182,13 @@ export type LibraryErrorCode = (typeof LIBRARY_ERRORS)[number];
  * - `ERR_INVALID_ARG_TYPE` (`TypeError`): an argument of the wrong JavaScript type.
  * - `ERR_INVALID_ARG_VALUE` (`TypeError`): an argument of the right type and a refused value.
  * - `ERR_OUT_OF_RANGE` (`RangeError`): a number outside the accepted range.
- * - `ERR_SOCKET_BAD_PORT` (`RangeError`): a port that is not an integer from 0 to 65535.
+ * - `ERR_SOCKET_BAD_PORT` (`RangeError`): a port (or a connect's `localPort`) that is not an
+ *   integer from 0 to 65535.
  * - `ERR_MISSING_ARGS` (`TypeError`): a required argument left out (`connect()` or `connect({})`
  *   without a port).
  * - `ERR_INVALID_IP_ADDRESS` (`TypeError`): what a connect's `options.lookup` called back with is
- *   not an IP literal (emitted as the connect's `'error'`, as net does).
+ *   not an IP literal (emitted as the connect's `'error'`, as net does), or a connect's
+ *   `options.localAddress` is not one (thrown, as net does).
  */
 export const NODE_ARGUMENT_ERRORS = [
   'ERR_INVALID_ARG_TYPE',

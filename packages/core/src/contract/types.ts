@@ -157,6 +157,10 @@ export interface ConnectOptions {
   signal?: AbortSignal;
   /** Connect (including negotiation) timeout in milliseconds. */
   timeout?: number;
+  /** As net's: the local IP literal the connection leaves from (the socket's family). */
+  localAddress?: string;
+  /** As net's: the local port the connection leaves from (0 or absent: any free port). */
+  localPort?: number;
 }
 
 /** Options of `backend.createServer`. */

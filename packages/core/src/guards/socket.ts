@@ -9,6 +9,7 @@ import type {
 } from '../contract/types.js';
 import type { SocketDriver } from '../driver/driver.js';
 import { SecureSocketError } from '../errors/errors.js';
+import { describeReceived } from '../errors/node-args.js';
 import { toSecureSocketError } from '../errors/node-errors.js';
 import type { NormalizedAddress, NormalizedSecuritySettings } from '../validate/normalized.js';
 import {
@@ -51,15 +52,22 @@ interface MutableState {
 const STATE = Symbol.for('wsasec.socketState');
 const CONNECT = Symbol('wsasec.connect');
 
+/** One connect, as core's connect paths hand it to the guard. */
+interface ConnectTarget {
+  host: string;
+  port: number;
+  signal?: AbortSignal;
+  timeout?: number;
+  localAddress?: string;
+  localPort?: number;
+}
+
 /**
  * Connects a guarded socket and settles with the connect, `timeout` bounding the whole connect
  * (negotiation included): what `backend.connect` uses. An `'error'` is reported through the
  * rejection only.
  */
-export function connectGuarded(
-  socket: SecureSocket,
-  target: { host: string; port: number; signal?: AbortSignal; timeout?: number },
-): Promise<void> {
+export function connectGuarded(socket: SecureSocket, target: ConnectTarget): Promise<void> {
   const connect = (socket as unknown as Record<symbol, typeof connectGuarded | undefined>)[CONNECT] as
     | ((t: typeof target) => Promise<void>)
     | undefined;
@@ -181,7 +189,7 @@ export function guardSocket(driver: SocketDriver, opts: GuardOptions): SecureSoc
    * `'close'`; an abort through the signal fails with an `AbortError`.
    */
   const connectTarget = (
-    target: { host: string; port: number; signal?: AbortSignal; timeout?: number; lookup?: NetLookup },
+    target: ConnectTarget & { lookup?: NetLookup },
     viaEvents: boolean,
   ): Promise<void> => {
     const syscall = 'WSAConnect';
@@ -202,6 +210,15 @@ export function guardSocket(driver: SocketDriver, opts: GuardOptions): SecureSoc
     const { addressError, ...normalized } = normalizeConnectTarget(target, syscall, {
       deferAddress: viaEvents,
     });
+    if (
+      normalized.localAddress !== undefined &&
+      isIP(normalized.localAddress) !== (state.family === 'ipv6' ? 6 : 4)
+    )
+      throw new SecureSocketError(
+        'WSAEAFNOSUPPORT',
+        `WSAConnect: localAddress ${normalized.localAddress} is not of the socket's family (${state.family === 'ipv6' ? 'IPv6' : 'IPv4'})`,
+        { syscall },
+      );
     const signal = checkSignal((target as { signal?: unknown }).signal, syscall);
     const aborted = (reason: unknown) =>
       new SecureSocketError('ERR_WSASEC_ABORTED', 'WSAConnect was aborted', {
@@ -470,7 +487,7 @@ export function guardSocket(driver: SocketDriver, opts: GuardOptions): SecureSoc
   };
 
   Object.defineProperty(stream, CONNECT, {
-    value: (target: { host: string; port: number; signal?: AbortSignal; timeout?: number }) => {
+    value: (target: ConnectTarget) => {
       try {
         return connectTarget(target, false);
       } catch (error) {
@@ -535,20 +552,12 @@ function argError(
   return new SecureSocketError(code, message, { syscall: 'WSAConnect' });
 }
 
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'string') return `type string (${JSON.stringify(value)})`;
-  if (typeof value === 'number') return `type number (${value})`;
-  return `type ${typeof value}`;
-}
-
 /** net's port rule: a number, or a string of one (decimal or 0x hex), integer from 0 to 65535. */
 function checkPort(port: unknown, name: string): number {
   if (typeof port !== 'number' && typeof port !== 'string') {
     throw argError(
       'ERR_INVALID_ARG_TYPE',
-      `The "${name}" argument must be of type number or string. Received ${describe(port)}`,
+      `The "${name}" argument must be of type number or string. Received ${describeReceived(port)}`,
     );
   }
   const n =
@@ -558,9 +567,37 @@ function checkPort(port: unknown, name: string): number {
         : Number.NaN
       : port;
   if (!Number.isInteger(n) || n < 0 || n > 65535) {
-    throw argError('ERR_SOCKET_BAD_PORT', `${name} should be >= 0 and < 65536. Received ${describe(port)}.`);
+    throw argError(
+      'ERR_SOCKET_BAD_PORT',
+      `${name} should be >= 0 and < 65536. Received ${describeReceived(port)}.`,
+    );
   }
   return n;
+}
+
+/**
+ * `options.localAddress` / `options.localPort` as net checks them, before the port: an address
+ * that is not an IP is `ERR_INVALID_IP_ADDRESS`, a port that is not a number `ERR_INVALID_ARG_TYPE`
+ * (falsy values are left out, as net leaves them out). The range and the family are checked with
+ * the rest of the target (`normalizeConnectTarget`).
+ */
+function localEndpoint(
+  localAddress: unknown,
+  localPort: unknown,
+): { localAddress?: string; localPort?: number } {
+  if (localAddress && (typeof localAddress !== 'string' || isIP(localAddress) === 0))
+    throw new SecureSocketError('ERR_INVALID_IP_ADDRESS', `Invalid IP address: ${String(localAddress)}`, {
+      syscall: 'WSAConnect',
+    });
+  if (localPort && typeof localPort !== 'number')
+    throw argError(
+      'ERR_INVALID_ARG_TYPE',
+      `The "options.localPort" property must be of type number. Received ${describeReceived(localPort)}`,
+    );
+  return {
+    ...(localAddress ? { localAddress: localAddress as string } : {}),
+    ...(localPort ? { localPort: localPort as number } : {}),
+  };
 }
 
 /** net's `options.lookup`: `dns.lookup`'s form, called for one address of the socket's family. */
@@ -592,6 +629,7 @@ function parseConnectArgs(args: any[], family: 'ipv4' | 'ipv6') {
   let signal: AbortSignal | undefined;
   let timeout: number | undefined;
   let lookup: NetLookup | undefined;
+  let local: { localAddress?: string; localPort?: number } = {};
   if (typeof first === 'object' && first !== null && !Array.isArray(first)) {
     if ('path' in first && first.path !== undefined)
       throw new SecureSocketError(
@@ -605,7 +643,10 @@ function parseConnectArgs(args: any[], family: 'ipv4' | 'ipv6') {
       signal?: AbortSignal;
       timeout?: unknown;
       lookup?: unknown;
+      localAddress?: unknown;
+      localPort?: unknown;
     };
+    local = localEndpoint(o.localAddress, o.localPort);
     port = checkPort(o.port, 'options.port');
     host = o.host;
     signal = o.signal;
@@ -613,7 +654,7 @@ function parseConnectArgs(args: any[], family: 'ipv4' | 'ipv6') {
       if (typeof o.lookup !== 'function')
         throw argError(
           'ERR_INVALID_ARG_TYPE',
-          `The "options.lookup" property must be of type function. Received ${describe(o.lookup)}`,
+          `The "options.lookup" property must be of type function. Received ${describeReceived(o.lookup)}`,
         );
       lookup = o.lookup as NetLookup;
     }
@@ -621,7 +662,7 @@ function parseConnectArgs(args: any[], family: 'ipv4' | 'ipv6') {
       if (typeof o.timeout !== 'number' || !Number.isFinite(o.timeout) || o.timeout < 0)
         throw argError(
           'ERR_INVALID_ARG_TYPE',
-          `The "options.timeout" property must be a number of milliseconds >= 0. Received ${describe(o.timeout)}`,
+          `The "options.timeout" property must be a number of milliseconds >= 0. Received ${describeReceived(o.timeout)}`,
         );
       timeout = o.timeout;
     }
@@ -639,7 +680,7 @@ function parseConnectArgs(args: any[], family: 'ipv4' | 'ipv6') {
   if (host !== undefined && host !== null && typeof host !== 'string')
     throw argError(
       'ERR_INVALID_ARG_TYPE',
-      `The "options.host" property must be of type string. Received ${describe(host)}`,
+      `The "options.host" property must be of type string. Received ${describeReceived(host)}`,
     );
   return {
     target: {
@@ -647,6 +688,7 @@ function parseConnectArgs(args: any[], family: 'ipv4' | 'ipv6') {
       port,
       ...(signal !== undefined ? { signal } : {}),
       ...(lookup !== undefined ? { lookup } : {}),
+      ...local,
     },
     ...(callback ? { callback } : {}),
     ...(timeout !== undefined ? { timeout } : {}),

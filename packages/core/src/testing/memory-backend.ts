@@ -178,7 +178,13 @@ export function createMemoryBackend(opts: MemoryBackendOptions): SecureSocketBac
             throw outcome.client;
           }
           const serverEnd = new MemoryStream();
-          MemoryStream.link(stream, serverEnd, { ...address, port: ephemeralPort() }, address);
+          // The client's end: its localAddress / localPort when the connect gave them.
+          const local = {
+            ...address,
+            address: target.localAddress ?? address.address,
+            port: target.localPort ?? ephemeralPort(),
+          };
+          MemoryStream.link(stream, serverEnd, local, address);
           connection = outcome.client;
           listener.accept({ stream: serverEnd, view: outcome.server });
         } finally {

@@ -9,6 +9,7 @@ import {
   createSecurityInfo,
   defineBackend,
   type NormalizedAddress,
+  type NormalizedConnectTarget,
   type SecureSocketBackend,
   type ServerDriverEvents,
   type SocketDriver,
@@ -18,6 +19,8 @@ import { type RecordingDatagram, recordingDatagram } from './recording-datagram.
 /** A connect the test has not settled yet. */
 export interface PendingConnect {
   readonly address: NormalizedAddress;
+  /** The connect target core passed (port, timeout, local endpoint). */
+  readonly target: NormalizedConnectTarget;
   readonly signal: AbortSignal | undefined;
   resolve(): void;
   reject(error: unknown): void;
@@ -55,9 +58,11 @@ function socketDriver(calls: string[], connects: PendingConnect[]): SocketDriver
     setSecurity: () => void calls.push('socket.setSecurity'),
     setPeerTargetName: () => void calls.push('socket.setPeerTargetName'),
     deletePeerTargetName: () => void calls.push('socket.deletePeerTargetName'),
-    connect(address, _target, signal) {
+    connect(address, target, signal) {
       calls.push('socket.connect');
-      return new Promise<void>((resolve, reject) => connects.push({ address, signal, resolve, reject }));
+      return new Promise<void>((resolve, reject) =>
+        connects.push({ address, target, signal, resolve, reject }),
+      );
     },
     querySecurity() {
       calls.push('socket.querySecurity');

@@ -52,4 +52,7 @@ export interface NormalizedConnectTarget {
   host: string;
   port: number;
   timeout?: number;
+  /** The local endpoint to bind before connecting (net's `localAddress` / `localPort`). */
+  localAddress?: string;
+  localPort?: number;
 }

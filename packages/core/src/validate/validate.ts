@@ -525,6 +525,25 @@ export function normalizeConnectTarget(
     }
     result.timeout = timeout;
   }
+  const { localAddress, localPort } = value;
+  if (localAddress !== undefined) {
+    if (typeof localAddress !== 'string' || isIP(localAddress) === 0)
+      fail(
+        'ERR_INVALID_IP_ADDRESS',
+        syscall,
+        `localAddress must be an IP literal ('127.0.0.1', '::1'), got ${describe(localAddress)}`,
+      );
+    result.localAddress = localAddress;
+  }
+  if (localPort !== undefined) {
+    if (typeof localPort !== 'number' || !Number.isInteger(localPort) || localPort < 0 || localPort > 65535)
+      fail(
+        'ERR_SOCKET_BAD_PORT',
+        syscall,
+        `localPort must be an integer from 0 to 65535 (0: any free port), got ${describe(localPort)}`,
+      );
+    if (localPort !== 0) result.localPort = localPort;
+  }
   return result;
 }
 

@@ -103,8 +103,15 @@ export function socketOnConnectedHandle(handle: TcpHandle, pauseOnCreate = false
  * Node's own connect on a socket whose handle is already set: an IP literal and no Happy Eyeballs,
  * so the handle (and the secured SOCKET in it) is the one that connects (trap 2).
  */
-export function connectOnHandle(socket: net.Socket, address: string, port: number, family: 4 | 6): void {
-  const options: net.TcpNetConnectOpts = { host: address, port, family, autoSelectFamily: false };
+export function connectOnHandle(
+  socket: net.Socket,
+  address: string,
+  port: number,
+  family: 4 | 6,
+  local: { localAddress?: string; localPort?: number } = {},
+): void {
+  // net binds a given local endpoint on the (opened, unbound) handle before it connects.
+  const options: net.TcpNetConnectOpts = { host: address, port, family, autoSelectFamily: false, ...local };
   (net.Socket.prototype.connect as (this: net.Socket, opts: net.TcpNetConnectOpts) => net.Socket).call(
     socket,
     options,

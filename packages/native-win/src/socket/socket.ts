@@ -307,7 +307,10 @@ export class NativeStreamDriver implements SocketDriver {
           target.timeout,
         );
       }
-      connectOnHandle(stream, address.address, target.port, address.family === 'ipv4' ? 4 : 6);
+      connectOnHandle(stream, address.address, target.port, address.family === 'ipv4' ? 4 : 6, {
+        ...(target.localAddress !== undefined ? { localAddress: target.localAddress } : {}),
+        ...(target.localPort !== undefined ? { localPort: target.localPort } : {}),
+      });
     });
   }
 

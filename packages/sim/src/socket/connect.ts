@@ -129,7 +129,7 @@ function tcpConnect(
   attempt: Attempt,
   socket: SimSocket,
   address: NormalizedAddress,
-  port: number,
+  target: NormalizedConnectTarget,
 ): Promise<Socket> {
   if (attempt.failure) return Promise.reject(attempt.failure);
   return attempt.race(
@@ -137,8 +137,10 @@ function tcpConnect(
       const tcp = attempt.own(
         netConnect({
           host: address.address,
-          port,
+          port: target.port,
           family: address.family === 'ipv4' ? 4 : 6,
+          ...(target.localAddress !== undefined ? { localAddress: target.localAddress } : {}),
+          ...(target.localPort !== undefined ? { localPort: target.localPort } : {}),
           allowHalfOpen: true,
           noDelay: true,
         }),
@@ -158,7 +160,7 @@ async function negotiate(c: ClientConnect, attempt: Attempt, policy: EffectivePo
   const { ctx, socket } = c;
   const initiator = new Initiator(partyOf(ctx, policy));
   const init = initiator.init();
-  const tcp = await tcpConnect(attempt, c.socket, c.address, c.connectTarget.port);
+  const tcp = await tcpConnect(attempt, c.socket, c.address, c.connectTarget);
   publish('negotiationStart', () => ({
     role: 'initiator',
     socketId: socket.id,
@@ -258,7 +260,7 @@ export async function connectClient(c: ClientConnect): Promise<void> {
   socket[kConnecting](true);
   try {
     if (!policy?.protect) {
-      const tcp = await tcpConnect(attempt, c.socket, c.address, c.connectTarget.port);
+      const tcp = await tcpConnect(attempt, c.socket, c.address, c.connectTarget);
       attempt.release(tcp);
       attachClear(socket, tcp, 0, Buffer.alloc(0));
       return;
@@ -284,7 +286,7 @@ export async function connectClient(c: ClientConnect): Promise<void> {
         socketId: socket.id,
         negotiationError: error.ikeCode,
       }));
-      const tcp = await tcpConnect(attempt, c.socket, c.address, c.connectTarget.port);
+      const tcp = await tcpConnect(attempt, c.socket, c.address, c.connectTarget);
       attempt.release(tcp);
       attachClear(socket, tcp, error.ikeCode, Buffer.alloc(0));
     }
