@@ -279,7 +279,6 @@ describe('SecureAgent input validation', () => {
     ['an empty target name', { backend, peerTargetName: '' }, 'WSAEINVAL'],
     ['a bad tls option', { backend, tls: 'yes' }, 'ERR_WSASEC_INVALID_ARGUMENT'],
     ['a bad connectTimeout', { backend, connectTimeout: -1 }, 'WSAEINVAL'],
-    ['localAddress', { backend, localAddress: '127.0.0.2' }, 'WSAEOPNOTSUPP'],
     ['socketPath', { backend, socketPath: '/tmp/x.sock' }, 'WSAEOPNOTSUPP'],
   ])('refuses %s with a SecureSocketError', (_label, options, code) => {
     let thrown: unknown;

@@ -247,6 +247,31 @@ describe('aborts and load against the sim', () => {
     expect(client.freeSockets).toEqual({});
   });
 
+  it("binds the request's localAddress and localPort, as http.Agent hands them to net; a bad one fails the request as net's", async () => {
+    const probe = net.createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const localPort = (probe.address() as net.AddressInfo).port;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const started = await startSecureServer(sim.server, (req, res) => {
+      res.setHeader('x-remote', `${req.socket.remoteAddress} ${req.socket.remotePort}`);
+      res.end(String(getPeerSecurity(req).secured));
+    });
+    cleanups.push(() => started.close());
+    const client = new SecureAgent({ backend: sim.alice, peerTargetName: SERVER, keepAlive: false });
+    cleanups.push(() => client.destroy());
+    const reply = await request(`${started.url}/local`, {
+      agent: client,
+      localAddress: '127.0.0.1',
+      localPort,
+    });
+    expect(reply.body).toBe('true');
+    expect(reply.headers['x-remote']).toBe(`127.0.0.1 ${localPort}`);
+    const before = started.connections;
+    const error = await errorOf(request(`${started.url}/bad`, { agent: client, localAddress: 'nope' }));
+    expect(error).toMatchObject({ code: 'ERR_INVALID_IP_ADDRESS', name: 'TypeError' });
+    expect(started.connections).toBe(before);
+  });
+
   it('drops an idle socket the server closed, then reconnects', async () => {
     const started = await startSecureServer(sim.server, (req, res) => {
       res.end('ok');

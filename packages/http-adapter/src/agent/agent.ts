@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import * as http from 'node:http';
 import * as https from 'node:https';
+import { isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type * as tls from 'node:tls';
 import { type PeerTargetName, type SecureSocketBackend, SecureSocketError } from '@wsasec/core';
@@ -60,8 +61,7 @@ type RequestOptions = http.ClientRequestArgs &
  * settings say `allowInsecure`. The pool key covers every security-relevant field, so differently
  * secured sockets are never reused for each other.
  * @throws SecureSocketError `ERR_WSASEC_INVALID_ARGUMENT` (no backend, wrong option types),
- *   `WSAEINVAL`/`WSAEMSGSIZE` (bad settings or target name), `WSAEOPNOTSUPP` (`localAddress`,
- *   `socketPath`).
+ *   `WSAEINVAL`/`WSAEMSGSIZE` (bad settings or target name), `WSAEOPNOTSUPP` (`socketPath`).
  */
 export class SecureAgent extends http.Agent {
   /** The backend every connection of this agent goes through. */
@@ -139,8 +139,8 @@ export class SecureAgent extends http.Agent {
    * `connectTimeout` cancel the negotiation. `callback(error)` receives only the errors of bad
    * settings, on a later tick; without a callback they are thrown.
    * @throws SecureSocketError without a callback: `WSAEINVAL`/`WSAEMSGSIZE` (bad settings or target
-   *   name), `WSAEOPNOTSUPP` (`localAddress`, `socketPath`), `ERR_INVALID_ARG_TYPE` /
-   *   `ERR_SOCKET_BAD_PORT` (a bad port, as net).
+   *   name), `WSAEOPNOTSUPP` (`socketPath`), `ERR_INVALID_ARG_TYPE` / `ERR_SOCKET_BAD_PORT` (a
+   *   bad port, as net), `ERR_INVALID_IP_ADDRESS` (a `localAddress` that is not an IP, as net).
    */
   override createConnection(
     options: http.ClientRequestArgs,
@@ -170,7 +170,8 @@ export class SecureAgent extends http.Agent {
     const { socket } = openSecured(this.backend, {
       host,
       port,
-      family: options.family === 4 ? 'ipv4' : options.family === 6 ? 'ipv6' : undefined,
+      family:
+        options.family === 4 ? 'ipv4' : options.family === 6 ? 'ipv6' : localFamily(options.localAddress),
       security: policy.security,
       allowInsecure: policy.allowInsecure,
       target: target.value,
@@ -184,6 +185,9 @@ export class SecureAgent extends http.Agent {
       keepAlive: options.keepAlive,
       keepAliveInitialDelay: options.keepAliveInitialDelay,
       ...(options.lookup !== undefined && options.lookup !== null ? { lookup: options.lookup } : {}),
+      // As http.Agent: handed to the connect, which checks them as net does.
+      ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+      ...(options.localPort ? { localPort: options.localPort } : {}),
     });
     return socket;
   }
@@ -213,14 +217,14 @@ export class SecureAgent extends http.Agent {
   }
 }
 
+/** The family a local address fixes (none for anything that is not an IP literal: connect refuses it). */
+function localFamily(localAddress: unknown): 'ipv4' | 'ipv6' | undefined {
+  if (typeof localAddress !== 'string') return undefined;
+  const version = isIP(localAddress);
+  return version === 4 ? 'ipv4' : version === 6 ? 'ipv6' : undefined;
+}
+
 function rejectUnsupported(options: RequestOptions, where: string): void {
-  if (options.localAddress) {
-    throw new SecureSocketError(
-      'WSAEOPNOTSUPP',
-      `${where}: localAddress is not supported; the backend chooses the local address of a secured socket`,
-      { syscall: where },
-    );
-  }
   if (options.socketPath) {
     throw new SecureSocketError(
       'WSAEOPNOTSUPP',

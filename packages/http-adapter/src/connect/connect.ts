@@ -32,6 +32,9 @@ export interface SecureConnectRequest {
   keepAliveInitialDelay?: number | undefined;
   /** net's `options.lookup` (the request's): resolves a host name for the socket's family. */
   lookup?: unknown;
+  /** net's `options.localAddress` / `options.localPort` (the request's): the local end to bind. */
+  localAddress?: unknown;
+  localPort?: unknown;
 }
 
 /** The connection handed to http or undici, and the secured socket under it. */
@@ -142,7 +145,10 @@ export function openSecured(backend: SecureSocketBackend, request: SecureConnect
       port,
       ...(request.signal ? { signal: request.signal } : {}),
       ...(request.idleTimeout ? { timeout: request.idleTimeout } : {}),
-      ...(request.lookup !== undefined ? { lookup: request.lookup } : {}),
+      // Passed as given: the connect checks it as net does (ERR_INVALID_ARG_TYPE for a non-function).
+      ...(request.lookup !== undefined ? { lookup: request.lookup as never } : {}),
+      ...(request.localAddress !== undefined ? { localAddress: request.localAddress as string } : {}),
+      ...(request.localPort !== undefined ? { localPort: request.localPort as number } : {}),
     });
   } catch (error) {
     // Refused at once (a lookup that is not a function, as net refuses it): nothing is left open.
