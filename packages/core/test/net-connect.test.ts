@@ -104,6 +104,26 @@ describe('socket.connect in the forms of net.Socket.connect', () => {
     },
   );
 
+  it.each([
+    [[-1]],
+    [[true]],
+    [[{ port: true }]],
+    [[{ port: -1 }]],
+    [[{ port: '80.5' }]],
+    [[{ port: 70000, host: '127.0.0.1' }]],
+  ])('connect(...%j) throws what net throws: code, name and message', (args) => {
+    let expected: object | undefined;
+    try {
+      new net.Socket().connect(...(args as [never]));
+    } catch (error) {
+      const e = error as Error & { code?: string };
+      expected = { code: e.code, name: e.name, message: e.message };
+    }
+    expect(expected).toBeDefined();
+    const { socket } = socketOf(createRecordingBackend());
+    expect(() => socket.connect(...(args as [never]))).toThrow(expect.objectContaining(expected));
+  });
+
   it('a host that is not a string throws ERR_INVALID_ARG_TYPE', () => {
     const rec = createRecordingBackend();
     const { socket } = socketOf(rec);

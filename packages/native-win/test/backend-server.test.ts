@@ -4,7 +4,7 @@
 import { once } from 'node:events';
 import * as http from 'node:http';
 import * as net from 'node:net';
-import type { SecureServer, SecureSocket, SecureSocketBackend } from '@wsasec/core';
+import type { SecureServer, SecureSocket, SecureSocketBackend, ServerOptions } from '@wsasec/core';
 import { closeServer, listenServer, SecureSocketError, TOKEN_QUERY } from '@wsasec/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createNativeBackend, nativeBackendStats } from '../src/index.js';
@@ -32,9 +32,7 @@ afterEach(async () => {
   expect(lib.leaks).toEqual({ handles: 0, pointers: 0 });
 });
 
-async function listen(
-  security?: Parameters<SecureSocketBackend['createServer']>[0],
-): Promise<{ server: SecureServer; port: number }> {
+async function listen(security?: ServerOptions): Promise<{ server: SecureServer; port: number }> {
   const server = backend.createServer(security);
   servers.push(server);
   const address = await listenServer(server, { host: '127.0.0.1', port: 0 });

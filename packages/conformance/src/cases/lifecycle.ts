@@ -194,6 +194,19 @@ add('a second server on the same port fails with WSAEADDRINUSE', ['network'], as
   ctx.defer(() => closeServer(second));
   await expectRejects(listenServer(second, { host: '127.0.0.1', port: first.port }), 'WSAEADDRINUSE');
   expect(second.listening).toBe(false);
+  // The positional form reports it as net does: an 'error' naming the address and port asked for.
+  const third = ctx.server.createServer();
+  ctx.defer(() => closeServer(third));
+  const failed = once(third, 'error', "the server's 'error'");
+  third.listen(first.port, '127.0.0.1');
+  const [error] = (await failed) as [SecureSocketError];
+  expect([error.code, error.nodeCode, error.address, error.port]).toEqual([
+    'WSAEADDRINUSE',
+    'EADDRINUSE',
+    '127.0.0.1',
+    first.port,
+  ]);
+  expect(third.listening).toBe(false);
 });
 
 add(

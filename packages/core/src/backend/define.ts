@@ -19,7 +19,7 @@ import type {
 } from '../contract/types.js';
 import type { BackendDriver, ServerDriver, SocketDriver } from '../driver/driver.js';
 import { SecureSocketError } from '../errors/errors.js';
-import { describeReceived } from '../errors/node-args.js';
+import { badPort, describeReceived, invalidArgType, invalidArgValue, netPort } from '../errors/node-args.js';
 import { toSecureSocketError } from '../errors/node-errors.js';
 import { GuardedDatagramSocket } from '../guards/datagram.js';
 import { connectGuarded, guardSocket } from '../guards/socket.js';
@@ -264,8 +264,18 @@ export function defineBackend(driver: BackendDriver): SecureSocketBackend {
       );
     },
 
-    createServer(opts?: ServerOptions, onConnection?: (socket: SecureSocket) => void): SecureServer {
+    createServer(
+      opts?: ServerOptions | ((socket: SecureSocket) => void) | null,
+      onConnection?: (socket: SecureSocket) => void,
+    ): SecureServer {
       const syscall = 'WSASetSocketSecurity';
+      // As net.createServer: (listener), (options, listener), (null, listener).
+      if (typeof opts === 'function') {
+        onConnection = opts;
+        opts = undefined;
+      } else if (opts === null) opts = undefined;
+      if (opts !== undefined && typeof opts !== 'object')
+        throw invalidArgType('options', 'object', opts, syscall);
       if (opts !== undefined && !isPlainObject(opts)) {
         throw new SecureSocketError(
           'WSAEINVAL',
@@ -608,7 +618,14 @@ class SecureServerImpl extends EventEmitter implements SecureServer {
           this.#server = undefined;
           this.#address = null;
         }
-        throw toSecureSocketError(error, syscall);
+        // As net's listen errors: they name the address and port asked for.
+        const failure = toSecureSocketError(error, syscall);
+        if (failure.address === undefined) {
+          const named = failure as { address?: string; port?: number };
+          named.address = host.address;
+          named.port = host.port;
+        }
+        throw failure;
       }
       // Closed while binding (net: close() right after listen()): never 'listening'.
       if (this.#server !== server) return netAddress(bound);
@@ -796,6 +813,9 @@ function parseListenArgs(args: any[]): {
       );
   const [first, second, third] = rest;
   if (isPlainObject(first)) {
+    // As net: a given port is checked first (a path beside it is then refused here, ignored by net).
+    const given = (first as { port?: unknown }).port;
+    const port = given === undefined || given === null ? undefined : listenPort(given, first);
     if ('path' in first && first.path !== undefined)
       throw new SecureSocketError(
         'WSAEOPNOTSUPP',
@@ -816,13 +836,8 @@ function parseListenArgs(args: any[]): {
         { syscall },
       );
     if (!('port' in first))
-      throw new SecureSocketError(
-        'ERR_INVALID_ARG_VALUE',
-        `listen: options must have the property "port" (0 for any free port), got ${describeValue(first)}`,
-        { syscall },
-      );
-    const { port, host, backlog, signal } = first as {
-      port?: unknown;
+      throw invalidArgValue('options', first, syscall, 'must have the property "port" or "path"');
+    const { host, backlog, signal } = first as {
       host?: unknown;
       backlog?: unknown;
       signal?: unknown;
@@ -830,11 +845,11 @@ function parseListenArgs(args: any[]): {
     if (signal !== undefined && !(signal instanceof AbortSignal))
       throw new SecureSocketError(
         'ERR_INVALID_ARG_TYPE',
-        `listen: options.signal must be an AbortSignal, got ${describeValue(signal)}`,
+        `The "options.signal" property must be an instance of AbortSignal. Received ${describeReceived(signal)}`,
         { syscall },
       );
     const options: Record<string, unknown> = {};
-    if (port !== undefined && port !== null) options.port = listenPort(port);
+    if (port !== undefined) options.port = port;
     if (host !== undefined && host !== null) options.host = host;
     if (backlog !== undefined) options.backlog = backlog;
     return {
@@ -843,14 +858,15 @@ function parseListenArgs(args: any[]): {
       ...(signal ? { signal: signal as AbortSignal } : {}),
     };
   }
-  if (typeof first === 'string' && !/^\s*(0x[0-9a-f]+|\d+)\s*$/i.test(first))
+  // As net: a string that is not a number is a pipe name.
+  if (typeof first === 'string' && !(Number(first) >= 0))
     throw new SecureSocketError(
       'WSAEOPNOTSUPP',
       `listen: ${JSON.stringify(first)} is a pipe path; IPsec secures TCP only — give a port (0–65535) and a host`,
       { syscall },
     );
   const options: Record<string, unknown> = {};
-  if (first !== undefined && first !== null) options.port = listenPort(first);
+  if (first !== undefined && first !== null) options.port = listenPort(first, { port: first });
   if (typeof second === 'number') options.backlog = second;
   else {
     if (second !== undefined && second !== null) options.host = second;
@@ -859,13 +875,11 @@ function parseListenArgs(args: any[]): {
   return { options: options as ListenOptions, ...(callback ? { callback } : {}) };
 }
 
-function listenPort(value: unknown): number {
-  const port = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-  if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535)
-    throw new SecureSocketError(
-      'ERR_SOCKET_BAD_PORT',
-      `listen: port must be an integer from 0 to 65535 (or a string of one), got ${describeValue(value)}`,
-      { syscall: 'listen' },
-    );
+/** net's listen port rule: a number or a string of one (else the options are invalid), in range. */
+function listenPort(value: unknown, options: object): number {
+  if (typeof value !== 'number' && typeof value !== 'string')
+    throw invalidArgValue('options', options, 'listen');
+  const port = netPort(value);
+  if (port === undefined) throw badPort('options.port', value, 'listen');
   return port;
 }

@@ -205,8 +205,14 @@ export interface SecureSocketBackend {
   createSocket(opts?: CreateSocketOptions): SecureSocket | SecureDatagramSocket;
   /** Create + setSecurity + setPeerTargetName + connect, trying each resolved address in turn. */
   connect(opts: ConnectOptions): Promise<SecureSocket>;
-  /** A listening socket whose accepted connections are secured. */
-  createServer(opts?: ServerOptions, onConnection?: (socket: SecureSocket) => void): SecureServer;
+  /**
+   * A listening socket whose accepted connections are secured, in net.createServer's forms:
+   * `(options?, onConnection?)` and `(onConnection)`.
+   * @throws SecureSocketError `ERR_INVALID_ARG_TYPE` (options that are not an object, as net),
+   *   `WSAEINVAL` (bad options or settings).
+   */
+  createServer(opts?: ServerOptions | null, onConnection?: (socket: SecureSocket) => void): SecureServer;
+  createServer(onConnection: (socket: SecureSocket) => void): SecureServer;
   /** Who the running code acts as now (the peer, inside `impersonatePeer`). */
   currentIdentity(): Principal;
   /** Mirrors `WSARevertImpersonation`: ends any impersonation of the current scope. */

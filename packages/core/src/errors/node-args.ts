@@ -53,7 +53,37 @@ function withSeparators(digits: string): string {
 export function invalidArgType(name: string, expected: string, value: unknown, syscall: string) {
   return new SecureSocketError(
     'ERR_INVALID_ARG_TYPE',
-    `The "${name}" argument must be of type ${expected}. Received ${describeReceived(value)}`,
+    `The "${name}" ${name.includes('.') ? 'property' : 'argument'} must be of type ${expected}. Received ${describeReceived(value)}`,
+    { syscall },
+  );
+}
+
+/** net's `ERR_INVALID_ARG_VALUE` (a `TypeError`): `The argument 'options' is invalid. Received …`. */
+export function invalidArgValue(name: string, value: unknown, syscall: string, reason = 'is invalid') {
+  let shown = inspect(value);
+  if (shown.length > 128) shown = `${shown.slice(0, 128)}...`;
+  return new SecureSocketError(
+    'ERR_INVALID_ARG_VALUE',
+    `The ${name.includes('.') ? 'property' : 'argument'} '${name}' ${reason}. Received ${shown}`,
+    { syscall },
+  );
+}
+
+/**
+ * net's port rule (`validatePort`): a number, or a non-blank string of one (`'80'`, `'0x50'`),
+ * that is an integer from 0 to 65535. Returns the port, or `undefined` where net refuses it.
+ */
+export function netPort(value: number | string): number | undefined {
+  if (typeof value === 'string' && value.trim().length === 0) return undefined;
+  const port = +value;
+  return port === port >>> 0 && port <= 0xffff ? port : undefined;
+}
+
+/** net's `ERR_SOCKET_BAD_PORT` (a `RangeError`): `options.port should be >= 0 and < 65536. Received …`. */
+export function badPort(name: string, value: unknown, syscall: string) {
+  return new SecureSocketError(
+    'ERR_SOCKET_BAD_PORT',
+    `${name} should be >= 0 and < 65536. Received ${describeReceived(value)}.`,
     { syscall },
   );
 }

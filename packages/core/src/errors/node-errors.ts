@@ -21,7 +21,8 @@ const NODE_TO_WSA: Record<string, WsaErrorCode> = {
 
 /**
  * Turns any error into a `SecureSocketError`: one already is stays as it is; Node's socket errors
- * (`ECONNREFUSED`, …) become their Winsock equivalents; an AbortError becomes `ERR_WSASEC_ABORTED`.
+ * (`ECONNREFUSED`, …) become their Winsock equivalents, keeping the `address` and `port` they name;
+ * an AbortError becomes `ERR_WSASEC_ABORTED`.
  */
 export function toSecureSocketError(error: unknown, syscall: SecureSocketSyscall): SecureSocketError {
   if (SecureSocketError.isInstance(error)) return error;
@@ -32,10 +33,22 @@ export function toSecureSocketError(error: unknown, syscall: SecureSocketSyscall
   const code =
     typeof err?.code === 'string' && Object.hasOwn(NODE_TO_WSA, err.code) ? NODE_TO_WSA[err.code] : undefined;
   const message = typeof err?.message === 'string' ? err.message : String(error);
-  if (code) return new SecureSocketError(code, `${syscall} failed: ${message}`, { syscall, cause: error });
+  // Node's socket errors name the endpoint (a connect's peer, a listen's bind): keep it, as net does.
+  const where = error as { address?: unknown; port?: unknown } | undefined;
+  const endpoint = {
+    ...(typeof where?.address === 'string' ? { address: where.address } : {}),
+    ...(typeof where?.port === 'number' ? { port: where.port } : {}),
+  };
+  if (code)
+    return new SecureSocketError(code, `${syscall} failed: ${message}`, {
+      syscall,
+      cause: error,
+      ...endpoint,
+    });
   return new SecureSocketError('ERR_WSASEC_INTERNAL', `${syscall} failed: ${message}`, {
     syscall,
     cause: error,
+    ...endpoint,
   });
 }
 

@@ -9,7 +9,7 @@ import type {
 } from '../contract/types.js';
 import type { SocketDriver } from '../driver/driver.js';
 import { SecureSocketError } from '../errors/errors.js';
-import { describeReceived } from '../errors/node-args.js';
+import { badPort, describeReceived, netPort } from '../errors/node-args.js';
 import { toSecureSocketError } from '../errors/node-errors.js';
 import type { NormalizedAddress, NormalizedSecuritySettings } from '../validate/normalized.js';
 import {
@@ -552,26 +552,19 @@ function argError(
   return new SecureSocketError(code, message, { syscall: 'WSAConnect' });
 }
 
-/** net's port rule: a number, or a string of one (decimal or 0x hex), integer from 0 to 65535. */
-function checkPort(port: unknown, name: string): number {
+/**
+ * net's connect port rule, in both call forms: a number or a string (else `ERR_INVALID_ARG_TYPE`
+ * naming `options.port`), in range (else `ERR_SOCKET_BAD_PORT`, `Port should be …`), net's messages.
+ */
+function checkPort(port: unknown): number {
   if (typeof port !== 'number' && typeof port !== 'string') {
     throw argError(
       'ERR_INVALID_ARG_TYPE',
-      `The "${name}" argument must be of type number or string. Received ${describeReceived(port)}`,
+      `The "options.port" property must be one of type number or string. Received ${describeReceived(port)}`,
     );
   }
-  const n =
-    typeof port === 'string'
-      ? /^\s*(0x[0-9a-f]+|\d+)\s*$/i.test(port) && port.trim() !== ''
-        ? Number(port)
-        : Number.NaN
-      : port;
-  if (!Number.isInteger(n) || n < 0 || n > 65535) {
-    throw argError(
-      'ERR_SOCKET_BAD_PORT',
-      `${name} should be >= 0 and < 65536. Received ${describeReceived(port)}.`,
-    );
-  }
+  const n = netPort(port);
+  if (n === undefined) throw badPort('Port', port, 'WSAConnect');
   return n;
 }
 
@@ -647,7 +640,7 @@ function parseConnectArgs(args: any[], family: 'ipv4' | 'ipv6') {
       localPort?: unknown;
     };
     local = localEndpoint(o.localAddress, o.localPort);
-    port = checkPort(o.port, 'options.port');
+    port = checkPort(o.port);
     host = o.host;
     signal = o.signal;
     if (o.lookup !== undefined && o.lookup !== null) {
@@ -674,7 +667,7 @@ function parseConnectArgs(args: any[], family: 'ipv4' | 'ipv6') {
         `WSAConnect: ${JSON.stringify(first)} is a pipe name to net; pipes are not supported (IPsec secures TCP only) — give a port and host`,
         { syscall: 'WSAConnect' },
       );
-    port = checkPort(first, 'port');
+    port = checkPort(first);
     host = second;
   }
   if (host !== undefined && host !== null && typeof host !== 'string')
