@@ -29,6 +29,7 @@ import netConnectOptionsPort from './test-net-connect-options-port.js';
 import netConnectResetAfterDestroy from './test-net-connect-reset-after-destroy.js';
 import netConnectResetBeforeConnected from './test-net-connect-reset-before-connected.js';
 import netConnectResetUntilConnected from './test-net-connect-reset-until-connected.js';
+import netDnsCustomLookup from './test-net-dns-custom-lookup.js';
 import netDnsLookup from './test-net-dns-lookup.js';
 import netDnsLookupSkip from './test-net-dns-lookup-skip.js';
 import netDuringClose from './test-net-during-close.js';
@@ -119,6 +120,7 @@ const PORTS: readonly (readonly [string, Port<NodeNetTest>])[] = [
   ['test-net-connect-reset-after-destroy', netConnectResetAfterDestroy],
   ['test-net-connect-reset-before-connected', netConnectResetBeforeConnected],
   ['test-net-connect-reset-until-connected', netConnectResetUntilConnected],
+  ['test-net-dns-custom-lookup', netDnsCustomLookup],
   ['test-net-dns-lookup', netDnsLookup],
   ['test-net-dns-lookup-skip', netDnsLookupSkip],
   ['test-net-during-close', netDuringClose],
