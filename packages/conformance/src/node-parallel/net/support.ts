@@ -79,8 +79,22 @@ export interface NetLike {
   createConnection(...args: any[]): realNet.Socket;
 }
 
-/** The options of `new net.Socket(options)` that createSocket takes, when any is given. */
-const SOCKET_KEYS = ['allowHalfOpen', 'highWaterMark', 'readableHighWaterMark', 'writableHighWaterMark'];
+/**
+ * The options of `new net.Socket(options)` passed on to createSocket, when any is given: those it
+ * takes, and net.Socket's own stream options (signal, onread, the object modes net refuses), so
+ * that a backend is tested on them as net.connect tests net.Socket.
+ */
+const SOCKET_KEYS = [
+  'allowHalfOpen',
+  'highWaterMark',
+  'readableHighWaterMark',
+  'writableHighWaterMark',
+  'signal',
+  'onread',
+  'objectMode',
+  'readableObjectMode',
+  'writableObjectMode',
+];
 function socketOptions(options: object | undefined): object | undefined {
   if (options === undefined) return undefined;
   const own = Object.entries(options).filter(
@@ -147,5 +161,12 @@ function makeNet(t: NodeNetTest): NetLike {
     socket.connect(...(args as [any]));
     return socket;
   };
-  return { createServer, Server: createServer, Socket, Stream: Socket, connect, createConnection: connect };
+  // net.Server works with and without `new`, as net.Socket does.
+  const Server = function Server(
+    options?: object | ((socket: realNet.Socket) => void),
+    listener?: (socket: realNet.Socket) => void,
+  ) {
+    return createServer(options, listener);
+  } as NetLike['Server'];
+  return { createServer, Server, Socket, Stream: Socket, connect, createConnection: connect };
 }
