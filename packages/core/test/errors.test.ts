@@ -1,3 +1,4 @@
+import { throws } from 'node:assert';
 import { describe, expect, it } from 'vitest';
 import {
   IPSEC_IKE_ERRORS,
@@ -70,6 +71,42 @@ describe('SecureSocketError', () => {
       42,
     ];
     for (const value of lookAlikes) expect(SecureSocketError.isInstance(value)).toBe(false);
+  });
+
+  it("Node's argument codes are instances of TypeError / RangeError as Node's are, and still of SecureSocketError", () => {
+    const type = new SecureSocketError('ERR_INVALID_ARG_TYPE', 'x', { syscall: 'listen' });
+    const range = new SecureSocketError('ERR_SOCKET_BAD_PORT', 'y');
+    const plain = new SecureSocketError('WSAEINVAL', 'z');
+    expect([type instanceof TypeError, type instanceof RangeError, type instanceof Error]).toEqual([
+      true,
+      false,
+      true,
+    ]);
+    expect([range instanceof RangeError, range instanceof TypeError]).toEqual([true, false]);
+    expect([plain instanceof TypeError, plain instanceof RangeError, plain instanceof Error]).toEqual([
+      false,
+      false,
+      true,
+    ]);
+    for (const e of [type, range, plain]) {
+      expect(e instanceof SecureSocketError).toBe(true);
+      expect(SecureSocketError.isInstance(e)).toBe(true);
+      expect(e.constructor).toBe(SecureSocketError);
+    }
+    expect([type.name, type.code, type.syscall, type.nodeCode]).toEqual([
+      'TypeError',
+      'ERR_INVALID_ARG_TYPE',
+      'listen',
+      'ERR_INVALID_ARG_TYPE',
+    ]);
+    expect(Object.prototype.toString.call(type)).toBe('[object Error]');
+    expect(() =>
+      throws(() => {
+        throw range;
+      }, RangeError),
+    ).not.toThrow();
+    // A plain TypeError is not mistaken for one.
+    expect(new TypeError('x') instanceof SecureSocketError).toBe(false);
   });
 
   it('fromErrno names a known Windows error and keeps an unknown one', () => {

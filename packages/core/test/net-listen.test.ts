@@ -28,6 +28,9 @@ describe("server.listen's argument errors are net's", () => {
     ['options without a port', [{ host: '127.0.0.1' }]],
     ['empty options', [{}]],
     ['a bad port beside a path (the port is checked first)', [{ port: -1, path: '/tmp/x' }]],
+    ['an fd of -1 (no handle) and no port', [{ fd: -1 }]],
+    ['a path that is no pipe name, and no port', [{ path: -1 }]],
+    ['only other options', [{ exclusive: true }]],
   ])('%s', (_name, args) => {
     const expected = thrown(() => net.createServer().listen(...(args as [never])));
     expect(expected?.code).toMatch(/^ERR_/);

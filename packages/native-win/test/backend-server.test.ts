@@ -166,12 +166,15 @@ describe('secured server', () => {
     expect(error.code).toBe('ECONNREFUSED');
   });
 
-  it('reports a failing bind with the WSA code', async () => {
+  it("reports a failing bind with the WSA code, as net's listen errors: syscall 'listen', the address and port", async () => {
     lib.fail('bind', 10048);
     const server = backend.createServer({ security: {} });
     await expect(listenServer(server, { host: '127.0.0.1', port: 0 })).rejects.toMatchObject({
       code: 'WSAEADDRINUSE',
-      syscall: 'bind',
+      syscall: 'listen',
+      address: '127.0.0.1',
+      port: 0,
+      message: expect.stringContaining('bind to 127.0.0.1 port 0'),
     });
     // The SOCKET was the library's to close.
     expect(lib.callsOf('closesocket')).toHaveLength(1);

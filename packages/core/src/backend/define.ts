@@ -172,7 +172,13 @@ export function defineBackend(driver: BackendDriver): SecureSocketBackend {
     const socketDriver = driver.createSocket({ family, type, ...highWaterMarks });
     // The Duplex decides at its 'end' whether to end its own side (drivers default to false, as net).
     if (allowHalfOpen !== undefined) socketDriver.stream.allowHalfOpen = allowHalfOpen;
-    const socket = guardSocket(socketDriver, { type, family, backendName: driver.name, resolveOne });
+    const socket = guardSocket(socketDriver, {
+      type,
+      family,
+      backendName: driver.name,
+      resolveOne,
+      ...(signal ? { signal } : {}),
+    });
     // net's own: destroy(new AbortError(undefined, { cause: signal.reason })), listener removed at close.
     if (signal) addAbortSignal(signal, socket);
     return socket;
@@ -816,12 +822,25 @@ function parseListenArgs(args: any[]): {
     // As net: a given port is checked first (a path beside it is then refused here, ignored by net).
     const given = (first as { port?: unknown }).port;
     const port = given === undefined || given === null ? undefined : listenPort(given, first);
-    if ('path' in first && first.path !== undefined)
+    const path = (first as { path?: unknown }).path;
+    if (typeof path === 'string' && !(Number(path) >= 0))
       throw new SecureSocketError(
         'WSAEOPNOTSUPP',
         'listen: pipes and Unix domain sockets (path) are not supported; IPsec secures TCP only — give { port, host }',
         { syscall },
       );
+    // As net: a path that is no pipe name, and no port, make the options invalid.
+    if (path !== undefined && path !== null && port === undefined)
+      throw invalidArgValue('options', first, syscall);
+    const fd = (first as { fd?: unknown }).fd;
+    if (typeof fd === 'number' && fd >= 0)
+      throw new SecureSocketError(
+        'WSAEOPNOTSUPP',
+        'listen: a file descriptor (fd) is not supported: the secured listening SOCKET is made by the backend — give { port, host }',
+        { syscall },
+      );
+    if (!('port' in first))
+      throw invalidArgValue('options', first, syscall, 'must have the property "port" or "path"');
     const unknown = Object.keys(first).filter((key) => !NET_LISTEN_KEYS.includes(key));
     if (unknown.length > 0)
       throw new SecureSocketError(
@@ -835,8 +854,6 @@ function parseListenArgs(args: any[]): {
         'listen: reusePort is not supported: a secured listening socket is not shared between processes',
         { syscall },
       );
-    if (!('port' in first))
-      throw invalidArgValue('options', first, syscall, 'must have the property "port" or "path"');
     const { host, backlog, signal } = first as {
       host?: unknown;
       backlog?: unknown;

@@ -108,6 +108,20 @@ export class SecureSocketError extends Error {
         : undefined);
     this.address = options.address;
     this.port = options.port;
+    // As Node's argument errors: `instanceof TypeError` / `RangeError` holds (`assert.throws(fn,
+    // TypeError)` passes), and `instanceof SecureSocketError` still does (see Symbol.hasInstance).
+    if (this.name === 'TypeError') Object.setPrototypeOf(this, typeErrorPrototype());
+    else if (this.name === 'RangeError') Object.setPrototypeOf(this, rangeErrorPrototype());
+  }
+
+  /** `instanceof SecureSocketError` for this copy's errors, the argument errors included. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (typeof value !== 'object' || value === null) return false;
+    return (
+      SecureSocketError.prototype.isPrototypeOf(value) ||
+      (typeProto?.isPrototypeOf(value) ?? false) ||
+      (rangeProto?.isPrototypeOf(value) ?? false)
+    );
   }
 
   /** True for any `SecureSocketError`, including one from another copy of this package. */
@@ -127,6 +141,25 @@ export class SecureSocketError extends Error {
       },
     );
   }
+}
+
+let typeProto: object | undefined;
+let rangeProto: object | undefined;
+
+/** SecureSocketError's prototype, re-rooted on `base` (TypeError or RangeError). */
+function rerooted(base: ErrorConstructor): object {
+  const descriptors = Object.getOwnPropertyDescriptors(SecureSocketError.prototype);
+  return Object.create(base.prototype, descriptors);
+}
+
+function typeErrorPrototype(): object {
+  typeProto ??= rerooted(TypeError);
+  return typeProto;
+}
+
+function rangeErrorPrototype(): object {
+  rangeProto ??= rerooted(RangeError);
+  return rangeProto;
 }
 
 /** The WSA code name of a Windows error number, if it is one wsasec knows. */

@@ -105,6 +105,12 @@ export interface GuardOptions {
   accepted?: { security: NormalizedSecuritySettings };
   /** Resolves a host for `connect` to one address of the socket's family. */
   resolveOne(host: string, family: 'ipv4' | 'ipv6'): Promise<NormalizedAddress>;
+  /**
+   * The socket's own signal (`createSocket({ signal })`), which destroys the stream on abort. A
+   * connect given the same signal adds no listener of its own: as net's, whose `connect(options)`
+   * leaves `options.signal` to the socket (`net.connect({ signal })` passes it to both).
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -219,7 +225,8 @@ export function guardSocket(driver: SocketDriver, opts: GuardOptions): SecureSoc
         `WSAConnect: localAddress ${normalized.localAddress} is not of the socket's family (${state.family === 'ipv6' ? 'IPv6' : 'IPv4'})`,
         { syscall },
       );
-    const signal = checkSignal((target as { signal?: unknown }).signal, syscall);
+    const given = checkSignal((target as { signal?: unknown }).signal, syscall);
+    const signal = given === opts.signal ? undefined : given;
     const aborted = (reason: unknown) =>
       new SecureSocketError('ERR_WSASEC_ABORTED', 'WSAConnect was aborted', {
         syscall,

@@ -76,7 +76,8 @@ export class NativeServerDriver implements ServerDriver {
       );
       setSocketSecurity(lib, s, this.#security);
       const address = encodeSockaddr({ address: host, port, family: this.#family });
-      checkWsa(lib, lib.bind(s, address, address.length), 'bind');
+      // As net's listen errors: a failed bind is reported by 'listen' (the message names bind).
+      checkWsa(lib, lib.bind(s, address, address.length), 'listen', `bind to ${host} port ${port}`);
       checkWsa(lib, lib.listen(s, backlog ?? 511), 'listen');
       const name = Buffer.alloc(SIZEOF_SOCKADDR_STORAGE);
       const len: [number] = [name.length];

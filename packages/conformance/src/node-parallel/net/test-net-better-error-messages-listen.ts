@@ -4,8 +4,7 @@ import { it } from 'vitest';
 import type { NodeNetTest } from './support.js';
 
 export default function register(current: () => NodeNetTest): void {
-  // known: the listen 'error' (WSAEADDRNOTAVAIL, syscall 'listen') has no address and port: core errors/node-errors.ts toSecureSocketError, called by sim socket/server.ts SimServerDriver.listen, builds a new SecureSocketError from Node's error without its address (1.1.1.1) and port (1)
-  it.fails('test-net-better-error-messages-listen', async () => {
+  it('test-net-better-error-messages-listen', async () => {
     const t = current();
     const net = t.net;
     const server: any = net.createServer(t.mustNotCall());

@@ -4,7 +4,7 @@ import { it } from 'vitest';
 import { HOST, type NodeNetTest } from './support.js';
 
 export default function register(current: () => NodeNetTest): void {
-  // known: connect options localAddress/localPort are ignored: core guards/socket.ts parseConnectArgs takes neither (and the sim's tcpConnect, sim socket/connect.ts, binds no local address), so the client connects from an ephemeral port instead of failing with EADDRINUSE, and server1 gets the connection (its mustNotCall)
+  // known: the bind of the used local port fails as on net, but the error's code is WSAEADDRINUSE (nodeCode EADDRINUSE): wsasec's Winsock codes, by design (sim socket/connect.ts tcpConnect → core toSecureSocketError)
   it.fails('test-net-client-bind-twice', async () => {
     const t = current();
     const net = t.net;

@@ -5,7 +5,10 @@ import { it } from 'vitest';
 import { HOST, type NodeNetTest } from './support.js';
 
 export default function register(current: () => NodeNetTest): void {
-  // known: net.connect({ signal }) adds two 'abort' listeners where net adds one: core backend/define.ts createSocket adds net's addAbortSignal, and guards/socket.ts connectTarget (from connect's parseConnectArgs, which takes options.signal) adds its own; net.Socket.prototype.connect ignores options.signal
+  // known: postAbort passes (one 'abort' listener, as net); preAbort fails: a socket created with an
+  // aborted signal is destroyed at once, so the secured socket's setSecurity / connect on it throw
+  // WSAENOTSOCK (single-use, core guards/socket.ts live()), where net's connect() revives a destroyed
+  // socket (_undestroy) and connects after the AbortError
   it.fails('test-net-connect-abort-controller', async () => {
     const t = current();
     const net = t.net;

@@ -4,8 +4,7 @@ import { it } from 'vitest';
 import { HOST, type NodeNetTest } from './support.js';
 
 export default function register(current: () => NodeNetTest): void {
-  // known: connect option localPort is ignored: core guards/socket.ts parseConnectArgs drops it and the sim's tcpConnect (sim socket/connect.ts) binds no local port, so the server sees an ephemeral remotePort
-  it.fails('test-net-localport', async () => {
+  it('test-net-localport', async () => {
     const t = current();
     const net = t.net;
     const free: any = net.createServer();
