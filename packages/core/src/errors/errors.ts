@@ -117,11 +117,9 @@ export class SecureSocketError extends Error {
   /** `instanceof SecureSocketError` for this copy's errors, the argument errors included. */
   static override [Symbol.hasInstance](value: unknown): boolean {
     if (typeof value !== 'object' || value === null) return false;
-    return (
-      SecureSocketError.prototype.isPrototypeOf(value) ||
-      (typeProto?.isPrototypeOf(value) ?? false) ||
-      (rangeProto?.isPrototypeOf(value) ?? false)
-    );
+    const inherits = (proto: object | undefined) =>
+      proto !== undefined && Object.prototype.isPrototypeOf.call(proto, value);
+    return inherits(SecureSocketError.prototype) || inherits(typeProto) || inherits(rangeProto);
   }
 
   /** True for any `SecureSocketError`, including one from another copy of this package. */
