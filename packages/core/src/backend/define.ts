@@ -22,6 +22,7 @@ import { SecureSocketError } from '../errors/errors.js';
 import { badPort, describeReceived, invalidArgType, invalidArgValue, netPort } from '../errors/node-args.js';
 import { toSecureSocketError } from '../errors/node-errors.js';
 import { GuardedDatagramSocket } from '../guards/datagram.js';
+import { applyOnRead, checkOnRead } from '../guards/onread.js';
 import { connectGuarded, guardSocket } from '../guards/socket.js';
 import type { NormalizedAddress, NormalizedSecuritySettings } from '../validate/normalized.js';
 import { normalizePolicyDescription, type PolicyDescription } from '../validate/policy.js';
@@ -53,7 +54,14 @@ const CREATE_SOCKET_KEYS = [
   'readableHighWaterMark',
   'writableHighWaterMark',
   'signal',
+  'onread',
 ];
+
+/** net's refusal of the object modes (a socket carries bytes). */
+function refuseObjectMode(opts: Record<string, unknown>, syscall: string): void {
+  for (const key of ['objectMode', 'readableObjectMode', 'writableObjectMode'])
+    if (opts[key]) throw invalidArgValue(`options.${key}`, opts[key], syscall, 'is not supported');
+}
 
 async function defaultResolve(
   host: string,
@@ -130,7 +138,11 @@ export function defineBackend(driver: BackendDriver): SecureSocketBackend {
         { syscall },
       );
     }
-    if (opts) checkKeys(opts, CREATE_SOCKET_KEYS, 'createSocket options', syscall);
+    if (opts) {
+      refuseObjectMode(opts as Record<string, unknown>, syscall);
+      checkKeys(opts, CREATE_SOCKET_KEYS, 'createSocket options', syscall);
+    }
+    const onread = checkOnRead(opts?.onread, syscall);
     const family = normalizeFamily(opts?.family, syscall);
     const type = normalizeSocketType(opts?.type, syscall);
     const allowHalfOpen = opts?.allowHalfOpen;
@@ -158,6 +170,13 @@ export function defineBackend(driver: BackendDriver): SecureSocketBackend {
           { syscall },
         );
       }
+      if (onread) {
+        throw new SecureSocketError(
+          'WSAEINVAL',
+          'createSocket: onread applies to stream sockets only (a datagram socket delivers messages)',
+          { syscall },
+        );
+      }
       if (Object.keys(highWaterMarks).length > 0) {
         throw new SecureSocketError(
           'WSAEINVAL',
@@ -181,6 +200,7 @@ export function defineBackend(driver: BackendDriver): SecureSocketBackend {
     });
     // net's own: destroy(new AbortError(undefined, { cause: signal.reason })), listener removed at close.
     if (signal) addAbortSignal(signal, socket);
+    if (onread) applyOnRead(socket, onread);
     return socket;
   }
 

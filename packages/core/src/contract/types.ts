@@ -223,4 +223,14 @@ export interface CreateSocketOptions {
    * datagram socket is closed, as `dgram.createSocket({ signal })` closes it.
    */
   signal?: AbortSignal;
+  /**
+   * As `new net.Socket({ onread })` (stream sockets only): what the socket receives is copied into
+   * `buffer` (or the buffer the function returns, asked for each read) and handed to
+   * `callback(nread, buffer)` instead of `'data'` events; a callback returning `false` pauses the
+   * socket until `resume()`.
+   */
+  onread?: {
+    buffer: Uint8Array | (() => Uint8Array);
+    callback: (nread: number, buffer: Uint8Array) => boolean | undefined | void;
+  };
 }

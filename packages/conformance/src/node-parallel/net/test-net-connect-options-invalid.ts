@@ -4,8 +4,7 @@ import { it } from 'vitest';
 import type { NodeNetTest } from './support.js';
 
 export default function register(current: () => NodeNetTest): void {
-  // known: net.createConnection({ objectMode: true }) throws SecureSocketError 'WSAEINVAL' ("createSocket options has an unknown field") where net throws ERR_INVALID_ARG_VALUE (a TypeError): core backend/define.ts createSocket refuses every key outside CREATE_SOCKET_KEYS through checkKeys (validate/validate.ts)
-  it.fails('test-net-connect-options-invalid', () => {
+  it('test-net-connect-options-invalid', () => {
     const t = current();
     const net = t.net;
     const invalidKeys = ['objectMode', 'readableObjectMode', 'writableObjectMode'];

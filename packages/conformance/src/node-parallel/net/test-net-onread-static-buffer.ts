@@ -4,8 +4,7 @@ import { it } from 'vitest';
 import { HOST, type NodeNetTest } from './support.js';
 
 export default function register(current: () => NodeNetTest): void {
-  // known: net.connect({ onread }) throws SecureSocketError 'WSAEINVAL' ("createSocket options has an unknown field \"onread\""): core backend/define.ts createSocket has no onread (CREATE_SOCKET_KEYS), and the sim socket reads through its stream only
-  it.fails('test-net-onread-static-buffer', async () => {
+  it('test-net-onread-static-buffer', async () => {
     const t = current();
     const net = t.net;
     const message = Buffer.from('hello world');
