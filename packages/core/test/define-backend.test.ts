@@ -345,6 +345,47 @@ describe('addPolicies', () => {
   });
 });
 
+describe('querySecurityAssociations', () => {
+  const refused = (fn: () => unknown) => {
+    try {
+      fn();
+    } catch (error) {
+      if (!SecureSocketError.isInstance(error)) throw error;
+      return { code: error.code, message: error.message };
+    }
+    throw new Error('expected a SecureSocketError');
+  };
+  async function connected(opts: { securityAssociations?: boolean } = {}) {
+    const rec = createRecordingBackend({ resolve: resolver(v4('10.0.0.1')), ...opts });
+    const pending = rec.backend.connect({ host: 'server.contoso.com', port: 27015 });
+    while (rec.connects.length === 0) await turn();
+    rec.connects.shift()?.resolve();
+    return { rec, socket: await pending };
+  }
+
+  it('asks the driver once connected', async () => {
+    const { rec, socket } = await connected({ securityAssociations: true });
+    expect(socket.querySecurityAssociations()).toEqual({ mainMode: undefined, quickMode: [] });
+    expect(rec.calls.at(-1)).toBe('socket.securityAssociations');
+  });
+
+  it('refuses before connect (WSAENOTCONN) and a driver without it (WSAEOPNOTSUPP), without a driver call', async () => {
+    const rec = createRecordingBackend({ securityAssociations: true });
+    const fresh = rec.backend.createSocket();
+    expect(refused(() => fresh.querySecurityAssociations()).code).toBe('WSAENOTCONN');
+    const { rec: plain, socket } = await connected();
+    const calls = plain.calls.length;
+    expect(refused(() => socket.querySecurityAssociations())).toEqual({
+      code: 'WSAEOPNOTSUPP',
+      message: 'querySecurityAssociations: the recording backend cannot look IPsec SAs up',
+    });
+    expect(plain.calls.length).toBe(calls);
+    socket.destroy();
+    await new Promise((r) => setImmediate(r));
+    expect(refused(() => socket.querySecurityAssociations()).code).toBe('WSAENOTSOCK');
+  });
+});
+
 describe('createSocket({ allowHalfOpen })', () => {
   it('sets the stream half-open, as new net.Socket({ allowHalfOpen: true })', () => {
     const { backend } = createRecordingBackend();
