@@ -33,6 +33,17 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
   return error.code;
 }
 
+/** The code and message of the SecureSocketError `fn` throws synchronously. */
+function refused(fn: () => unknown) {
+  try {
+    fn();
+  } catch (error) {
+    if (!SecureSocketError.isInstance(error)) throw error;
+    return { code: error.code, message: error.message };
+  }
+  throw new Error('expected a SecureSocketError');
+}
+
 describe('defineBackend', () => {
   it('returns a frozen v1 backend named by the driver', () => {
     const { backend } = createRecordingBackend();
@@ -278,15 +289,6 @@ describe('addPolicies', () => {
     authentication: ['machine', 'user'],
   };
   const QM = { key: '6F0B8C5E-2F0E-4E57-9A53-6C1F6D6F0A01', mode: 'quick', protection: 'encryption' };
-  const refused = (fn: () => unknown) => {
-    try {
-      fn();
-    } catch (error) {
-      if (!SecureSocketError.isInstance(error)) throw error;
-      return { code: error.code, message: error.message };
-    }
-    throw new Error('expected a SecureSocketError');
-  };
 
   it('validates, hands the driver normalized descriptions, and removes them once on close()', () => {
     const rec = createRecordingBackend({ policies: true });
@@ -346,15 +348,6 @@ describe('addPolicies', () => {
 });
 
 describe('querySecurityAssociations', () => {
-  const refused = (fn: () => unknown) => {
-    try {
-      fn();
-    } catch (error) {
-      if (!SecureSocketError.isInstance(error)) throw error;
-      return { code: error.code, message: error.message };
-    }
-    throw new Error('expected a SecureSocketError');
-  };
   async function connected(opts: { securityAssociations?: boolean } = {}) {
     const rec = createRecordingBackend({ resolve: resolver(v4('10.0.0.1')), ...opts });
     const pending = rec.backend.connect({ host: 'server.contoso.com', port: 27015 });

@@ -5,7 +5,7 @@ import * as net from 'node:net';
 import type { SecureSocketBackend } from '@wsasec/core';
 import { SecureSocketError, TOKEN_QUERY } from '@wsasec/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { WFP_CONSTANTS, WFP_STRUCT_LAYOUTS } from '../src/abi.js';
+import { WFP_STRUCT_LAYOUTS } from '../src/abi.js';
 import {
   createBackendFromEnv,
   createNativeBackend,
@@ -14,7 +14,7 @@ import {
   selfTestNodeInternals,
 } from '../src/index.js';
 import { FakeLibrary } from './support/fake-library.js';
-import { FakeWfp } from './support/fake-wfp.js';
+import { FakeWfp, sampleSaDetails } from './support/fake-wfp.js';
 import { echoServer, stopAll, type Tracked, tracker, within } from './support/net-helpers.js';
 
 let lib: FakeLibrary;
@@ -366,44 +366,11 @@ describe('querySecurityAssociations (MatchIPsecSAsForConnectedSocket)', () => {
     b.writeUInt32LE(4, D.ikeProposal + 20); // IKEEXT_DH_ECP_256
     return b;
   };
-  const details = (
-    saDirection: 'inbound' | 'outbound',
-    port: number,
-    spi: number,
-    transform: 'gcm' | 'gmac',
-  ) => ({
-    ipVersion: 4 as const,
-    saDirection,
-    traffic: {
-      localAddress: '127.0.0.1',
-      remoteAddress: '127.0.0.1',
-      trafficType: 'transport' as const,
-      ipsecFilterId: 0x51n,
-      remotePort: port,
-    },
-    flags: 0,
-    lifetime: { seconds: 3600, kilobytes: 57_671_680, packets: 0x7fff_ffff },
-    idleTimeoutSeconds: 300,
-    ndAllowClearTimeoutSeconds: 10,
-    qmSaId: 42,
-    mmSaId: 0x1122334455667788n,
-    pfsGroup: 0,
-    saList: [
-      transform === 'gcm'
-        ? {
-            spi,
-            saTransformType: WFP_CONSTANTS.IPSEC_TRANSFORM_ESP_AUTH_AND_CIPHER,
-            auth: { authType: 5, authConfig: 5 },
-            cipher: { cipherType: 5, cipherConfig: 8 },
-          }
-        : {
-            spi,
-            saTransformType: WFP_CONSTANTS.IPSEC_TRANSFORM_ESP_AUTH,
-            auth: { authType: 5, authConfig: 5 },
-            cipher: undefined,
-          },
-    ],
-  });
+  // The fixture's directions, on this connection's loopback pair and port.
+  const details = (saDirection: 'inbound' | 'outbound', port: number) => {
+    const d = sampleSaDetails(saDirection);
+    return { ...d, traffic: { ...d.traffic, remoteAddress: '127.0.0.1', remotePort: port } };
+  };
 
   it('queries the SA ids, looks both SAs up in a session of its own and names the algorithms', async () => {
     const { port } = await echoServer(t);
@@ -412,12 +379,8 @@ describe('querySecurityAssociations (MatchIPsecSAsForConnectedSocket)', () => {
     const withWfp = createNativeBackend({ library: lib, wfpLibrary: wfp });
     const socket = await withWfp.connect({ host: '127.0.0.1', port, security: {}, peerTargetName: 'host/s' });
     wfp.qmSas.push(
-      {
-        saContextId: 1n,
-        inboundSa: details('inbound', port, 0x20, 'gcm'),
-        outboundSa: details('outbound', port, 0x10, 'gcm'),
-      },
-      { saContextId: 2n, inboundSa: undefined, outboundSa: details('outbound', port + 1, 0x30, 'gmac') },
+      { saContextId: 1n, inboundSa: details('inbound', port), outboundSa: details('outbound', port) },
+      { saContextId: 2n, inboundSa: undefined, outboundSa: details('outbound', port + 1) },
     );
     expect(socket.querySecurityAssociations()).toEqual({
       mainMode: {

@@ -5,12 +5,14 @@ import {
   FWP_E_ALREADY_EXISTS,
   FWP_E_PROVIDER_CONTEXT_NOT_FOUND,
   FWP_E_TXN_ABORTED,
+  sampleSaContext,
+  sampleSaDetails,
 } from '../../test/support/fake-wfp.js';
 import { writeGuid } from '../abi/settings.js';
 import { openWfpEngine } from './engine.js';
 import { WFP_CONSTANTS, WFP_STRUCT_LAYOUTS } from './layout.js';
 import type { WfpPolicy } from './policy.js';
-import type { WfpIpsecSaDetails, WfpQuickModeSa } from './sa.js';
+import type { WfpIpsecSaDetails } from './sa.js';
 
 const MM: WfpPolicy = {
   key: '3f2504e0-4f89-11d3-9a0c-0305e82c3301',
@@ -305,41 +307,15 @@ describe('main-mode SA lookup (IkeextSaGetById0)', () => {
 });
 
 describe('quick-mode SA lookup (IPsecSaContextEnum0, IPsecSaContextGetById0)', () => {
-  const details = (
-    saDirection: 'inbound' | 'outbound',
-    over: Partial<WfpIpsecSaDetails> = {},
-  ): WfpIpsecSaDetails => ({
-    ipVersion: 4,
-    saDirection,
-    traffic: {
-      localAddress: '127.0.0.1',
-      remoteAddress: '10.0.0.2',
-      trafficType: 'transport',
-      ipsecFilterId: 0x51n,
-      remotePort: 27015,
-    },
-    flags: 0,
-    lifetime: { seconds: 3600, kilobytes: 57_671_680, packets: 0x7fff_ffff },
-    idleTimeoutSeconds: 300,
-    ndAllowClearTimeoutSeconds: 10,
-    qmSaId: 42,
-    mmSaId: 0x1122334455667788n,
-    pfsGroup: 0,
-    saList: [
-      {
-        spi: 0xc0ffee,
-        saTransformType: WFP_CONSTANTS.IPSEC_TRANSFORM_ESP_AUTH_AND_CIPHER,
-        auth: { authType: WFP_CONSTANTS.IPSEC_AUTH_AES_256, authConfig: 5 },
-        cipher: { cipherType: WFP_CONSTANTS.IPSEC_CIPHER_TYPE_AES_256, cipherConfig: 8 },
-      },
-    ],
-    ...over,
-  });
-  const context = (saContextId: bigint, over: Partial<WfpIpsecSaDetails> = {}): WfpQuickModeSa => ({
-    saContextId,
-    inboundSa: details('inbound', over),
-    outboundSa: details('outbound', over),
-  });
+  const details = sampleSaDetails;
+  const context = sampleSaContext;
+  /** The calls of one whole enumeration, everything released. */
+  const ENUMERATION = [
+    'IPsecSaContextCreateEnumHandle0',
+    'IPsecSaContextEnum0',
+    'FwpmFreeMemory0',
+    'IPsecSaContextDestroyEnumHandle0',
+  ];
   const info = { mmSaId: 0x1122334455667788n, qmSaId: 42n };
   const socket = { localAddress: '127.0.0.1', remoteAddress: '10.0.0.2', remotePort: 27015 };
   const sequence = () => fns().filter((f) => f.startsWith('IPsecSa') || f === 'FwpmFreeMemory0');
@@ -362,12 +338,7 @@ describe('quick-mode SA lookup (IPsecSaContextEnum0, IPsecSaContextGetById0)', (
       enumHandle: 0x900,
       requested: 0xffff_ffff,
     });
-    expect(sequence()).toEqual([
-      'IPsecSaContextCreateEnumHandle0',
-      'IPsecSaContextEnum0',
-      'FwpmFreeMemory0',
-      'IPsecSaContextDestroyEnumHandle0',
-    ]);
+    expect(sequence()).toEqual(ENUMERATION);
     expect(lib.allocated.size).toBe(0);
     expect(lib.openEnums.size).toBe(0);
     // { mmSaId } alone matches on the main-mode SA (both connections'), any remote port without one.
@@ -399,12 +370,7 @@ describe('quick-mode SA lookup (IPsecSaContextEnum0, IPsecSaContextGetById0)', (
     expect(engine.quickModeSas({ mmSaId: 0n, qmSaId: 0n }, socket)).toEqual([]);
     expect(sequence()).toEqual([]);
     expect(engine.quickModeSas(info, socket)).toEqual([]);
-    expect(sequence()).toEqual([
-      'IPsecSaContextCreateEnumHandle0',
-      'IPsecSaContextEnum0',
-      'FwpmFreeMemory0',
-      'IPsecSaContextDestroyEnumHandle0',
-    ]);
+    expect(sequence()).toEqual(ENUMERATION);
     engine.close();
   });
 
@@ -497,12 +463,7 @@ describe('quick-mode SA lookup (IPsecSaContextEnum0, IPsecSaContextGetById0)', (
         message: expect.stringMatching(/numSAs is 17/),
       }),
     );
-    expect(sequence()).toEqual([
-      'IPsecSaContextCreateEnumHandle0',
-      'IPsecSaContextEnum0',
-      'FwpmFreeMemory0',
-      'IPsecSaContextDestroyEnumHandle0',
-    ]);
+    expect(sequence()).toEqual(ENUMERATION);
     expect(lib.allocated.size).toBe(0);
     expect(lib.openEnums.size).toBe(0);
     lib.calls.length = 0;

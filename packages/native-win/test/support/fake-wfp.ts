@@ -5,9 +5,14 @@
 import koffi from 'koffi';
 import { readGuid } from '../../src/abi/settings.js';
 import { type DecodedProviderContext, decodeProviderContext, relocate } from '../../src/wfp/encode.js';
-import { WFP_STRUCT_LAYOUTS } from '../../src/wfp/layout.js';
+import { WFP_CONSTANTS, WFP_STRUCT_LAYOUTS } from '../../src/wfp/layout.js';
 import type { WfpLibrary } from '../../src/wfp/library.js';
-import { decodeSaContextEnumTemplate, encodeSaContextList, type WfpQuickModeSa } from '../../src/wfp/sa.js';
+import {
+  decodeSaContextEnumTemplate,
+  encodeSaContextList,
+  type WfpIpsecSaDetails,
+  type WfpQuickModeSa,
+} from '../../src/wfp/sa.js';
 
 export type WfpFn = Exclude<keyof WfpLibrary, 'addressOf' | 'readBytes'>;
 
@@ -275,4 +280,50 @@ export class FakeWfp implements WfpLibrary {
   addressOf(buf: Uint8Array): bigint {
     return BigInt(koffi.address(buf) as bigint | number);
   }
+}
+
+/**
+ * One direction of a quick-mode SA as the fake's tests script it: 127.0.0.1 → 10.0.0.2 port
+ * 27015, ESP AES-256-GCM, the ids the fake library's IPSEC2 query reports; `over` replaces fields.
+ */
+export function sampleSaDetails(
+  saDirection: 'inbound' | 'outbound',
+  over: Partial<WfpIpsecSaDetails> = {},
+): WfpIpsecSaDetails {
+  return {
+    ipVersion: 4,
+    saDirection,
+    traffic: {
+      localAddress: '127.0.0.1',
+      remoteAddress: '10.0.0.2',
+      trafficType: 'transport',
+      ipsecFilterId: 0x51n,
+      remotePort: 27015,
+    },
+    flags: 0,
+    lifetime: { seconds: 3600, kilobytes: 57_671_680, packets: 0x7fff_ffff },
+    idleTimeoutSeconds: 300,
+    ndAllowClearTimeoutSeconds: 10,
+    qmSaId: 42,
+    mmSaId: 0x1122334455667788n,
+    pfsGroup: 0,
+    saList: [
+      {
+        spi: saDirection === 'inbound' ? 0x20 : 0x10,
+        saTransformType: WFP_CONSTANTS.IPSEC_TRANSFORM_ESP_AUTH_AND_CIPHER,
+        auth: { authType: WFP_CONSTANTS.IPSEC_AUTH_AES_256, authConfig: 5 },
+        cipher: { cipherType: WFP_CONSTANTS.IPSEC_CIPHER_TYPE_AES_256, cipherConfig: 8 },
+      },
+    ],
+    ...over,
+  };
+}
+
+/** A quick-mode SA context of two {@link sampleSaDetails} directions. */
+export function sampleSaContext(saContextId: bigint, over: Partial<WfpIpsecSaDetails> = {}): WfpQuickModeSa {
+  return {
+    saContextId,
+    inboundSa: sampleSaDetails('inbound', over),
+    outboundSa: sampleSaDetails('outbound', over),
+  };
 }
