@@ -175,7 +175,9 @@ static void remember_connection(SOCKET s) {
     return;
   }
   for (i = 0; i < conn_count; i++) if (memcmp(&conns[i], &c, sizeof c) == 0) return;
-  if (conn_count < MAX_CONNS) conns[conn_count++] = c;
+  /* Full: the oldest connection is forgotten (a long suite never resets the double). */
+  if (conn_count == MAX_CONNS) memmove(conns, conns + 1, --conn_count * sizeof *conns);
+  conns[conn_count++] = c;
 }
 
 WSASEC_API WSAQuerySocketSecurity(SOCKET s, const void *tmpl, ULONG tmpl_len, void *info, ULONG *info_len,
