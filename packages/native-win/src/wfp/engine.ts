@@ -311,7 +311,7 @@ export class WfpEngine implements Disposable {
     const out: [unknown] = [null];
     checkWfp(this.#lib.IPsecSaContextGetById0(this.#handle, id, out), syscall, `SA context ${id}`);
     try {
-      return decodeSaContext(this.#read, BigInt(out[0] as bigint));
+      return decodeSaContext(this.#read, BigInt((out[0] as bigint | null) ?? 0n));
     } finally {
       this.#lib.FwpmFreeMemory0(out);
     }
