@@ -43,6 +43,8 @@ export interface ConformanceCapabilities {
   allowInsecure: boolean;
   /** `createSocket({ type: 'dgram' })` gives datagram sockets that carry data between the two backends. */
   datagram?: boolean;
+  /** `socket.querySecurityAssociations()` describes the SAs of the IPSEC2 query's ids. */
+  securityAssociations?: boolean;
 }
 
 /** A capability name. */

@@ -13,6 +13,7 @@ const CAPABILITIES = [
   'ipsec2',
   'allowInsecure',
   'datagram',
+  'securityAssociations',
 ];
 
 describe('the case list', () => {

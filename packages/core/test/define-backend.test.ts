@@ -33,6 +33,17 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
   return error.code;
 }
 
+/** The code and message of the SecureSocketError `fn` throws synchronously. */
+function refused(fn: () => unknown) {
+  try {
+    fn();
+  } catch (error) {
+    if (!SecureSocketError.isInstance(error)) throw error;
+    return { code: error.code, message: error.message };
+  }
+  throw new Error('expected a SecureSocketError');
+}
+
 describe('defineBackend', () => {
   it('returns a frozen v1 backend named by the driver', () => {
     const { backend } = createRecordingBackend();
@@ -278,15 +289,6 @@ describe('addPolicies', () => {
     authentication: ['machine', 'user'],
   };
   const QM = { key: '6F0B8C5E-2F0E-4E57-9A53-6C1F6D6F0A01', mode: 'quick', protection: 'encryption' };
-  const refused = (fn: () => unknown) => {
-    try {
-      fn();
-    } catch (error) {
-      if (!SecureSocketError.isInstance(error)) throw error;
-      return { code: error.code, message: error.message };
-    }
-    throw new Error('expected a SecureSocketError');
-  };
 
   it('validates, hands the driver normalized descriptions, and removes them once on close()', () => {
     const rec = createRecordingBackend({ policies: true });
@@ -342,6 +344,38 @@ describe('addPolicies', () => {
     expect(refused(() => rec.backend.addPolicies([{ key: 'x' }] as never)).code).toBe(
       'ERR_WSASEC_INVALID_ARGUMENT',
     );
+  });
+});
+
+describe('querySecurityAssociations', () => {
+  async function connected(opts: { securityAssociations?: boolean } = {}) {
+    const rec = createRecordingBackend({ resolve: resolver(v4('10.0.0.1')), ...opts });
+    const pending = rec.backend.connect({ host: 'server.contoso.com', port: 27015 });
+    while (rec.connects.length === 0) await turn();
+    rec.connects.shift()?.resolve();
+    return { rec, socket: await pending };
+  }
+
+  it('asks the driver once connected', async () => {
+    const { rec, socket } = await connected({ securityAssociations: true });
+    expect(socket.querySecurityAssociations()).toEqual({ mainMode: undefined, quickMode: [] });
+    expect(rec.calls.at(-1)).toBe('socket.securityAssociations');
+  });
+
+  it('refuses before connect (WSAENOTCONN) and a driver without it (WSAEOPNOTSUPP), without a driver call', async () => {
+    const rec = createRecordingBackend({ securityAssociations: true });
+    const fresh = rec.backend.createSocket();
+    expect(refused(() => fresh.querySecurityAssociations()).code).toBe('WSAENOTCONN');
+    const { rec: plain, socket } = await connected();
+    const calls = plain.calls.length;
+    expect(refused(() => socket.querySecurityAssociations())).toEqual({
+      code: 'WSAEOPNOTSUPP',
+      message: 'querySecurityAssociations: the recording backend cannot look IPsec SAs up',
+    });
+    expect(plain.calls.length).toBe(calls);
+    socket.destroy();
+    await new Promise((r) => setImmediate(r));
+    expect(refused(() => socket.querySecurityAssociations()).code).toBe('WSAENOTSOCK');
   });
 });
 

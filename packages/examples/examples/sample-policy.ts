@@ -12,8 +12,10 @@
  */
 import {
   type PolicyDescription,
+  type SecureSocket,
   type SecureSocketBackend,
   SecureSocketError,
+  type SecurityAssociations,
   type SecuritySettings,
 } from '@wsasec/core';
 
@@ -77,4 +79,37 @@ export function addSamplePolicies(backend: SecureSocketBackend, values: Advanced
   }
   const added = backend.addPolicies(samplePolicies(values));
   console.log(`added policies ${added.keys.join(', ')} with the ${backend.name} backend`);
+}
+
+const spi = (value: number | undefined) => (value === undefined ? '-' : `0x${value.toString(16)}`);
+
+/**
+ * The sample's MatchIPsecSAsForConnectedSocket: prints the main-mode SA, then the quick-mode SA(s),
+ * of a connected socket (`socket.querySecurityAssociations()`: IkeextSaGetById0 and
+ * IPsecSaContextEnum0 on Windows). The sample calls it "optional": when the backend cannot look SAs
+ * up (`WSAEOPNOTSUPP`) or the process may not (`WSAEACCES`: Windows wants administrator rights),
+ * one line says so and the program goes on.
+ */
+export function printSecurityAssociations(socket: SecureSocket): void {
+  let sas: SecurityAssociations;
+  try {
+    sas = socket.querySecurityAssociations();
+  } catch (error) {
+    if (!SecureSocketError.isInstance(error)) throw error;
+    console.log(`  SA lookup failed: ${error.code}: ${error.message}`);
+    return;
+  }
+  const mm = sas.mainMode;
+  if (mm) {
+    const life = mm.lifetimeSeconds === undefined ? '' : `, lifetime ${mm.lifetimeSeconds} s`;
+    console.log(
+      `  MM SA ${mm.id}: cipher ${mm.cipher}, integrity ${mm.integrity}, key exchange ${mm.keyExchange}${life}`,
+    );
+  }
+  for (const qm of sas.quickMode) {
+    console.log(
+      `  QM SA ${qm.id} (MM SA ${qm.mainModeId}): ${qm.protocol.toUpperCase()}, encryption ${qm.encryption ?? 'none'}, integrity ${qm.integrity}, SPI in ${spi(qm.inboundSpi)} out ${spi(qm.outboundSpi)}, lifetime ${qm.lifetimeSeconds} s / ${qm.lifetimeKilobytes} KB, peer ${qm.remoteAddress} port ${qm.remotePort || 'any'}`,
+    );
+  }
+  if (!mm && sas.quickMode.length === 0) console.log('  no IPsec SA (clear text)');
 }

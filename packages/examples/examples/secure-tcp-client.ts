@@ -7,8 +7,9 @@
  * encryption — or, with --adv, IPsec settings naming a custom quick-mode policy key, which
  * --create-policy adds first as the advanced sample does: see sample-policy.ts),
  * WSASetSocketPeerTargetName with the SPN host/<server fqdn> (DsMakeSpn(L"host", fqdn)), WSAConnect,
- * WSAQuerySocketSecurity with the IPSEC2 fields (the SA ids MatchIPsecSAsForConnectedSocket looks
- * up), then send "12345678" and receive the reply.
+ * WSAQuerySocketSecurity with the IPSEC2 fields, MatchIPsecSAsForConnectedSocket (the main-mode
+ * and quick-mode SAs of those ids: socket.querySecurityAssociations()), then send "12345678" and
+ * receive the reply.
  *
  * The backend comes from the environment (`loadBackend()`): native-win on Windows, or the sim with
  *   WSASEC_BACKEND=sim WSASEC_SIM_REALM=contoso.json WSASEC_SIM_MACHINE=client.contoso.com
@@ -19,7 +20,12 @@
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { loadBackend, SecureSocketError, TOKEN_QUERY } from '@wsasec/core';
-import { ADVANCED_OPTIONS, addSamplePolicies, sampleSettings } from './sample-policy.js';
+import {
+  ADVANCED_OPTIONS,
+  addSamplePolicies,
+  printSecurityAssociations,
+  sampleSettings,
+} from './sample-policy.js';
 
 const REQUEST = '12345678';
 
@@ -72,6 +78,8 @@ async function main() {
       console.log(`  main mode SA ${info.mmSaId}, quick mode SA ${info.qmSaId}`);
       console.log(`  server proved to be ${info.peerMachineToken?.user.name ?? '(unknown)'}`);
     }
+    // MatchIPsecSAsForConnectedSocket: the main-mode SA, then the quick-mode SA, of this connection.
+    printSecurityAssociations(socket);
 
     // Like recv(…, MSG_WAITALL): wait for as many bytes as were sent.
     const reply = new Promise<Buffer>((resolve, reject) => {

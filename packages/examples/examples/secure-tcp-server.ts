@@ -5,8 +5,9 @@
  * Shows: WSASetSocketSecurity on the listening socket (basic settings — default protocol,
  * guaranteed encryption — or, with --adv, IPsec settings naming a custom quick-mode policy key, which
  * --create-policy adds first as the advanced sample does: see sample-policy.ts),
- * then for each client: WSAQuerySocketSecurity with the IPSEC2 fields (the SA ids the sample's
- * MatchIPsecSAsForConnectedSocket looks up) and the peer tokens, receive "12345678",
+ * then for each client: WSAQuerySocketSecurity with the IPSEC2 fields and the peer tokens, the
+ * sample's MatchIPsecSAsForConnectedSocket (the main-mode and quick-mode SAs of those ids:
+ * socket.querySecurityAssociations()), receive "12345678",
  * WSAImpersonateSocketPeer … WSARevertImpersonation around the work done as the client, and the reply.
  *
  * The backend comes from the environment (`loadBackend()`): native-win on Windows, or the sim with
@@ -24,7 +25,12 @@ import {
   SecureSocketError,
   TOKEN_QUERY,
 } from '@wsasec/core';
-import { ADVANCED_OPTIONS, addSamplePolicies, sampleSettings } from './sample-policy.js';
+import {
+  ADVANCED_OPTIONS,
+  addSamplePolicies,
+  printSecurityAssociations,
+  sampleSettings,
+} from './sample-policy.js';
 
 const REQUEST_LENGTH = 8; // the sample sends "12345678"
 
@@ -67,7 +73,7 @@ function receive(socket: Duplex, length: number): Promise<Buffer> {
 }
 
 async function serveClient(socket: SecureSocket, backend: Awaited<ReturnType<typeof loadBackend>>) {
-  // MatchIPsecSAsForConnectedSocket: which main-mode and quick-mode SAs protect this connection.
+  // The IPSEC2 query: the SA ids and the peer tokens.
   {
     using info = socket.querySecurity({ tokenAccess: TOKEN_QUERY, ipsec2: {} });
     console.log(`client ${socket.remoteAddress} port ${socket.remotePort}`);
@@ -78,6 +84,7 @@ async function serveClient(socket: SecureSocket, backend: Awaited<ReturnType<typ
     );
     console.log(`  peer user ${info.peerApplicationToken?.user.name ?? '(machine only)'}`);
   } // `using` closed both peer tokens here (CloseHandle).
+  printSecurityAssociations(socket); // the main-mode SA, then the quick-mode SA
 
   const data = await receive(socket, REQUEST_LENGTH);
 

@@ -53,6 +53,14 @@ describe('secure-tcp-server and secure-tcp-client (the stcpserver/stcpclient flo
         expect(client.code).toBe(0);
         expect(client.stdout).toContain('secured true, encrypted true');
         expect(client.stdout).toMatch(/main mode SA [1-9]\d*, quick mode SA [1-9]\d*/);
+        // MatchIPsecSAsForConnectedSocket: the main-mode SA of the query's id, then its quick-mode SA.
+        const ids = /main mode SA (\d+), quick mode SA (\d+)/.exec(client.stdout);
+        const mm = `MM SA ${ids?.[1]}: cipher AES-256-GCM, integrity SHA-256, key exchange X25519\n`;
+        const qm = `QM SA ${ids?.[2]} (MM SA ${ids?.[1]}): ESP, encryption AES-256-GCM, integrity AES-256-GCM, SPI in 0x`;
+        expect(client.stdout).toContain(mm);
+        expect(client.stdout).toContain(qm);
+        expect(client.stdout.indexOf(mm)).toBeLessThan(client.stdout.indexOf(qm));
+        expect(client.stdout).toMatch(/lifetime \d+ s \/ \d+ KB, peer 127\.0\.0\.1 port \d+\n/);
         expect(client.stdout).toContain('sent "12345678", received "12345678"');
         if (flags.includes('--create-policy')) {
           expect(client.stdout).toContain(`added policies ${CREATED_MM}, ${CREATED_QM} with the sim backend`);
@@ -63,6 +71,9 @@ describe('secure-tcp-server and secure-tcp-client (the stcpserver/stcpclient flo
       const { stdout } = server.output();
       expect(stdout).toContain(flags.length ? '(advanced settings)' : '(basic settings)');
       expect(stdout).toContain('secured true, encrypted true');
+      expect(stdout).toMatch(
+        /MM SA \d+: cipher AES-256-GCM[^\n]*\n {2}QM SA \d+ \(MM SA \d+\): ESP, encryption AES-256-GCM/,
+      );
       expect(stdout).toContain(`received "12345678"; while impersonating, acted as ${peer}`);
       if (flags.includes('--create-policy')) {
         expect(stdout).toContain(`added policies ${CREATED_MM}, ${CREATED_QM} with the sim backend`);

@@ -93,6 +93,14 @@ describe.skipIf(!ready)(
         expect(output).toContain('with the native-win backend');
         expect(output).toMatch(/secured (true|false), encrypted (true|false), protocol \w+/); // what the double scripts
         expect(output).toContain('sent "12345678", received "12345678"');
+        // MatchIPsecSAsForConnectedSocket through koffi: the double's main-mode SA (IkeextSaGetById0),
+        // then the quick-mode SA it answers for this connection (IPsecSaContextEnum0).
+        const mm =
+          'MM SA 1234605616436508552: cipher AES-256, integrity SHA-256, key exchange ECDH P-256, lifetime 28800 s\n';
+        const qm = `QM SA 42 (MM SA 1234605616436508552): ESP, encryption AES-256-GCM, integrity AES-256-GCM, SPI in 0x2000 out 0x1000, lifetime 3600 s / 57671680 KB, peer 127.0.0.1 port ${port}\n`;
+        expect(output).toContain(mm);
+        expect(output).toContain(qm);
+        expect(output.indexOf(mm)).toBeLessThan(output.indexOf(qm));
         expect(received).toBe('12345678');
       } finally {
         echo.close();
@@ -119,6 +127,9 @@ describe.skipIf(!ready)(
       expect(output).toContain('with the native-win backend (basic settings)');
       expect(output).toMatch(/peer machine \S+ \(S-1-5-/);
       expect(output).toMatch(/received "12345678"; while impersonating, acted as \S+/);
+      expect(output).toMatch(
+        /MM SA 1234605616436508552: [^\n]*\n {2}QM SA 42 \(MM SA 1234605616436508552\): ESP/,
+      );
     }, 90_000);
 
     it('secure-tcp-server --adv --create-policy: adds its policies through WFP (the double), serves, and exits 0', async () => {

@@ -79,3 +79,10 @@ export {
 } from './wfp/encode.js';
 export { WFP_CONSTANTS, WFP_STRUCT_LAYOUTS, type WfpStructName } from './wfp/layout.js';
 export { type CheckedWfpPolicy, checkWfpPolicy } from './wfp/policy.js';
+export {
+  decodeSaContext,
+  decodeSaContextList,
+  encodeSaContextEnumTemplate,
+  type ReadMemory,
+  type WfpAddressPair,
+} from './wfp/sa.js';

@@ -155,6 +155,7 @@ export function createNativeBackend(opts?: NativeBackendOptions): SecureSocketBa
     maxQueryInfoSize: options.maxQueryInfoSize ?? MAX_QUERY_INFO_SIZE,
     verifyConnections: options.verifyConnections ?? true,
     live: new Set(),
+    wfp: options.wfpLibrary,
   };
   const lookup = options.lookup;
   const driver: BackendDriver = {

@@ -37,3 +37,11 @@ export type {
   WfpPolicyLifetime,
   WfpQuickModePolicy,
 } from './wfp/policy.js';
+export type {
+  WfpConnection,
+  WfpIpsecSa,
+  WfpIpsecSaDetails,
+  WfpIpsecTraffic,
+  WfpQuickModeSa,
+  WfpSaIds,
+} from './wfp/sa.js';

@@ -16,6 +16,8 @@ const capabilities = {
   accessCheck: true,
   ipsec2: true,
   allowInsecure: false,
+  // The double answers IkeextSaGetById0 and IPsecSaContextEnum0 for the connections it saw queried.
+  securityAssociations: true,
 };
 
 const REASONS = {

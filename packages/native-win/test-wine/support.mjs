@@ -27,6 +27,10 @@ export const FN = {
   FwpmProviderContextDeleteByKey0: 13,
   IkeextSaGetById0: 14,
   FwpmFreeMemory0: 15,
+  IPsecSaContextGetById0: 16,
+  IPsecSaContextCreateEnumHandle0: 17,
+  IPsecSaContextEnum0: 18,
+  IPsecSaContextDestroyEnumHandle0: 19,
 };
 const FN_NAME = Object.fromEntries(Object.entries(FN).map(([k, v]) => [v, k]));
 
@@ -43,6 +47,7 @@ const c = {
   live: fw.func('int __stdcall wsasec_double_live_tokens()'),
   wfpContexts: fw.func('int __stdcall wsasec_double_wfp_contexts()'),
   saLive: fw.func('int __stdcall wsasec_double_sa_live()'),
+  saEnums: fw.func('int __stdcall wsasec_double_sa_enums()'),
   summary: fw.func('int __stdcall wsasec_double_summary(int index, void *out, uint32_t cap)'),
 };
 
@@ -91,8 +96,10 @@ export const double = {
   },
   /** Provider contexts the double holds (committed, or added in the open transaction). */
   wfpContexts: () => c.wfpContexts(),
-  /** SA memory IkeextSaGetById0 returned and FwpmFreeMemory0 has not freed. */
+  /** SA memory (IkeextSaGetById0, IPsecSaContext*) returned and FwpmFreeMemory0 has not freed. */
   saLive: () => c.saLive(),
+  /** IPsecSaContext enumeration handles created and not destroyed. */
+  saEnums: () => c.saEnums(),
   /** Query token handles still open (checked by handle and token id). */
   liveTokens: () => c.live(),
 };

@@ -4,9 +4,9 @@
 // relocated to the address the double saw.
 import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
-import { checkWfpPolicy, encodeProviderContext, relocate } from '../dist/abi.js';
+import { checkWfpPolicy, encodeProviderContext, encodeSaContextEnumTemplate, relocate } from '../dist/abi.js';
 import { createNativeBackend, openWfpEngine } from '../dist/index.js';
-import { double } from './support.mjs';
+import { double, peer } from './support.mjs';
 
 const MM = { key: '3f2504e0-4f89-11d3-9a0c-0305e82c3301', mode: 'main', authentication: ['machine', 'user'] };
 const QM = { key: '6f9619ff-8b86-d011-b42d-00c04fc964ff', mode: 'quick', protection: 'encryption' };
@@ -174,6 +174,149 @@ describe('WFP provider contexts on Windows Node', () => {
     engine.close();
   });
 });
+
+describe('quick-mode SAs of a connected socket on Windows Node (MatchIPsecSAsForConnectedSocket)', () => {
+  // What the double fills in, through the header's types, for a connection it saw queried.
+  const direction = (saDirection, socket, spi) => ({
+    ipVersion: 4,
+    saDirection,
+    traffic: {
+      localAddress: socket.localAddress,
+      remoteAddress: socket.remoteAddress,
+      trafficType: 'transport',
+      ipsecFilterId: 0x51n,
+      remotePort: socket.remotePort,
+    },
+    flags: 0,
+    lifetime: { seconds: 3600, kilobytes: 57671680, packets: 0x7fffffff },
+    idleTimeoutSeconds: 300,
+    ndAllowClearTimeoutSeconds: 10,
+    qmSaId: 42,
+    mmSaId: 0x1122334455667788n,
+    pfsGroup: 0,
+    saList: [
+      {
+        spi,
+        saTransformType: 4, // IPSEC_TRANSFORM_ESP_AUTH_AND_CIPHER
+        auth: { authType: 5, authConfig: 5 }, // IPSEC_AUTH_AES_256, GCM
+        cipher: { cipherType: 5, cipherConfig: 8 }, // IPSEC_CIPHER_TYPE_AES_256, GCM
+      },
+    ],
+  });
+
+  async function connectedAndQueried(backend) {
+    const socket = await backend.connect({
+      host: '127.0.0.1',
+      port: peer.echoPort,
+      security: { protocol: 'ipsec2' },
+      peerTargetName: 'host/linux.example.test',
+    });
+    const info = socket.querySecurity({ ipsec2: {} });
+    info.close();
+    return { socket, info };
+  }
+
+  it('sends the address pair byte-exact, decodes the SA WFP allocated, frees it and destroys the handle', async () => {
+    const backend = createNativeBackend();
+    const { socket, info } = await connectedAndQueried(backend);
+    try {
+      const engine = openWfpEngine();
+      const before = double.records().length;
+      const sas = engine.quickModeSas(info, socket);
+      assert.deepEqual(sas, [
+        {
+          saContextId: 5000n,
+          inboundSa: direction('inbound', socket, 0x2000),
+          outboundSa: direction('outbound', socket, 0x1000),
+        },
+      ]);
+      const records = double.records().slice(before);
+      assert.deepEqual(
+        records.map((r) => r.fn),
+        [
+          'IPsecSaContextCreateEnumHandle0',
+          'IPsecSaContextEnum0',
+          'FwpmFreeMemory0',
+          'IPsecSaContextDestroyEnumHandle0',
+        ],
+      );
+      const [create, enumerate, , destroy] = records;
+      const expected = relocate(
+        encodeSaContextEnumTemplate({
+          localAddress: socket.localAddress,
+          remoteAddress: socket.remoteAddress,
+        }),
+        BigInt(create.socket),
+      );
+      assert.equal(create.bytes.toString('hex'), expected.toString('hex'));
+      assert.equal(create.summary, `qm-enum local=${socket.localAddress} remote=${socket.remoteAddress}`);
+      assert.equal(create.len, engine.handle, 'the engine handle');
+      assert.equal(enumerate.len, 0xffffffff, 'numEntriesRequested = UINT_MAX, as the sample');
+      assert.equal(enumerate.summary, 'qm-enum returned=1');
+      assert.equal(destroy.socket, enumerate.socket, 'the enumeration handle that was created');
+      assert.equal(double.saLive(), 0);
+      assert.equal(double.saEnums(), 0);
+
+      // By saContextId (IPsecSaContextGetById0): the same context, freed.
+      assert.deepEqual(engine.quickModeSa(5000n), sas[0]);
+      assert.deepEqual(lastCalls(2), ['IPsecSaContextGetById0', 'FwpmFreeMemory0']);
+      assert.equal(double.saLive(), 0);
+      assert.throws(
+        () => engine.quickModeSa(4999n),
+        (e) => e.code === 'WSAEINVAL' && e.errno === 0x80320008 && e.syscall === 'IPsecSaContextGetById0',
+      );
+      // Another remote port's SAs are left out; ids of no SA give [].
+      assert.deepEqual(engine.quickModeSas(info, { ...socketAddresses(socket), remotePort: 1 }), []);
+      assert.deepEqual(engine.quickModeSas({ mmSaId: 7n }, socket), []);
+      assert.equal(double.saLive(), 0);
+      assert.equal(double.saEnums(), 0);
+      engine.close();
+    } finally {
+      socket.destroy();
+      await backend.close();
+    }
+  });
+
+  it('maps an injected WFP error and still destroys the enumeration handle', async () => {
+    const backend = createNativeBackend();
+    const { socket, info } = await connectedAndQueried(backend);
+    try {
+      const engine = openWfpEngine();
+      double.fail('IPsecSaContextEnum0', 5);
+      assert.throws(
+        () => engine.quickModeSas(info, socket),
+        (e) =>
+          e.code === 'WSAEACCES' &&
+          e.errno === 5 &&
+          e.syscall === 'IPsecSaContextEnum0' &&
+          /administrator/.test(e.message),
+      );
+      assert.deepEqual(lastCalls(2), ['IPsecSaContextEnum0', 'IPsecSaContextDestroyEnumHandle0']);
+      assert.equal(double.saEnums(), 0);
+      assert.equal(double.saLive(), 0);
+      engine.close();
+    } finally {
+      socket.destroy();
+      await backend.close();
+    }
+  });
+});
+
+/** The functions of the last `n` calls the double recorded. */
+function lastCalls(n) {
+  return double
+    .records()
+    .slice(-n)
+    .map((r) => r.fn);
+}
+
+function socketAddresses(socket) {
+  return {
+    localAddress: socket.localAddress,
+    remoteAddress: socket.remoteAddress,
+    remotePort: socket.remotePort,
+  };
+}
 
 describe('backend.addPolicies on Windows Node (the advanced sample through the backend contract)', () => {
   it('adds byte-exact contexts in a dynamic session, one transaction, and deletes them on close()', async () => {

@@ -5,6 +5,7 @@ import * as net from 'node:net';
 import type { SecureSocketBackend } from '@wsasec/core';
 import { SecureSocketError, TOKEN_QUERY } from '@wsasec/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { WFP_STRUCT_LAYOUTS } from '../src/abi.js';
 import {
   createBackendFromEnv,
   createNativeBackend,
@@ -13,7 +14,7 @@ import {
   selfTestNodeInternals,
 } from '../src/index.js';
 import { FakeLibrary } from './support/fake-library.js';
-import { FakeWfp } from './support/fake-wfp.js';
+import { FakeWfp, sampleSaDetails } from './support/fake-wfp.js';
 import { echoServer, stopAll, type Tracked, tracker, within } from './support/net-helpers.js';
 
 let lib: FakeLibrary;
@@ -348,5 +349,85 @@ describe('addPolicies (WFP provider contexts)', () => {
         message: expect.stringContaining('wfpLibrary'),
       }),
     );
+  });
+});
+
+describe('querySecurityAssociations (MatchIPsecSAsForConnectedSocket)', () => {
+  const mmSa = () => {
+    const b = Buffer.alloc(WFP_STRUCT_LAYOUTS.IKEEXT_SA_DETAILS0.size);
+    const D = WFP_STRUCT_LAYOUTS.IKEEXT_SA_DETAILS0.offsets;
+    b.writeBigUInt64LE(0x1122334455667788n, D.saId);
+    b.writeUInt32LE(1, D.keyModuleType);
+    b.writeUInt32LE(0x7f000001, D.ikeTraffic + 4);
+    b.writeUInt32LE(0x7f000001, D.ikeTraffic + 20);
+    b.writeUInt32LE(4, D.ikeProposal); // IKEEXT_CIPHER_AES_256
+    b.writeUInt32LE(2, D.ikeProposal + 12); // IKEEXT_INTEGRITY_SHA_256
+    b.writeUInt32LE(28800, D.ikeProposal + 16);
+    b.writeUInt32LE(4, D.ikeProposal + 20); // IKEEXT_DH_ECP_256
+    return b;
+  };
+  // The fixture's directions, on this connection's loopback pair and port.
+  const details = (saDirection: 'inbound' | 'outbound', port: number) => {
+    const d = sampleSaDetails(saDirection);
+    return { ...d, traffic: { ...d.traffic, remoteAddress: '127.0.0.1', remotePort: port } };
+  };
+
+  it('queries the SA ids, looks both SAs up in a session of its own and names the algorithms', async () => {
+    const { port } = await echoServer(t);
+    const wfp = new FakeWfp();
+    wfp.sas.set(0x1122334455667788n, mmSa());
+    const withWfp = createNativeBackend({ library: lib, wfpLibrary: wfp });
+    const socket = await withWfp.connect({ host: '127.0.0.1', port, security: {}, peerTargetName: 'host/s' });
+    wfp.qmSas.push(
+      { saContextId: 1n, inboundSa: details('inbound', port), outboundSa: details('outbound', port) },
+      { saContextId: 2n, inboundSa: undefined, outboundSa: details('outbound', port + 1) },
+    );
+    expect(socket.querySecurityAssociations()).toEqual({
+      mainMode: {
+        id: 0x1122334455667788n,
+        localAddress: '127.0.0.1',
+        remoteAddress: '127.0.0.1',
+        cipher: 'AES-256',
+        integrity: 'SHA-256',
+        keyExchange: 'ECDH P-256',
+        lifetimeSeconds: 28800,
+      },
+      quickMode: [
+        {
+          id: 42n,
+          mainModeId: 0x1122334455667788n,
+          protocol: 'esp',
+          encryption: 'AES-256-GCM',
+          integrity: 'AES-256-GCM',
+          lifetimeSeconds: 3600,
+          lifetimeKilobytes: 57_671_680,
+          inboundSpi: 0x20,
+          outboundSpi: 0x10,
+          localAddress: '127.0.0.1',
+          remoteAddress: '127.0.0.1',
+          remotePort: port,
+        },
+      ],
+    });
+    expect(lib.calls.filter((c) => c.fn === 'WSAQuerySocketSecurity').at(-1)?.len).toBe(152);
+    expect(wfp.openEngines.size).toBe(0);
+    expect(wfp.allocated.size).toBe(0);
+    expect(wfp.openEnums.size).toBe(0);
+    socket.destroy();
+    await withWfp.close();
+  });
+
+  it('a WFP refusal surfaces as its documented code, with the session closed', async () => {
+    const { port } = await echoServer(t);
+    const wfp = new FakeWfp();
+    wfp.fail('IkeextSaGetById0', 5);
+    const withWfp = createNativeBackend({ library: lib, wfpLibrary: wfp });
+    const socket = await withWfp.connect({ host: '127.0.0.1', port, security: {}, peerTargetName: 'host/s' });
+    expect(() => socket.querySecurityAssociations()).toThrow(
+      expect.objectContaining({ code: 'WSAEACCES', syscall: 'IkeextSaGetById0' }),
+    );
+    expect(wfp.openEngines.size).toBe(0);
+    socket.destroy();
+    await withWfp.close();
   });
 });

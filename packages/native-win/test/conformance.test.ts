@@ -25,6 +25,8 @@ const REASONS: Partial<Record<keyof ConformanceCapabilities, string>> = {
     'whether a connection ends up encrypted is decided by IKE negotiation, which neither the Linux test library nor the Wine double performs; a flag they report would only echo the settings',
   peerNameVerification:
     'a wrong target name must make connect fail during IKE; the test library and the Wine double cannot make the kernel connect fail on a name',
+  securityAssociations:
+    'SAs are looked up in WFP (IkeextSaGetById0, IPsecSaContextEnum0), which the Linux test library lacks; the engine and backend tests cover it with a fake WFP, the Wine suite with the fwpuclnt.dll double',
   datagram:
     'per-peer SAs of a UDP socket exist only in the Windows IPsec stack: the test library cannot tell a peer with an SA from one without, nor refuse clear datagrams (the datagram I/O itself is tested in backend-datagram.test.ts)',
 };

@@ -30,6 +30,7 @@ describeBackend({
     ipsec2: true,
     allowInsecure: true,
     datagram: true,
+    securityAssociations: true,
   },
 });
 
@@ -67,5 +68,6 @@ describeBackend({
     ipsec2: true,
     allowInsecure: true,
     datagram: true,
+    securityAssociations: true,
   },
 });

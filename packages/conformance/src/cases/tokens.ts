@@ -175,5 +175,24 @@ add('an IPSEC2 query with abortOnFieldChange is accepted', ['network', 'ipsec2']
   expect(typeof info.qmSaId).toBe('bigint');
 });
 
+add(
+  "querySecurityAssociations describes the SAs of the IPSEC2 query's ids on both ends",
+  ['network', 'ipsec2', 'securityAssociations'],
+  async (ctx) => {
+    const { client, accepted } = await ctx.pair();
+    for (const socket of [client, accepted]) {
+      using info = socket.querySecurity({ ipsec2: {} });
+      const sas = socket.querySecurityAssociations();
+      expect(sas.mainMode?.id).toBe(info.mmSaId);
+      expect(sas.quickMode.map((qm) => qm.id)).toContain(info.qmSaId);
+      for (const qm of sas.quickMode) {
+        expect(qm.mainModeId).toBe(info.mmSaId);
+        expect(['esp', 'ah']).toContain(qm.protocol);
+        expect(qm.remotePort).toBe(socket.remotePort);
+      }
+    }
+  },
+);
+
 /** `querySecurity` results, peer tokens and their lifetime, IPSEC2 fields. */
 export const TOKEN_CASES = list;

@@ -11,6 +11,7 @@ import type {
   PeerToken,
   Principal,
   QueryOptions,
+  SecurityAssociations,
   SecurityInfo,
   SecuritySettings,
   ServerOptions,
@@ -93,6 +94,15 @@ export interface SecureSocket extends Duplex {
    *   (bad options), `WSAEMSGSIZE` (datagram socket without a peer address), `WSAECONNRESET`.
    */
   querySecurity(opts?: QueryOptions): SecurityInfo;
+  /**
+   * The IPsec SAs protecting this connection — its main-mode SA and its quick-mode SA(s) — as
+   * Microsoft's advanced sample prints them with `MatchIPsecSAsForConnectedSocket` (on Windows:
+   * an IPSEC2 query, then `IkeextSaGetById0` and `IPsecSaContextEnum0`; administrator rights by
+   * default). In clear text: `{ mainMode: undefined, quickMode: [] }`.
+   * @throws SecureSocketError `WSAENOTCONN` (not connected), `WSAENOTSOCK` (closed), `WSAEOPNOTSUPP`
+   *   (the backend cannot look SAs up), `WSAEACCES` (Windows: not allowed to read SAs).
+   */
+  querySecurityAssociations(): SecurityAssociations;
   /**
    * Mirrors `WSAImpersonateSocketPeer` … `WSARevertImpersonation`: runs `fn` synchronously as the
    * peer (its user, else its machine) and always reverts.

@@ -133,6 +133,64 @@ export interface SecurityInfo extends Disposable {
   close(): void;
 }
 
+/**
+ * The main-mode (IKE/AuthIP) SA of a connection: what authenticated the two machines and keys its
+ * quick mode. On Windows `IKEEXT_SA_DETAILS0` from `IkeextSaGetById0`.
+ */
+export interface MainModeSecurityAssociation {
+  /** The SA id (the IPSEC2 query's `mmSaId`). */
+  readonly id: bigint;
+  /** The local and peer addresses the SA is between. */
+  readonly localAddress: string;
+  readonly remoteAddress: string;
+  /** The negotiated cipher, e.g. `'AES-256'` (Windows `IKEEXT_CIPHER_TYPE`; an unknown value as `'IKEEXT_CIPHER_TYPE <n>'`). */
+  readonly cipher: string;
+  /** The negotiated integrity algorithm, e.g. `'SHA-256'`. */
+  readonly integrity: string;
+  /** The key exchange, e.g. `'ECDH P-256'` (Windows `IKEEXT_DH_GROUP`) or `'X25519'` (the sim). */
+  readonly keyExchange: string;
+  /** The SA's lifetime in seconds; undefined where the backend does not model it (the sim). */
+  readonly lifetimeSeconds: number | undefined;
+}
+
+/**
+ * A quick-mode (IPsec) SA protecting a connection's traffic, both directions. On Windows
+ * `IPSEC_SA_CONTEXT0` from `IPsecSaContextEnum0`.
+ */
+export interface QuickModeSecurityAssociation {
+  /** The SA id (the IPSEC2 query's `qmSaId`). */
+  readonly id: bigint;
+  /** The main-mode SA it was negotiated under. */
+  readonly mainModeId: bigint;
+  /** `'esp'` or `'ah'` (the first transform of the bundle). */
+  readonly protocol: 'esp' | 'ah';
+  /** The encryption, e.g. `'AES-256-GCM'`; undefined when the SA protects integrity only. */
+  readonly encryption: string | undefined;
+  /** The integrity protection, e.g. `'AES-256-GMAC'`, `'SHA-256'` (with encryption by GCM: `'AES-256-GCM'`). */
+  readonly integrity: string;
+  /** The SA's lifetime in seconds and kilobytes. */
+  readonly lifetimeSeconds: number;
+  readonly lifetimeKilobytes: number;
+  /** The SPIs of the inbound and outbound SA (undefined when that direction is missing). */
+  readonly inboundSpi: number | undefined;
+  readonly outboundSpi: number | undefined;
+  /** The traffic it protects: local and peer address, and the peer port (0: every port). */
+  readonly localAddress: string;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+}
+
+/**
+ * The IPsec SAs protecting a connection, as Microsoft's advanced sample finds them with
+ * `MatchIPsecSAsForConnectedSocket`. A connection in clear text has none.
+ */
+export interface SecurityAssociations {
+  /** The main-mode SA, undefined in clear text. */
+  readonly mainMode: MainModeSecurityAssociation | undefined;
+  /** The quick-mode SAs of the connection (normally one). */
+  readonly quickMode: readonly QuickModeSecurityAssociation[];
+}
+
 /** Result of `accessCheck`. */
 export interface AccessCheckResult {
   /** True when every requested right was granted. */

@@ -1,5 +1,11 @@
 import type { Duplex } from 'node:stream';
-import type { AccessCheckResult, PeerToken, Principal, SecurityInfo } from '../contract/types.js';
+import type {
+  AccessCheckResult,
+  PeerToken,
+  Principal,
+  SecurityAssociations,
+  SecurityInfo,
+} from '../contract/types.js';
 import type {
   NormalizedAddress,
   NormalizedConnectTarget,
@@ -81,6 +87,11 @@ export interface SocketDriver {
     signal: AbortSignal | undefined,
   ): Promise<void>;
   querySecurity(query: NormalizedQuery): SecurityInfo;
+  /**
+   * The SAs of the connected socket (optional: without it, core answers
+   * `querySecurityAssociations` with `WSAEOPNOTSUPP`). Only called once connected.
+   */
+  securityAssociations?(): SecurityAssociations;
   /** Runs fn as the peer and reverts before returning or throwing. */
   impersonatePeer<T>(fn: () => T, peer: NormalizedAddress | undefined): T;
 }

@@ -3,6 +3,7 @@ import type { SecureSocket } from '../contract/backend.js';
 import type {
   PeerTargetName,
   QueryOptions,
+  SecurityAssociations,
   SecurityInfo,
   SecuritySettings,
   SocketAddress,
@@ -461,6 +462,28 @@ export function guardSocket(driver: SocketDriver, opts: GuardOptions): SecureSoc
         );
       }
       return driver.querySecurity(normalized);
+    },
+
+    querySecurityAssociations(): SecurityAssociations {
+      const syscall = 'IPsecSaContextEnum0';
+      live(syscall);
+      if (state.type === 'dgram' || state.phase !== 'connected') {
+        throw new SecureSocketError(
+          state.type === 'dgram' ? 'WSAEOPNOTSUPP' : 'WSAENOTCONN',
+          state.type === 'dgram'
+            ? 'querySecurityAssociations: a datagram socket has one SA per peer; look SAs up on a stream socket'
+            : 'querySecurityAssociations: the socket is not connected; look its SAs up after connect or accept',
+          { syscall },
+        );
+      }
+      if (!driver.securityAssociations) {
+        throw new SecureSocketError(
+          'WSAEOPNOTSUPP',
+          `querySecurityAssociations: the ${opts.backendName} backend cannot look IPsec SAs up`,
+          { syscall },
+        );
+      }
+      return driver.securityAssociations();
     },
 
     impersonatePeer<T>(fn: () => T, peerAddress?: SocketAddress): T {

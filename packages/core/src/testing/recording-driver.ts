@@ -49,9 +49,11 @@ export interface RecordingOptions {
   noDatagrams?: boolean;
   /** Give the driver `addPolicies` (recorded as `addPolicies <keys>` / `removePolicies <keys>`). */
   policies?: boolean;
+  /** Give its sockets `securityAssociations` (recorded as `socket.securityAssociations`; none in clear text). */
+  securityAssociations?: boolean;
 }
 
-function socketDriver(calls: string[], connects: PendingConnect[]): SocketDriver {
+function socketDriver(calls: string[], connects: PendingConnect[], sas: boolean): SocketDriver {
   const stream = new Duplex({ read() {}, write: (_c, _e, cb) => cb() });
   return {
     stream,
@@ -72,6 +74,14 @@ function socketDriver(calls: string[], connects: PendingConnect[]): SocketDriver
       calls.push('socket.impersonatePeer');
       return fn();
     },
+    ...(sas
+      ? {
+          securityAssociations() {
+            calls.push('socket.securityAssociations');
+            return { mainMode: undefined, quickMode: [] };
+          },
+        }
+      : {}),
   };
 }
 
@@ -95,7 +105,7 @@ export function createRecordingBackend(opts: RecordingOptions = {}): RecordingBa
     name: 'recording',
     createSocket() {
       calls.push('createSocket');
-      return socketDriver(calls, connects);
+      return socketDriver(calls, connects, opts.securityAssociations === true);
     },
     createServer(_opts, serverEvents) {
       calls.push('createServer');
@@ -136,7 +146,7 @@ export function createRecordingBackend(opts: RecordingOptions = {}): RecordingBa
     serverEvents: () => events,
     accept() {
       if (!events) throw new Error('no server was created');
-      const socket = socketDriver(calls, connects);
+      const socket = socketDriver(calls, connects, opts.securityAssociations === true);
       events.connection(socket);
       return socket;
     },

@@ -3,6 +3,7 @@
  * `SecurityInfo` owning its tokens, and impersonation through the peer token.
  * @module
  */
+
 import type {
   NormalizedAddress,
   NormalizedQuery,
@@ -30,6 +31,7 @@ import { peerTokenFromHandle, type TokenHandleTracker } from '../access/tokens.j
 import { querySocketSecurity } from '../library/calls.js';
 import { windowsError } from '../library/errors.js';
 import type { NativeLibrary } from '../library/library.js';
+import type { WfpLibrary } from '../wfp/library.js';
 
 /** What every socket of one backend shares. */
 export interface NativeContext {
@@ -41,6 +43,8 @@ export interface NativeContext {
   readonly verifyConnections: boolean;
   /** Sockets not yet closed, destroyed by `backend.close()`. */
   readonly live: Set<{ destroy(): void }>;
+  /** The WFP functions SA lookups use (default: fwpuclnt.dll through koffi). */
+  readonly wfp?: WfpLibrary | undefined;
 }
 
 const SOCK_STREAM = 1;

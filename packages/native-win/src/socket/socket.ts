@@ -13,6 +13,7 @@ import type {
   NormalizedPeerTargetName,
   NormalizedQuery,
   NormalizedSecuritySettings,
+  SecurityAssociations,
   SecurityInfo,
   SocketDriver,
 } from '@wsasec/core';
@@ -23,6 +24,7 @@ import {
   setSocketPeerTargetName,
   setSocketSecurity,
 } from '../library/calls.js';
+import { lookupSecurityAssociations } from '../wfp/associations.js';
 import {
   connectOnHandle,
   handleOf,
@@ -358,6 +360,24 @@ export class NativeStreamDriver implements SocketDriver {
 
   querySecurity(query: NormalizedQuery): SecurityInfo {
     return querySecurityInfo(this.#ctx, this.#live('WSAQuerySocketSecurity'), query);
+  }
+
+  /**
+   * The advanced sample's `MatchIPsecSAsForConnectedSocket`: an IPSEC2 query for the SA ids (no
+   * tokens), then the SAs looked up in a WFP session of its own.
+   */
+  securityAssociations(): SecurityAssociations {
+    const info = querySecurityInfo(this.#ctx, this.#live('WSAQuerySocketSecurity'), {
+      protocol: 2,
+      tokenAccess: 0,
+      ipsec2: { fieldMask: 0, abortOnFieldChange: false },
+    });
+    info.close();
+    return lookupSecurityAssociations(
+      { mmSaId: info.mmSaId ?? 0n, qmSaId: info.qmSaId ?? 0n },
+      this.stream,
+      this.#ctx.wfp,
+    );
   }
 
   impersonatePeer<T>(fn: () => T, peer: NormalizedAddress | undefined): T {

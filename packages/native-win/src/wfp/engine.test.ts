@@ -5,11 +5,14 @@ import {
   FWP_E_ALREADY_EXISTS,
   FWP_E_PROVIDER_CONTEXT_NOT_FOUND,
   FWP_E_TXN_ABORTED,
+  sampleSaContext,
+  sampleSaDetails,
 } from '../../test/support/fake-wfp.js';
 import { writeGuid } from '../abi/settings.js';
 import { openWfpEngine } from './engine.js';
-import { WFP_STRUCT_LAYOUTS } from './layout.js';
+import { WFP_CONSTANTS, WFP_STRUCT_LAYOUTS } from './layout.js';
 import type { WfpPolicy } from './policy.js';
+import type { WfpIpsecSaDetails } from './sa.js';
 
 const MM: WfpPolicy = {
   key: '3f2504e0-4f89-11d3-9a0c-0305e82c3301',
@@ -299,6 +302,214 @@ describe('main-mode SA lookup (IkeextSaGetById0)', () => {
       }),
     );
     expect(lib.callsOf('FwpmFreeMemory0')).toEqual([]);
+    engine.close();
+  });
+});
+
+describe('quick-mode SA lookup (IPsecSaContextEnum0, IPsecSaContextGetById0)', () => {
+  const details = sampleSaDetails;
+  const context = sampleSaContext;
+  /** The calls of one whole enumeration, everything released. */
+  const ENUMERATION = [
+    'IPsecSaContextCreateEnumHandle0',
+    'IPsecSaContextEnum0',
+    'FwpmFreeMemory0',
+    'IPsecSaContextDestroyEnumHandle0',
+  ];
+  const info = { mmSaId: 0x1122334455667788n, qmSaId: 42n };
+  const socket = { localAddress: '127.0.0.1', remoteAddress: '10.0.0.2', remotePort: 27015 };
+  const sequence = () => fns().filter((f) => f.startsWith('IPsecSa') || f === 'FwpmFreeMemory0');
+
+  it('enumerates the address pair, keeps the SAs of the query and the remote port, and frees everything once', () => {
+    const mine = context(9001n);
+    lib.qmSas.push(
+      mine,
+      context(9002n, { qmSaId: 43 }), // another connection's SA under the same main-mode SA
+      context(9003n, { traffic: { ...details('outbound').traffic, remotePort: 80 } }),
+      context(9004n, { traffic: { ...details('outbound').traffic, remoteAddress: '10.0.0.9' } }),
+    );
+    const engine = openWfpEngine({ library: lib });
+    expect(engine.quickModeSas(info, socket)).toEqual([mine]);
+    expect(lib.callsOf('IPsecSaContextCreateEnumHandle0')[0]?.template).toEqual({
+      localAddress: '127.0.0.1',
+      remoteAddress: '10.0.0.2',
+    });
+    expect(lib.callsOf('IPsecSaContextEnum0')[0]).toMatchObject({
+      enumHandle: 0x900,
+      requested: 0xffff_ffff,
+    });
+    expect(sequence()).toEqual(ENUMERATION);
+    expect(lib.allocated.size).toBe(0);
+    expect(lib.openEnums.size).toBe(0);
+    // { mmSaId } alone matches on the main-mode SA (both connections'), any remote port without one.
+    expect(engine.quickModeSas({ mmSaId: info.mmSaId }, { ...socket, remotePort: undefined })).toHaveLength(
+      3,
+    );
+    engine.close();
+  });
+
+  it('sends IPv6 pairs as FWP_BYTE_ARRAY16_TYPE and decodes IPv6 traffic', () => {
+    const v6 = context(7n, {
+      ipVersion: 6,
+      traffic: { ...details('outbound').traffic, localAddress: 'fe80::1', remoteAddress: '2001:db8::2' },
+    });
+    lib.qmSas.push(v6);
+    const engine = openWfpEngine({ library: lib });
+    expect(engine.quickModeSas(info, { localAddress: 'fe80::1', remoteAddress: '2001:db8::2' })).toEqual([
+      v6,
+    ]);
+    expect(lib.callsOf('IPsecSaContextCreateEnumHandle0')[0]?.template).toEqual({
+      localAddress: 'fe80::1',
+      remoteAddress: '2001:db8::2',
+    });
+    engine.close();
+  });
+
+  it('a clear-text connection (ids 0) has no SA and asks WFP nothing; no match is []', () => {
+    const engine = openWfpEngine({ library: lib });
+    expect(engine.quickModeSas({ mmSaId: 0n, qmSaId: 0n }, socket)).toEqual([]);
+    expect(sequence()).toEqual([]);
+    expect(engine.quickModeSas(info, socket)).toEqual([]);
+    expect(sequence()).toEqual(ENUMERATION);
+    engine.close();
+  });
+
+  it('refuses bad input with ERR_WSASEC_INVALID_ARGUMENT saying what is accepted, before any call', () => {
+    const engine = openWfpEngine({ library: lib });
+    const bad = (fn: () => unknown, message: RegExp) =>
+      expect(fn).toThrow(
+        expect.objectContaining({
+          code: 'ERR_WSASEC_INVALID_ARGUMENT',
+          message: expect.stringMatching(message),
+        }),
+      );
+    const anyEngine = engine as unknown as {
+      quickModeSas(a: unknown, b: unknown): unknown;
+      quickModeSa(a: unknown): unknown;
+    };
+    bad(() => anyEngine.quickModeSas(undefined, socket), /IPSEC2 query/);
+    bad(() => anyEngine.quickModeSas({ protocol: 'ipsec' }, socket), /neither mmSaId nor qmSaId/);
+    bad(() => anyEngine.quickModeSas({ mmSaId: 5 }, socket), /mmSaId must be a 64-bit bigint/);
+    bad(() => anyEngine.quickModeSas({ qmSaId: -1n }, socket), /qmSaId must be a 64-bit bigint/);
+    bad(() => anyEngine.quickModeSas(info, undefined), /connected socket/);
+    bad(
+      () => anyEngine.quickModeSas(info, { localAddress: '127.0.0.1', remoteAddress: '::1' }),
+      /one family/,
+    );
+    bad(
+      () => anyEngine.quickModeSas(info, { localAddress: 'server', remoteAddress: '10.0.0.2' }),
+      /IP literals/,
+    );
+    bad(() => anyEngine.quickModeSas(info, { ...socket, remotePort: 70000 }), /port number/);
+    bad(() => anyEngine.quickModeSa(5), /positive 64-bit bigint \(saContextId\)/);
+    bad(() => anyEngine.quickModeSa(0n), /saContextId/);
+    expect(sequence()).toEqual([]);
+    engine.close();
+    expect(() => engine.quickModeSas(info, socket)).toThrow(
+      expect.objectContaining({ code: 'ERR_WSASEC_POLICY_STORE', message: expect.stringMatching(/closed/) }),
+    );
+  });
+
+  it('maps WFP errors and releases exactly what was acquired on each failing step', () => {
+    lib.qmSas.push(context(9001n));
+    const engine = openWfpEngine({ library: lib });
+    lib.fail('IPsecSaContextCreateEnumHandle0', 5);
+    expect(() => engine.quickModeSas(info, socket)).toThrow(
+      expect.objectContaining({
+        code: 'WSAEACCES',
+        errno: 5,
+        syscall: 'IPsecSaContextCreateEnumHandle0',
+        message: expect.stringMatching(/reading IPsec SAs needs administrator rights/),
+      }),
+    );
+    expect(sequence()).toEqual(['IPsecSaContextCreateEnumHandle0']);
+    lib.calls.length = 0;
+    lib.fail('IPsecSaContextEnum0', 0x80320012); // FWP_E_TIMEOUT
+    expect(() => engine.quickModeSas(info, socket)).toThrow(
+      expect.objectContaining({ code: 'WSAETIMEDOUT', errno: 0x80320012, syscall: 'IPsecSaContextEnum0' }),
+    );
+    expect(sequence()).toEqual([
+      'IPsecSaContextCreateEnumHandle0',
+      'IPsecSaContextEnum0',
+      'IPsecSaContextDestroyEnumHandle0',
+    ]);
+    lib.calls.length = 0;
+    lib.fail('IPsecSaContextDestroyEnumHandle0', 0x80320010); // FWP_E_SESSION_ABORTED
+    expect(() => engine.quickModeSas(info, socket)).toThrow(
+      expect.objectContaining({
+        code: 'ERR_WSASEC_POLICY_STORE',
+        syscall: 'IPsecSaContextDestroyEnumHandle0',
+      }),
+    );
+    expect(lib.callsOf('FwpmFreeMemory0')).toHaveLength(1);
+    expect(lib.allocated.size).toBe(0);
+    expect(lib.openEnums.size).toBe(0);
+    engine.close();
+  });
+
+  it('memory that cannot be an IPSEC_SA_CONTEXT0 is ERR_WSASEC_INTERNAL, still freed once with the handle destroyed', () => {
+    const broken = context(9001n);
+    lib.qmSas.push({
+      ...broken,
+      outboundSa: {
+        ...(broken.outboundSa as WfpIpsecSaDetails),
+        saList: Array(17).fill(broken.outboundSa?.saList[0]),
+      },
+    });
+    const engine = openWfpEngine({ library: lib });
+    expect(() => engine.quickModeSas(info, socket)).toThrow(
+      expect.objectContaining({
+        code: 'ERR_WSASEC_INTERNAL',
+        message: expect.stringMatching(/numSAs is 17/),
+      }),
+    );
+    expect(sequence()).toEqual(ENUMERATION);
+    expect(lib.allocated.size).toBe(0);
+    expect(lib.openEnums.size).toBe(0);
+    lib.calls.length = 0;
+    expect(() => engine.quickModeSa(9001n)).toThrow(expect.objectContaining({ code: 'ERR_WSASEC_INTERNAL' }));
+    expect(sequence()).toEqual(['IPsecSaContextGetById0', 'FwpmFreeMemory0']);
+    expect(lib.allocated.size).toBe(0);
+    engine.close();
+  });
+
+  it('quickModeSa(id) decodes one context by saContextId and frees it; an unknown id is WSAEINVAL', () => {
+    const esp = context(9001n, {
+      saList: [
+        {
+          spi: 1,
+          saTransformType: WFP_CONSTANTS.IPSEC_TRANSFORM_ESP_AUTH,
+          auth: { authType: WFP_CONSTANTS.IPSEC_AUTH_AES_256, authConfig: 5 },
+          cipher: undefined,
+        },
+        {
+          spi: 2,
+          saTransformType: WFP_CONSTANTS.IPSEC_TRANSFORM_AH,
+          auth: { authType: 2, authConfig: 2 },
+          cipher: undefined,
+        },
+        {
+          spi: 3,
+          saTransformType: WFP_CONSTANTS.IPSEC_TRANSFORM_ESP_CIPHER,
+          auth: undefined,
+          cipher: { cipherType: 3, cipherConfig: 3 },
+        },
+      ],
+    });
+    lib.qmSas.push(esp, { saContextId: 9002n, inboundSa: undefined, outboundSa: undefined });
+    const engine = openWfpEngine({ library: lib });
+    expect(engine.quickModeSa(9001n)).toEqual(esp);
+    expect(engine.quickModeSa(9002n)).toEqual({
+      saContextId: 9002n,
+      inboundSa: undefined,
+      outboundSa: undefined,
+    });
+    expect(lib.callsOf('FwpmFreeMemory0')).toHaveLength(2);
+    expect(lib.allocated.size).toBe(0);
+    expect(() => engine.quickModeSa(42n)).toThrow(
+      expect.objectContaining({ code: 'WSAEINVAL', errno: 0x80320008, syscall: 'IPsecSaContextGetById0' }),
+    );
+    expect(lib.callsOf('FwpmFreeMemory0')).toHaveLength(2);
     engine.close();
   });
 });

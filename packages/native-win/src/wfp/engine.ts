@@ -24,6 +24,16 @@ import { checkWfp, wfpError } from './errors.js';
 import { WFP_CONSTANTS, WFP_STRUCT_LAYOUTS } from './layout.js';
 import { createKoffiWfpLibrary, type WfpLibrary } from './library.js';
 import { type CheckedWfpPolicy, checkWfpPolicy, type WfpPolicy } from './policy.js';
+import {
+  checkConnection,
+  checkSaIds,
+  decodeSaContext,
+  decodeSaContextList,
+  encodeSaContextEnumTemplate,
+  type WfpConnection,
+  type WfpQuickModeSa,
+  type WfpSaIds,
+} from './sa.js';
 
 /** Options of {@link openWfpEngine}. */
 export interface WfpEngineOptions {
@@ -284,6 +294,90 @@ export class WfpEngine implements Disposable {
       this.#lib.FwpmFreeMemory0(out);
     }
   }
+
+  /**
+   * The quick-mode SA context with this `saContextId` (`IPsecSaContextGetById0`), decoded. The
+   * memory WFP returns is freed (`FwpmFreeMemory0`) before this returns, also when decoding fails.
+   * For the SAs of a connection, use {@link WfpEngine.quickModeSas}.
+   * @throws SecureSocketError ERR_WSASEC_INVALID_ARGUMENT (not a positive 64-bit bigint), WSAEINVAL
+   *   (no such context: `FWP_E_NOT_FOUND`), ERR_WSASEC_INTERNAL (memory that cannot be an
+   *   `IPSEC_SA_CONTEXT0`), the mapped WFP error otherwise.
+   */
+  quickModeSa(id: bigint): WfpQuickModeSa {
+    const syscall = 'IPsecSaContextGetById0';
+    this.#check(syscall);
+    if (typeof id !== 'bigint' || id <= 0n || id > 0xffff_ffff_ffff_ffffn)
+      invalid(`an SA context id must be a positive 64-bit bigint (saContextId), got ${String(id)}`, syscall);
+    const out: [unknown] = [null];
+    checkWfp(this.#lib.IPsecSaContextGetById0(this.#handle, id, out), syscall, `SA context ${id}`);
+    try {
+      return decodeSaContext(this.#read, BigInt((out[0] as bigint | null) ?? 0n));
+    } finally {
+      this.#lib.FwpmFreeMemory0(out);
+    }
+  }
+
+  /**
+   * The quick-mode SAs of a connected socket, as the advanced sample's
+   * `MatchIPsecSAsForConnectedSocket` finds them: `IPsecSaContextCreateEnumHandle0` with the
+   * connection's address pair, `IPsecSaContextEnum0` of every match, then the ones whose outbound
+   * (else inbound) SA has the remote port of the connection (or any port) and the SA ids of its
+   * IPSEC2 query. Where the sample matches the outbound SA's transport filter (`FwpmFilterEnum0`),
+   * this matches the query's ids: `mmSaId` against `saBundle.mmSaId`, `qmSaId` against
+   * `saBundle.qmSaId` (pass `{ mmSaId }` alone to match on the main-mode SA only). A connection in
+   * clear text (both ids 0) has none: `[]`, without asking WFP. The memory and the enumeration
+   * handle are released before this returns, also when decoding fails.
+   *
+   * ```ts
+   * using info = socket.querySecurity({ ipsec2: {} });
+   * const [qm] = engine.quickModeSas(info, socket);
+   * ```
+   * @throws SecureSocketError ERR_WSASEC_INVALID_ARGUMENT (no SA ids, ids that are not 64-bit
+   *   bigints, addresses that are not two IP literals of one family, a bad port), WSAEACCES (not
+   *   allowed to read SAs), ERR_WSASEC_INTERNAL (memory that cannot be an `IPSEC_SA_CONTEXT0`),
+   *   the mapped WFP error otherwise.
+   */
+  quickModeSas(info: WfpSaIds, connection: WfpConnection): WfpQuickModeSa[] {
+    const syscall = 'IPsecSaContextCreateEnumHandle0';
+    this.#check(syscall);
+    const ids = checkSaIds(info, syscall);
+    const pair = checkConnection(connection, syscall);
+    if (ids.mmSaId === 0n && ids.qmSaId === 0n) return [];
+    const template = encodeSaContextEnumTemplate(pair);
+    const bytes = relocate(template, this.#lib.addressOf(template.bytes));
+    const enumHandle: [number] = [0];
+    checkWfp(this.#lib.IPsecSaContextCreateEnumHandle0(this.#handle, bytes, enumHandle), syscall);
+    let all: WfpQuickModeSa[];
+    try {
+      const entries: [unknown] = [null];
+      const count: [number] = [0];
+      checkWfp(
+        this.#lib.IPsecSaContextEnum0(this.#handle, enumHandle[0], 0xffff_ffff, entries, count),
+        'IPsecSaContextEnum0',
+      );
+      try {
+        all = decodeSaContextList(this.#read, BigInt((entries[0] as bigint | null) ?? 0n), count[0]);
+      } finally {
+        this.#lib.FwpmFreeMemory0(entries);
+      }
+    } catch (error) {
+      this.#lib.IPsecSaContextDestroyEnumHandle0(this.#handle, enumHandle[0]);
+      throw error;
+    }
+    checkWfp(
+      this.#lib.IPsecSaContextDestroyEnumHandle0(this.#handle, enumHandle[0]),
+      'IPsecSaContextDestroyEnumHandle0',
+    );
+    return all.filter((sa) => {
+      const d = sa.outboundSa ?? sa.inboundSa;
+      if (!d) return false;
+      if (pair.remotePort && d.traffic.remotePort && d.traffic.remotePort !== pair.remotePort) return false;
+      if (ids.mmSaId !== 0n && d.mmSaId !== ids.mmSaId) return false;
+      return ids.qmSaId === 0n || BigInt(d.qmSaId) === ids.qmSaId;
+    });
+  }
+
+  #read = (ptr: bigint, length: number): Uint8Array => this.#lib.readBytes(ptr, length);
 
   /** @internal The delete behind {@link WfpProviderContext.close}. */
   deleteContext(ctx: WfpProviderContext): void {

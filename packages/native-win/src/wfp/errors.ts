@@ -80,7 +80,11 @@ export function wfpError(status: number, syscall: SecureSocketSyscall, what?: st
     known?.[1] ?? (isFwp ? 'ERR_WSASEC_POLICY_STORE' : 'ERR_WSASEC_INTERNAL');
   const hex = `0x${errno.toString(16).padStart(8, '0')}`;
   const name = known ? `${known[0]} (${hex})` : `${isFwp ? 'FWP_E' : 'error'} ${hex}`;
-  const hint = HINTS[code];
+  // The SA lookups read rather than change: their access error needs its own hint.
+  const hint =
+    code === 'WSAEACCES' && /^(IPsecSa|IkeextSa)/.test(syscall)
+      ? 'reading IPsec SAs needs administrator rights'
+      : HINTS[code];
   return new SecureSocketError(
     code,
     `${syscall} failed with ${name}${what ? `: ${what}` : ''}${hint ? ` (${hint})` : ''}`,

@@ -1,9 +1,10 @@
 /**
- * The Windows x64 layout of the WFP structures the policy calls take (`fwpmtypes.h`, `fwptypes.h`,
- * `iketypes.h`, `ipsectypes.h`), and the constants written into them. The encoders write at these
- * offsets; the ABI test compares every size, alignment and offset with the mingw-w64 headers.
- * Anonymous unions are listed under the member the encoders use (`authipQmTransportPolicy`,
- * `kerberosAuthentication`, …), which C's `offsetof` accepts as well.
+ * The Windows x64 layout of the WFP structures the policy calls take and the SA lookups return
+ * (`fwpmtypes.h`, `fwptypes.h`, `iketypes.h`, `ipsectypes.h`), and the constants written into or
+ * read from them. The encoders write and the decoders read at these offsets; the ABI test compares
+ * every size, alignment and offset with the mingw-w64 headers. Anonymous unions are listed under
+ * the member the code uses (`authipQmTransportPolicy`, `kerberosAuthentication`, …), which C's
+ * `offsetof` accepts as well.
  * @module
  */
 import type { StructLayout } from '../abi/layout.js';
@@ -144,6 +145,78 @@ export const WFP_STRUCT_LAYOUTS = {
       virtualIfTunnelId: 152,
     },
   },
+  // The quick-mode SA side (IPsecSaContextEnum0 / IPsecSaContextGetById0): what WFP returns.
+  FWP_CONDITION_VALUE0: { size: 16, align: 8, offsets: { type: 0, uint32: 8, byteArray16: 8 } },
+  IPSEC_SA_CONTEXT_ENUM_TEMPLATE0: { size: 32, align: 8, offsets: { localSubNet: 0, remoteSubNet: 16 } },
+  IPSEC_TRAFFIC0: {
+    size: 56,
+    align: 8,
+    offsets: {
+      ipVersion: 0,
+      localV4Address: 4,
+      localV6Address: 4,
+      remoteV4Address: 20,
+      remoteV6Address: 20,
+      trafficType: 36,
+      ipsecFilterId: 40,
+      tunnelPolicyId: 40,
+      remotePort: 48,
+    },
+  },
+  IPSEC_SA_AUTH_INFORMATION0: { size: 32, align: 8, offsets: { authTransform: 0, authKey: 16 } },
+  IPSEC_SA_CIPHER_INFORMATION0: { size: 32, align: 8, offsets: { cipherTransform: 0, cipherKey: 16 } },
+  // Cipher first, then auth: the reverse of IPSEC_AUTH_AND_CIPHER_TRANSFORM0.
+  IPSEC_SA_AUTH_AND_CIPHER_INFORMATION0: {
+    size: 64,
+    align: 8,
+    offsets: { saCipherInformation: 0, saAuthInformation: 32 },
+  },
+  IPSEC_SA0: {
+    size: 16,
+    align: 8,
+    offsets: {
+      spi: 0,
+      saTransformType: 4,
+      ahInformation: 8,
+      espAuthInformation: 8,
+      espCipherInformation: 8,
+      espAuthAndCipherInformation: 8,
+      espAuthFwInformation: 8,
+    },
+  },
+  IPSEC_SA_BUNDLE0: {
+    size: 88,
+    align: 8,
+    offsets: {
+      flags: 0,
+      lifetime: 4,
+      idleTimeoutSeconds: 16,
+      ndAllowClearTimeoutSeconds: 20,
+      ipsecId: 24,
+      napContext: 32,
+      qmSaId: 36,
+      numSAs: 40,
+      saList: 48,
+      keyModuleState: 56,
+      ipVersion: 64,
+      peerV4PrivateAddress: 68,
+      mmSaId: 72,
+      pfsGroup: 80,
+    },
+  },
+  IPSEC_SA_DETAILS0: {
+    size: 168,
+    align: 8,
+    offsets: {
+      ipVersion: 0,
+      saDirection: 4,
+      traffic: 8,
+      saBundle: 64,
+      udpEncapsulation: 152,
+      transportFilter: 160,
+    },
+  },
+  IPSEC_SA_CONTEXT0: { size: 24, align: 8, offsets: { saContextId: 0, inboundSa: 8, outboundSa: 16 } },
 } as const satisfies Record<string, StructLayout>;
 
 /** A structure name of {@link WFP_STRUCT_LAYOUTS}. */
@@ -177,12 +250,23 @@ export const WFP_CONSTANTS = {
   IKEEXT_INTEGRITY_SHA_256: 2,
   IKEEXT_DH_ECP_256: 4,
   // IPSEC_TRANSFORM_TYPE
+  IPSEC_TRANSFORM_AH: 1,
   IPSEC_TRANSFORM_ESP_AUTH: 2,
+  IPSEC_TRANSFORM_ESP_CIPHER: 3,
   IPSEC_TRANSFORM_ESP_AUTH_AND_CIPHER: 4,
+  IPSEC_TRANSFORM_ESP_AUTH_FW: 5,
   // IPSEC_AUTH_TYPE, IPSEC_CIPHER_TYPE, IPSEC_PFS_GROUP
   IPSEC_AUTH_AES_256: 5,
   IPSEC_CIPHER_TYPE_AES_256: 5,
   IPSEC_PFS_NONE: 0,
+  // FWP_DIRECTION, IPSEC_TRAFFIC_TYPE, FWP_DATA_TYPE (of an enum template's FWP_CONDITION_VALUE0)
+  FWP_DIRECTION_OUTBOUND: 0,
+  FWP_DIRECTION_INBOUND: 1,
+  IPSEC_TRAFFIC_TYPE_TRANSPORT: 0,
+  IPSEC_TRAFFIC_TYPE_TUNNEL: 1,
+  FWP_EMPTY: 0,
+  FWP_UINT32: 3,
+  FWP_BYTE_ARRAY16_TYPE: 11,
   // IPSEC_AUTH_CONFIG, IPSEC_CIPHER_CONFIG (SDK #defines; mingw-w64 lacks them)
   IPSEC_AUTH_CONFIG_GCM_AES_256: 5,
   IPSEC_CIPHER_CONFIG_GCM_AES_256: 8,

@@ -48,6 +48,39 @@ export interface WfpLibrary {
    * @see https://learn.microsoft.com/windows/win32/api/fwpmu/nf-fwpmu-ikeextsagetbyid0
    */
   IkeextSaGetById0(engineHandle: number, id: bigint, sa: [unknown]): number;
+  /**
+   * `IPsecSaContextGetById0(engineHandle, id, saContext)`: the quick-mode SA context with this
+   * `saContextId`; `saContext` receives memory WFP allocated (free it with `FwpmFreeMemory0`).
+   * @see https://learn.microsoft.com/windows/win32/api/fwpmu/nf-fwpmu-ipsecsacontextgetbyid0
+   */
+  IPsecSaContextGetById0(engineHandle: number, id: bigint, saContext: [unknown]): number;
+  /**
+   * `IPsecSaContextCreateEnumHandle0(engineHandle, enumTemplate, enumHandle)`: an enumeration of
+   * the SA contexts an `IPSEC_SA_CONTEXT_ENUM_TEMPLATE0` selects (NULL: all of them).
+   * @see https://learn.microsoft.com/windows/win32/api/fwpmu/nf-fwpmu-ipsecsacontextcreateenumhandle0
+   */
+  IPsecSaContextCreateEnumHandle0(
+    engineHandle: number,
+    enumTemplate: Uint8Array | null,
+    enumHandle: [number],
+  ): number;
+  /**
+   * `IPsecSaContextEnum0(engineHandle, enumHandle, numEntriesRequested, entries, numEntriesReturned)`:
+   * `entries` receives an `IPSEC_SA_CONTEXT0 **` array WFP allocated (one `FwpmFreeMemory0` frees it).
+   * @see https://learn.microsoft.com/windows/win32/api/fwpmu/nf-fwpmu-ipsecsacontextenum0
+   */
+  IPsecSaContextEnum0(
+    engineHandle: number,
+    enumHandle: number,
+    numEntriesRequested: number,
+    entries: [unknown],
+    numEntriesReturned: [number],
+  ): number;
+  /**
+   * `IPsecSaContextDestroyEnumHandle0(engineHandle, enumHandle)`.
+   * @see https://learn.microsoft.com/windows/win32/api/fwpmu/nf-fwpmu-ipsecsacontextdestroyenumhandle0
+   */
+  IPsecSaContextDestroyEnumHandle0(engineHandle: number, enumHandle: number): number;
   /** `FwpmFreeMemory0(p)`: frees what a WFP function returned and sets `*p` to NULL. */
   FwpmFreeMemory0(p: [unknown]): void;
   /** The address of a buffer's first byte (to write the pointers of a self-contained encoding). */
@@ -69,6 +102,14 @@ const PROTOTYPES: Record<Exclude<keyof WfpLibrary, 'addressOf' | 'readBytes'>, s
     'uint32_t __stdcall FwpmProviderContextDeleteByKey0(intptr_t engineHandle, const void *key)',
   IkeextSaGetById0:
     'uint32_t __stdcall IkeextSaGetById0(intptr_t engineHandle, uint64_t id, _Out_ void **sa)',
+  IPsecSaContextGetById0:
+    'uint32_t __stdcall IPsecSaContextGetById0(intptr_t engineHandle, uint64_t id, _Out_ void **saContext)',
+  IPsecSaContextCreateEnumHandle0:
+    'uint32_t __stdcall IPsecSaContextCreateEnumHandle0(intptr_t engineHandle, const void *enumTemplate, _Out_ intptr_t *enumHandle)',
+  IPsecSaContextEnum0:
+    'uint32_t __stdcall IPsecSaContextEnum0(intptr_t engineHandle, intptr_t enumHandle, uint32_t numEntriesRequested, _Out_ void **entries, _Out_ uint32_t *numEntriesReturned)',
+  IPsecSaContextDestroyEnumHandle0:
+    'uint32_t __stdcall IPsecSaContextDestroyEnumHandle0(intptr_t engineHandle, intptr_t enumHandle)',
   FwpmFreeMemory0: 'void __stdcall FwpmFreeMemory0(_Inout_ void **p)',
 };
 

@@ -11,6 +11,7 @@
  * It implements no IPsec: it cannot tell whether anything would be protected.
  */
 #include <winsock2.h>
+#include <ws2ipdef.h>
 #include <windows.h>
 #include <fwpmu.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@ enum {
   F_SET_SECURITY = 1, F_SET_TARGET, F_DELETE_TARGET, F_QUERY, F_IMPERSONATE, F_REVERT,
   F_ENGINE_OPEN, F_ENGINE_CLOSE, F_TXN_BEGIN, F_TXN_COMMIT, F_TXN_ABORT, F_CONTEXT_ADD, F_CONTEXT_DELETE,
   F_SA_GET, F_FREE_MEMORY,
+  F_QM_GET, F_QM_ENUM_CREATE, F_QM_ENUM, F_QM_ENUM_DESTROY,
   F_COUNT
 };
 
@@ -136,6 +138,48 @@ WSASEC_API WSADeleteSocketPeerTargetName(SOCKET s, const struct sockaddr *addr, 
   return 0;
 }
 
+/*
+ * Connections the double saw queried (its "secured sockets"): the quick-mode SA functions answer
+ * one SA context per connection, with the SA ids the query reports (MmSaId 0x1122334455667788,
+ * QmSaId 42) and the connection's addresses and peer port.
+ */
+#define MAX_CONNS 64
+typedef struct {
+  int v6;
+  UINT32 local4, remote4; /* host order, as FWP keeps IPv4 addresses */
+  UINT8 local6[16], remote6[16];
+  UINT16 remote_port;
+} conn_t;
+static conn_t conns[MAX_CONNS];
+static int conn_count;
+static void qm_reset(void);
+
+static void remember_connection(SOCKET s) {
+  struct sockaddr_storage l, r;
+  int ll = sizeof l, rl = sizeof r, i;
+  conn_t c;
+  memset(&l, 0, sizeof l);
+  memset(&r, 0, sizeof r);
+  memset(&c, 0, sizeof c);
+  if (getsockname(s, (struct sockaddr *)&l, &ll) != 0 || getpeername(s, (struct sockaddr *)&r, &rl) != 0) return;
+  if (l.ss_family == AF_INET && r.ss_family == AF_INET) {
+    c.local4 = ntohl(((struct sockaddr_in *)&l)->sin_addr.s_addr);
+    c.remote4 = ntohl(((struct sockaddr_in *)&r)->sin_addr.s_addr);
+    c.remote_port = ntohs(((struct sockaddr_in *)&r)->sin_port);
+  } else if (l.ss_family == AF_INET6 && r.ss_family == AF_INET6) {
+    c.v6 = 1;
+    memcpy(c.local6, &((struct sockaddr_in6 *)&l)->sin6_addr, 16);
+    memcpy(c.remote6, &((struct sockaddr_in6 *)&r)->sin6_addr, 16);
+    c.remote_port = ntohs(((struct sockaddr_in6 *)&r)->sin6_port);
+  } else {
+    return;
+  }
+  for (i = 0; i < conn_count; i++) if (memcmp(&conns[i], &c, sizeof c) == 0) return;
+  /* Full: the oldest connection is forgotten (a long suite never resets the double). */
+  if (conn_count == MAX_CONNS) memmove(conns, conns + 1, --conn_count * sizeof *conns);
+  conns[conn_count++] = c;
+}
+
 WSASEC_API WSAQuerySocketSecurity(SOCKET s, const void *tmpl, ULONG tmpl_len, void *info, ULONG *info_len,
                                   LPWSAOVERLAPPED o, LPWSAOVERLAPPED_COMPLETION_ROUTINE r) {
   unsigned needed;
@@ -154,6 +198,7 @@ WSASEC_API WSAQuerySocketSecurity(SOCKET s, const void *tmpl, ULONG tmpl_len, vo
   }
   if (!is_socket(s) || fail(F_QUERY)) return SOCKET_ERROR;
   if (!info_len) { WSASetLastError(WSAEFAULT); return SOCKET_ERROR; }
+  remember_connection(s);
   if (tmpl && tmpl_len >= 4) memcpy(&protocol, tmpl, 4);
   if (tmpl && tmpl_len >= 140) memcpy(&access, (const unsigned char *)tmpl + 136, 4);
   needed = (always_ipsec2 || protocol == 2 || (tmpl && tmpl_len >= 152)) ? 64 : 24;
@@ -212,6 +257,8 @@ static HANDLE next_engine = (HANDLE)0x5000;
 
 static void wfp_reset(void) {
   key_count = saved_count = in_txn = 0;
+  conn_count = 0;
+  qm_reset();
   next_context_id = 1000;
 }
 
@@ -440,6 +487,219 @@ __declspec(dllexport) DWORD WINAPI IkeextSaGetById0(HANDLE engine, UINT64 id, IK
   *sa = d;
   sa_live++;
   return 0;
+}
+
+/*
+ * The quick-mode SA functions of MatchIPsecSAsForConnectedSocket. An enumeration selects the
+ * known connections whose address pair equals the template's (FWP_UINT32 or FWP_BYTE_ARRAY16_TYPE
+ * subnets, read through the header's types; the record keeps the template's 32 bytes, its address
+ * in `sock`, and a summary). Each context is filled through the header's types: saContextId
+ * 5000 + the connection's index, an outbound and an inbound SA of ESP AES-256-GCM, lifetime
+ * 3600 s / 57671680 KB, idle 300 s, ND 10 s. The answer is one HeapAlloc block (the pointer array
+ * and everything it points to) that one FwpmFreeMemory0 frees; sa_live counts blocks.
+ */
+#define MAX_ENUMS 16
+typedef struct { HANDLE h; int open; int any; conn_t want; } qm_enum_t;
+static qm_enum_t enums[MAX_ENUMS];
+static int enum_count;
+static HANDLE next_enum = (HANDLE)0x7000;
+
+static void qm_reset(void) { enum_count = 0; }
+
+#define QM_PER_CONTEXT \
+  (sizeof(IPSEC_SA_CONTEXT0) + 2 * (sizeof(IPSEC_SA_DETAILS0) + sizeof(IPSEC_SA0) + sizeof(IPSEC_SA_AUTH_AND_CIPHER_INFORMATION0)))
+
+static void fill_details(IPSEC_SA_DETAILS0 *d, IPSEC_SA0 *sa, IPSEC_SA_AUTH_AND_CIPHER_INFORMATION0 *ac,
+                         const conn_t *c, FWP_DIRECTION dir, UINT32 spi) {
+  d->ipVersion = c->v6 ? FWP_IP_VERSION_V6 : FWP_IP_VERSION_V4;
+  d->saDirection = dir;
+  d->traffic.ipVersion = d->ipVersion;
+  if (c->v6) {
+    memcpy(d->traffic.localV6Address, c->local6, 16);
+    memcpy(d->traffic.remoteV6Address, c->remote6, 16);
+  } else {
+    d->traffic.localV4Address = c->local4;
+    d->traffic.remoteV4Address = c->remote4;
+  }
+  d->traffic.trafficType = IPSEC_TRAFFIC_TYPE_TRANSPORT;
+  d->traffic.ipsecFilterId = 0x51;
+  d->traffic.remotePort = c->remote_port;
+  d->saBundle.lifetime.lifetimeSeconds = 3600;
+  d->saBundle.lifetime.lifetimeKilobytes = 57671680;
+  d->saBundle.lifetime.lifetimePackets = 0x7fffffff;
+  d->saBundle.idleTimeoutSeconds = 300;
+  d->saBundle.ndAllowClearTimeoutSeconds = 10;
+  d->saBundle.qmSaId = 42;
+  d->saBundle.numSAs = 1;
+  d->saBundle.saList = sa;
+  d->saBundle.ipVersion = d->ipVersion;
+  d->saBundle.mmSaId = 0x1122334455667788ULL;
+  d->saBundle.pfsGroup = IPSEC_PFS_NONE;
+  sa->spi = spi;
+  sa->saTransformType = IPSEC_TRANSFORM_ESP_AUTH_AND_CIPHER;
+  sa->espAuthAndCipherInformation = ac;
+  ac->saCipherInformation.cipherTransform.cipherTransformId.cipherType = IPSEC_CIPHER_TYPE_AES_256;
+  ac->saCipherInformation.cipherTransform.cipherTransformId.cipherConfig = 8; /* IPSEC_CIPHER_CONFIG_GCM_AES_256 */
+  ac->saAuthInformation.authTransform.authTransformId.authType = IPSEC_AUTH_AES_256;
+  ac->saAuthInformation.authTransform.authTransformId.authConfig = 5; /* IPSEC_AUTH_CONFIG_GCM_AES_256 */
+}
+
+/* Carves one context for connection `i` out of `mem`; returns the bytes used. */
+static size_t fill_context(unsigned char *mem, int i) {
+  IPSEC_SA_CONTEXT0 *ctx = (IPSEC_SA_CONTEXT0 *)mem;
+  unsigned char *p = mem + sizeof *ctx;
+  IPSEC_SA_DETAILS0 *out = (IPSEC_SA_DETAILS0 *)p, *in;
+  IPSEC_SA0 *sa_out, *sa_in;
+  IPSEC_SA_AUTH_AND_CIPHER_INFORMATION0 *ac_out, *ac_in;
+  p += sizeof *out;
+  in = (IPSEC_SA_DETAILS0 *)p;
+  p += sizeof *in;
+  sa_out = (IPSEC_SA0 *)p;
+  p += sizeof *sa_out;
+  sa_in = (IPSEC_SA0 *)p;
+  p += sizeof *sa_in;
+  ac_out = (IPSEC_SA_AUTH_AND_CIPHER_INFORMATION0 *)p;
+  p += sizeof *ac_out;
+  ac_in = (IPSEC_SA_AUTH_AND_CIPHER_INFORMATION0 *)p;
+  p += sizeof *ac_in;
+  ctx->saContextId = 5000 + (UINT64)i;
+  ctx->outboundSa = out;
+  ctx->inboundSa = in;
+  fill_details(out, sa_out, ac_out, &conns[i], FWP_DIRECTION_OUTBOUND, 0x1000 + (UINT32)i);
+  fill_details(in, sa_in, ac_in, &conns[i], FWP_DIRECTION_INBOUND, 0x2000 + (UINT32)i);
+  return (size_t)(p - mem);
+}
+
+static void hex16(char *out, const UINT8 *b) {
+  int i;
+  for (i = 0; i < 16; i++) snprintf(out + 2 * i, 3, "%02x", b[i]);
+}
+
+/* Reads one FWP_CONDITION_VALUE0 subnet into `c` (local or remote); 0 if not an address. */
+static int read_subnet(const FWP_CONDITION_VALUE0 *v, conn_t *c, int remote, char *text, size_t cap) {
+  if (v->type == FWP_UINT32) {
+    if (remote) c->remote4 = v->uint32; else c->local4 = v->uint32;
+    snprintf(text, cap, "%u.%u.%u.%u", v->uint32 >> 24, (v->uint32 >> 16) & 255, (v->uint32 >> 8) & 255,
+             v->uint32 & 255);
+    return 4;
+  }
+  if (v->type == FWP_BYTE_ARRAY16_TYPE && v->byteArray16) {
+    memcpy(remote ? c->remote6 : c->local6, v->byteArray16->byteArray16, 16);
+    hex16(text, v->byteArray16->byteArray16);
+    return 6;
+  }
+  snprintf(text, cap, "type=%d", (int)v->type);
+  return 0;
+}
+
+static int matches(const qm_enum_t *e, const conn_t *c) {
+  if (e->any) return 1;
+  if (e->want.v6 != c->v6) return 0;
+  if (c->v6) return memcmp(e->want.local6, c->local6, 16) == 0 && memcmp(e->want.remote6, c->remote6, 16) == 0;
+  return e->want.local4 == c->local4 && e->want.remote4 == c->remote4;
+}
+
+static qm_enum_t *find_enum(HANDLE h) {
+  int i;
+  for (i = 0; i < enum_count; i++) if (enums[i].open && enums[i].h == h) return &enums[i];
+  return NULL;
+}
+
+__declspec(dllexport) DWORD WINAPI IPsecSaContextCreateEnumHandle0(HANDLE engine,
+                                                                   const IPSEC_SA_CONTEXT_ENUM_TEMPLATE0 *tmpl,
+                                                                   HANDLE *enumHandle) {
+  record_t *r = record(F_QM_ENUM_CREATE, (SOCKET)engine, tmpl, tmpl ? sizeof *tmpl : 0);
+  qm_enum_t e;
+  char local[40] = "", remote[40] = "";
+  int lv = 0, rv = 0;
+  DWORD err;
+  memset(&e, 0, sizeof e);
+  if (tmpl) {
+    lv = read_subnet(&tmpl->localSubNet, &e.want, 0, local, sizeof local);
+    rv = read_subnet(&tmpl->remoteSubNet, &e.want, 1, remote, sizeof remote);
+    e.want.v6 = lv == 6;
+  } else {
+    e.any = 1;
+  }
+  if (r) {
+    r->sock = (long long)(ULONG_PTR)tmpl;
+    r->len = (unsigned)(ULONG_PTR)engine;
+    snprintf(r->summary, sizeof r->summary, "qm-enum local=%s remote=%s", tmpl ? local : "(any)",
+             tmpl ? remote : "(any)");
+  }
+  if ((err = wfp_fail(F_QM_ENUM_CREATE))) return err;
+  if (!enumHandle) return FWP_E_NULL_POINTER;
+  if (tmpl && (!lv || lv != rv)) return FWP_E_INVALID_PARAMETER;
+  if (enum_count >= MAX_ENUMS) return ERROR_NOT_ENOUGH_MEMORY;
+  e.h = next_enum;
+  e.open = 1;
+  next_enum = (HANDLE)((ULONG_PTR)next_enum + 4);
+  enums[enum_count++] = e;
+  *enumHandle = e.h;
+  return 0;
+}
+
+__declspec(dllexport) DWORD WINAPI IPsecSaContextEnum0(HANDLE engine, HANDLE enumHandle, UINT32 requested,
+                                                       IPSEC_SA_CONTEXT0 ***entries, UINT32 *returned) {
+  record_t *r = record(F_QM_ENUM, (SOCKET)enumHandle, NULL, requested);
+  qm_enum_t *e = find_enum(enumHandle);
+  int picked[MAX_CONNS], n = 0, i;
+  unsigned char *mem, *p;
+  DWORD err;
+  if (r) r->info_len = (unsigned)(ULONG_PTR)engine;
+  if ((err = wfp_fail(F_QM_ENUM))) return err;
+  if (!entries || !returned) return FWP_E_NULL_POINTER;
+  if (!e) return ERROR_INVALID_HANDLE;
+  for (i = 0; i < conn_count && (UINT32)n < requested; i++) if (matches(e, &conns[i])) picked[n++] = i;
+  *entries = NULL;
+  *returned = 0;
+  if (r) snprintf(r->summary, sizeof r->summary, "qm-enum returned=%d", n);
+  if (n == 0) return 0;
+  mem = (unsigned char *)HeapAlloc(GetProcessHeap(), HEAP_ZERO_MEMORY, n * sizeof(void *) + n * QM_PER_CONTEXT);
+  if (!mem) return ERROR_NOT_ENOUGH_MEMORY;
+  p = mem + n * sizeof(void *);
+  for (i = 0; i < n; i++) {
+    ((IPSEC_SA_CONTEXT0 **)mem)[i] = (IPSEC_SA_CONTEXT0 *)p;
+    p += fill_context(p, picked[i]);
+  }
+  *entries = (IPSEC_SA_CONTEXT0 **)mem;
+  *returned = (UINT32)n;
+  sa_live++;
+  return 0;
+}
+
+__declspec(dllexport) DWORD WINAPI IPsecSaContextDestroyEnumHandle0(HANDLE engine, HANDLE enumHandle) {
+  record_t *r = record(F_QM_ENUM_DESTROY, (SOCKET)enumHandle, NULL, 0);
+  qm_enum_t *e = find_enum(enumHandle);
+  DWORD err;
+  if (r) r->info_len = (unsigned)(ULONG_PTR)engine;
+  if ((err = wfp_fail(F_QM_ENUM_DESTROY))) return err;
+  if (!e) return ERROR_INVALID_HANDLE;
+  e->open = 0;
+  return 0;
+}
+
+__declspec(dllexport) DWORD WINAPI IPsecSaContextGetById0(HANDLE engine, UINT64 id, IPSEC_SA_CONTEXT0 **saContext) {
+  record_t *r = record(F_QM_GET, (SOCKET)engine, NULL, 0);
+  unsigned char *mem;
+  DWORD err;
+  if (r) r->sock = (long long)id;
+  if ((err = wfp_fail(F_QM_GET))) return err;
+  if (!saContext) return FWP_E_NULL_POINTER;
+  if (id < 5000 || id >= 5000 + (UINT64)conn_count) return FWP_E_NOT_FOUND;
+  mem = (unsigned char *)HeapAlloc(GetProcessHeap(), HEAP_ZERO_MEMORY, QM_PER_CONTEXT);
+  if (!mem) return ERROR_NOT_ENOUGH_MEMORY;
+  fill_context(mem, (int)(id - 5000));
+  *saContext = (IPSEC_SA_CONTEXT0 *)mem;
+  sa_live++;
+  return 0;
+}
+
+/* Enumeration handles created and not destroyed. */
+WSASEC_API wsasec_double_sa_enums(void) {
+  int i, open = 0;
+  for (i = 0; i < enum_count; i++) open += enums[i].open;
+  return open;
 }
 
 __declspec(dllexport) void WINAPI FwpmFreeMemory0(void **p) {

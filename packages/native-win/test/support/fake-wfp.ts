@@ -4,9 +4,15 @@
 // wrappers pass, following their pointers from the buffer's real address (koffi on Linux).
 import koffi from 'koffi';
 import { readGuid } from '../../src/abi/settings.js';
-import { type DecodedProviderContext, decodeProviderContext } from '../../src/wfp/encode.js';
-import { WFP_STRUCT_LAYOUTS } from '../../src/wfp/layout.js';
+import { type DecodedProviderContext, decodeProviderContext, relocate } from '../../src/wfp/encode.js';
+import { WFP_CONSTANTS, WFP_STRUCT_LAYOUTS } from '../../src/wfp/layout.js';
 import type { WfpLibrary } from '../../src/wfp/library.js';
+import {
+  decodeSaContextEnumTemplate,
+  encodeSaContextList,
+  type WfpIpsecSaDetails,
+  type WfpQuickModeSa,
+} from '../../src/wfp/sa.js';
 
 export type WfpFn = Exclude<keyof WfpLibrary, 'addressOf' | 'readBytes'>;
 
@@ -18,6 +24,11 @@ export interface WfpCall {
   /** FwpmEngineOpen0: `FWPM_SESSION0.flags`. */
   sessionFlags?: number;
   key?: string | undefined;
+  /** IPsecSaContextCreateEnumHandle0: the template's address pair; Enum0 / Destroy: the enum handle. */
+  template?: { localAddress: string | undefined; remoteAddress: string | undefined } | null;
+  enumHandle?: number;
+  /** IPsecSaContextEnum0: numEntriesRequested. */
+  requested?: number;
 }
 
 export const FWP_E_ALREADY_EXISTS = 0x80320009;
@@ -160,17 +171,159 @@ export class FakeWfp implements WfpLibrary {
     return 0;
   }
 
+  /** Quick-mode SA contexts IPsecSaContextEnum0 / IPsecSaContextGetById0 know. */
+  readonly qmSas: WfpQuickModeSa[] = [];
+  /** Enumeration handles not destroyed yet, with the address pair each selects. */
+  readonly openEnums = new Map<
+    number,
+    { localAddress?: string | undefined; remoteAddress?: string | undefined }
+  >();
+  private nextEnum = 0x900;
+  /** Memory handed out as a real address (what koffi gives for `void **`), by that address. */
+  private readonly blocks = new Map<bigint, { base: bigint; bytes: Buffer }>();
+
+  /** Encodes SA contexts into memory of its own, as WFP would allocate it; returns the array's address. */
+  private handOut(list: readonly WfpQuickModeSa[]): bigint {
+    const encoding = encodeSaContextList(list);
+    const base = this.addressOf(encoding.bytes);
+    const bytes = relocate(encoding, base);
+    this.allocated.add(bytes);
+    this.blocks.set(base, { base, bytes });
+    return base;
+  }
+
+  IPsecSaContextGetById0(engine: number, id: bigint, out: [unknown]): number {
+    this.calls.push({ fn: 'IPsecSaContextGetById0', engine, key: String(id) });
+    if (!this.checkEngine(engine)) return 6;
+    const failed = this.injected('IPsecSaContextGetById0');
+    if (failed) return failed;
+    const sa = this.qmSas.find((c) => c.saContextId === id);
+    if (!sa) return 0x80320008; // FWP_E_NOT_FOUND
+    // One context: the array's single pointer is what the caller gets (and frees).
+    const base = this.handOut([sa]);
+    const block = this.blocks.get(base) as { base: bigint; bytes: Buffer };
+    const context = block.bytes.readBigUInt64LE(0);
+    this.blocks.delete(base);
+    this.blocks.set(context, block);
+    out[0] = context;
+    return 0;
+  }
+
+  IPsecSaContextCreateEnumHandle0(engine: number, template: Uint8Array | null, out: [number]): number {
+    const pair = template ? decodeSaContextEnumTemplate(template, (p, n) => this.readBytes(p, n)) : null;
+    this.calls.push({ fn: 'IPsecSaContextCreateEnumHandle0', engine, template: pair });
+    if (!this.checkEngine(engine)) return 6;
+    const failed = this.injected('IPsecSaContextCreateEnumHandle0');
+    if (failed) return failed;
+    out[0] = this.nextEnum;
+    this.openEnums.set(this.nextEnum, pair ?? {});
+    this.nextEnum += 4;
+    return 0;
+  }
+
+  IPsecSaContextEnum0(
+    engine: number,
+    enumHandle: number,
+    requested: number,
+    entries: [unknown],
+    returned: [number],
+  ): number {
+    this.calls.push({ fn: 'IPsecSaContextEnum0', engine, enumHandle, requested });
+    if (!this.checkEngine(engine)) return 6;
+    const pair = this.openEnums.get(enumHandle);
+    if (!pair) return 6;
+    const failed = this.injected('IPsecSaContextEnum0');
+    if (failed) return failed;
+    const matching = this.qmSas.filter((c) => {
+      const t = (c.outboundSa ?? c.inboundSa)?.traffic;
+      return (
+        (!pair.localAddress || t?.localAddress === pair.localAddress) &&
+        (!pair.remoteAddress || t?.remoteAddress === pair.remoteAddress)
+      );
+    });
+    entries[0] = matching.length > 0 ? this.handOut(matching.slice(0, requested)) : null;
+    returned[0] = Math.min(matching.length, requested);
+    return 0;
+  }
+
+  IPsecSaContextDestroyEnumHandle0(engine: number, enumHandle: number): number {
+    this.calls.push({ fn: 'IPsecSaContextDestroyEnumHandle0', engine, enumHandle });
+    if (!this.checkEngine(engine) || !this.openEnums.delete(enumHandle)) return 6;
+    return this.injected('IPsecSaContextDestroyEnumHandle0');
+  }
+
   FwpmFreeMemory0(p: [unknown]): void {
     this.calls.push({ fn: 'FwpmFreeMemory0', engine: 0 });
-    this.allocated.delete(p[0] as Buffer);
+    if (typeof p[0] === 'bigint') {
+      const block = this.blocks.get(p[0]);
+      if (block) this.allocated.delete(block.bytes);
+      this.blocks.delete(p[0]);
+    } else this.allocated.delete(p[0] as Buffer);
     p[0] = null;
   }
 
+  /** Buffers as they were handed out; addresses inside a live block (else it throws, as a crash would). */
   readBytes(ptr: unknown, length: number): Uint8Array {
-    return (ptr as Buffer).subarray(0, length);
+    if (typeof ptr !== 'bigint') return (ptr as Buffer).subarray(0, length);
+    for (const { base, bytes } of this.blocks.values()) {
+      if (ptr >= base && ptr + BigInt(length) <= base + BigInt(bytes.length))
+        return bytes.subarray(Number(ptr - base), Number(ptr - base) + length);
+    }
+    // The template's IPv6 bytes live in the caller's own buffer: read them for real.
+    if (length === 16)
+      return Uint8Array.from(koffi.decode(ptr, koffi.array('uint8_t', 16)) as ArrayLike<number>);
+    throw new Error(
+      `FakeWfp: read of ${length} bytes at 0x${ptr.toString(16)}, outside the memory it handed out`,
+    );
   }
 
   addressOf(buf: Uint8Array): bigint {
     return BigInt(koffi.address(buf) as bigint | number);
   }
+}
+
+/**
+ * One direction of a quick-mode SA as the fake's tests script it: 127.0.0.1 → 10.0.0.2 port
+ * 27015, ESP AES-256-GCM, the ids the fake library's IPSEC2 query reports; `over` replaces fields.
+ */
+export function sampleSaDetails(
+  saDirection: 'inbound' | 'outbound',
+  over: Partial<WfpIpsecSaDetails> = {},
+): WfpIpsecSaDetails {
+  return {
+    ipVersion: 4,
+    saDirection,
+    traffic: {
+      localAddress: '127.0.0.1',
+      remoteAddress: '10.0.0.2',
+      trafficType: 'transport',
+      ipsecFilterId: 0x51n,
+      remotePort: 27015,
+    },
+    flags: 0,
+    lifetime: { seconds: 3600, kilobytes: 57_671_680, packets: 0x7fff_ffff },
+    idleTimeoutSeconds: 300,
+    ndAllowClearTimeoutSeconds: 10,
+    qmSaId: 42,
+    mmSaId: 0x1122334455667788n,
+    pfsGroup: 0,
+    saList: [
+      {
+        spi: saDirection === 'inbound' ? 0x20 : 0x10,
+        saTransformType: WFP_CONSTANTS.IPSEC_TRANSFORM_ESP_AUTH_AND_CIPHER,
+        auth: { authType: WFP_CONSTANTS.IPSEC_AUTH_AES_256, authConfig: 5 },
+        cipher: { cipherType: WFP_CONSTANTS.IPSEC_CIPHER_TYPE_AES_256, cipherConfig: 8 },
+      },
+    ],
+    ...over,
+  };
+}
+
+/** A quick-mode SA context of two {@link sampleSaDetails} directions. */
+export function sampleSaContext(saContextId: bigint, over: Partial<WfpIpsecSaDetails> = {}): WfpQuickModeSa {
+  return {
+    saContextId,
+    inboundSa: sampleSaDetails('inbound', over),
+    outboundSa: sampleSaDetails('outbound', over),
+  };
 }

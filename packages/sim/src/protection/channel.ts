@@ -46,6 +46,7 @@ export class SecureChannel {
   readonly #outDirection: Direction;
   #out: OutboundSa;
   #inGeneration = 0;
+  #inSpi: number;
   #qmSaId: bigint;
   #ended = false;
   #aborted = false;
@@ -62,6 +63,7 @@ export class SecureChannel {
     this.#outDirection =
       negotiated.role === 'initiator' ? 'initiator-to-responder' : 'responder-to-initiator';
     this.#out = new OutboundSa(negotiated.outbound, negotiated.transform, opts.now());
+    this.#inSpi = negotiated.inbound.spi;
     this.#qmSaId = quickModeSaId(negotiated.root, 0, 0);
     this.#decoder = new FrameDecoder(
       negotiated.inbound,
@@ -104,6 +106,11 @@ export class SecureChannel {
   /** Frames protected for sending so far (every type, every generation): what coalescing saves. */
   get framesSent(): number {
     return this.#framesSent;
+  }
+
+  /** The current SPIs of each direction and the quick-mode lifetime (what an SA lookup reports). */
+  get sa(): { inboundSpi: number; outboundSpi: number; lifetime: Required<Lifetime> } {
+    return { inboundSpi: this.#inSpi, outboundSpi: this.#out.material.spi, lifetime: this.#opts.lifetime };
   }
 
   /** The outbound SA's generation (rekeys so far). */
@@ -161,6 +168,7 @@ export class SecureChannel {
     );
     this.#decoder.setInbound(material);
     this.#inGeneration = generation;
+    this.#inSpi = spi;
     this.#qmSaId = quickModeSaId(this.#negotiated.root, ...this.#generations());
     this.#events.rekeyed('inbound', this.#qmSaId);
     return undefined;

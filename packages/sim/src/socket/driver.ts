@@ -12,6 +12,7 @@ import {
   type NormalizedQuery,
   type NormalizedSecuritySettings,
   SecureSocketError,
+  type SecurityAssociations,
   type SecurityInfo,
   SOCKET_INFO_CONNECTION_ENCRYPTED,
   SOCKET_INFO_CONNECTION_IMPERSONATED,
@@ -136,6 +137,48 @@ export class SimSocketDriver implements SocketDriver {
             }
           : undefined,
     });
+  }
+
+  /**
+   * The SAs of the connection, as `MatchIPsecSAsForConnectedSocket` prints them on Windows: the
+   * main mode of the model (X25519, handshake sealed with AES-256-GCM, SHA-256 transcript; no
+   * main-mode lifetime) and its one quick-mode SA pair (ESP: AES-256-GCM, or AES-256-GMAC for
+   * integrity only), with the current SPIs and id (both change at rekey). None in clear text.
+   */
+  securityAssociations(): SecurityAssociations {
+    const channel = this.stream[kChannel];
+    if (!this.stream[kSecurity].secured || !channel) return { mainMode: undefined, quickMode: [] };
+    const localAddress = this.stream.localAddress ?? '';
+    const remoteAddress = this.stream.remoteAddress ?? '';
+    const { inboundSpi, outboundSpi, lifetime } = channel.sa;
+    const encrypted = channel.transform === 'encryption';
+    return {
+      mainMode: {
+        id: channel.mmSaId,
+        localAddress,
+        remoteAddress,
+        cipher: 'AES-256-GCM',
+        integrity: 'SHA-256',
+        keyExchange: 'X25519',
+        lifetimeSeconds: undefined,
+      },
+      quickMode: [
+        {
+          id: channel.qmSaId,
+          mainModeId: channel.mmSaId,
+          protocol: 'esp',
+          encryption: encrypted ? 'AES-256-GCM' : undefined,
+          integrity: encrypted ? 'AES-256-GCM' : 'AES-256-GMAC',
+          lifetimeSeconds: lifetime.seconds,
+          lifetimeKilobytes: Math.floor(lifetime.bytes / 1024),
+          inboundSpi,
+          outboundSpi,
+          localAddress,
+          remoteAddress,
+          remotePort: this.stream.remotePort ?? 0,
+        },
+      ],
+    };
   }
 
   /**

@@ -234,6 +234,42 @@ describe('quick-mode protection', () => {
     expect(covered.querySecurity().flags).toBe(3);
   });
 
+  it('querySecurityAssociations: the SAs of the IPSEC2 query, SPIs crossed between the ends', async () => {
+    const { server, client } = machines();
+    const { server: srv, port } = await h.server(server);
+    const accepted = nextConnection(srv);
+    const s = h.keep(await client.connect({ host: '127.0.0.1', port, security: { protocol: 'ipsec2' } }));
+    const peer = h.keep(await accepted);
+    using info = s.querySecurity({ ipsec2: {} });
+    const mine = s.querySecurityAssociations();
+    const theirs = peer.querySecurityAssociations();
+    expect(mine.mainMode).toEqual({
+      id: info.mmSaId,
+      localAddress: '127.0.0.1',
+      remoteAddress: '127.0.0.1',
+      cipher: 'AES-256-GCM',
+      integrity: 'SHA-256',
+      keyExchange: 'X25519',
+      lifetimeSeconds: undefined,
+    });
+    const [qm] = mine.quickMode;
+    expect(mine.quickMode).toHaveLength(1);
+    expect(qm).toMatchObject({
+      id: info.qmSaId,
+      mainModeId: info.mmSaId,
+      protocol: 'esp',
+      remotePort: port,
+      lifetimeSeconds: 3600,
+      lifetimeKilobytes: 55 * 1024 * 1024,
+    });
+    expect([qm?.encryption, qm?.integrity]).toEqual(
+      info.encrypted ? ['AES-256-GCM', 'AES-256-GCM'] : [undefined, 'AES-256-GMAC'],
+    );
+    expect(theirs.quickMode[0]?.inboundSpi).toBe(qm?.outboundSpi);
+    expect(theirs.quickMode[0]?.outboundSpi).toBe(qm?.inboundSpi);
+    expect(theirs.mainMode?.id).toBe(info.mmSaId);
+  });
+
   it('IPSEC2 fields: the SA ids and lookup context agree on both ends', async () => {
     const { server, client } = machines();
     const { server: srv, port } = await h.server(server);
