@@ -374,6 +374,8 @@ const socketHarnesses: Record<string, fc.Arbitrary<unknown[]>> = {
       ),
     ),
   ),
+  // Takes no arguments: whatever is passed is ignored.
+  querySecurityAssociations: fc.tuple(value),
   impersonatePeer: fc.tuple(
     fc.oneof(
       value,

@@ -38,6 +38,8 @@ export function checkOnRead(value: unknown, syscall: string): OnRead | undefined
  * is paused, the rest of that chunk is held, and `push` answers `false` so the backend stops reading
  * until the stream is resumed.
  */
+const EMPTY = Buffer.alloc(0);
+
 export function applyOnRead(stream: Duplex, onread: OnRead): void {
   const push = stream.push.bind(stream);
   let held: Buffer | undefined;
@@ -90,7 +92,10 @@ export function applyOnRead(stream: Duplex, onread: OnRead): void {
     if (held) held = Buffer.concat([held, bytes]);
     else if (stopped) held = bytes;
     else held = deliver(bytes);
-    return !stopped;
+    if (stopped) return false;
+    // The bytes never enter the stream's buffer: an empty push ends this read as a delivered chunk
+    // would (the stream is no longer "reading"), so it asks the backend for more.
+    return push(EMPTY);
   };
   stream.on('resume', () => {
     if (!stopped) return;
@@ -98,6 +103,10 @@ export function applyOnRead(stream: Duplex, onread: OnRead): void {
     const rest = held;
     held = undefined;
     if (rest) held = deliver(rest);
-    if (!held && ended) end();
+    if (stopped) return;
+    if (ended) {
+      ended = false;
+      end();
+    } else push(EMPTY); // the read that answered false is over: let the backend read again
   });
 }
