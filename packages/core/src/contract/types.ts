@@ -289,6 +289,6 @@ export interface CreateSocketOptions {
    */
   onread?: {
     buffer: Uint8Array | (() => Uint8Array);
-    callback: (nread: number, buffer: Uint8Array) => boolean | undefined | void;
+    callback: (nread: number, buffer: Uint8Array) => unknown;
   };
 }
