@@ -99,13 +99,15 @@ const TESTS: Record<string, () => Promise<void>> = {
     await pending;
     await refused(rec, socket, 'WSAEISCONN', () => socket.connect({ host: '127.0.0.1', port: 80 }));
   },
-  '`querySecurity` / `impersonatePeer` before connect (stream)': async () => {
+  '`querySecurity` / `querySecurityAssociations` / `impersonatePeer` before connect (stream)': async () => {
     const rec = createRecordingBackend();
     const socket = rec.backend.createSocket();
     await refused(rec, socket, 'WSAENOTCONN', () => socket.querySecurity());
+    await refused(rec, socket, 'WSAENOTCONN', () => socket.querySecurityAssociations());
     await refused(rec, socket, 'WSAENOTCONN', () => socket.impersonatePeer(() => 1));
     const held = connecting(rec);
     await refused(rec, held.socket, 'WSAENOTCONN', () => held.socket.querySecurity());
+    await refused(rec, held.socket, 'WSAENOTCONN', () => held.socket.querySecurityAssociations());
     await refused(rec, held.socket, 'WSAENOTCONN', () => held.socket.impersonatePeer(() => 1));
     await new Promise((resolve) => setImmediate(resolve));
     rec.connects.shift()?.reject(new SecureSocketError('WSAECONNREFUSED', 'refused'));
