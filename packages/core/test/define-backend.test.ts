@@ -497,4 +497,16 @@ describe('createSocket({ signal }) of a datagram socket', () => {
     const early = backend.createSocket({ type: 'dgram', signal: AbortSignal.abort() });
     await new Promise<void>((resolve) => early.once('close', () => resolve()));
   });
+
+  it('an abort after the socket closed (its close() in flight) does not close it twice', async () => {
+    const { backend } = createRecordingBackend();
+    const controller = new AbortController();
+    const socket = backend.createSocket({ type: 'dgram', signal: controller.signal });
+    let closes = 0;
+    socket.on('close', () => closes++);
+    socket.close();
+    expect(() => controller.abort()).not.toThrow();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(closes).toBe(1);
+  });
 });

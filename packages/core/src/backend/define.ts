@@ -23,7 +23,7 @@ import { badPort, describeReceived, invalidArgType, invalidArgValue, netPort } f
 import { toSecureSocketError } from '../errors/node-errors.js';
 import { GuardedDatagramSocket } from '../guards/datagram.js';
 import { applyOnRead, checkOnRead } from '../guards/onread.js';
-import { connectGuarded, guardSocket } from '../guards/socket.js';
+import { connectGuarded, guardSocket, socketState } from '../guards/socket.js';
 import type { NormalizedAddress, NormalizedSecuritySettings } from '../validate/normalized.js';
 import { normalizePolicyDescription, type PolicyDescription } from '../validate/policy.js';
 import {
@@ -798,12 +798,9 @@ function serverNotRunning(): SecureSocketError {
 
 /** As `dgram.createSocket({ signal })`: the socket closes when the signal aborts. */
 function closeOnAbort(socket: SecureDatagramSocket, signal: AbortSignal): void {
+  // A socket closed meanwhile stays closed; any other failure of close() is the caller's to see.
   const onAbort = () => {
-    try {
-      socket.close();
-    } catch {
-      // Already closed.
-    }
+    if (socketState(socket)?.phase !== 'closed') socket.close();
   };
   if (signal.aborted) {
     onAbort();
