@@ -73,3 +73,20 @@ describe("backend.createServer in net.createServer's forms", () => {
       expect(server.listeners('connection')).toEqual([listener]);
   });
 });
+
+describe("server._connectionKey, as net.Server's", () => {
+  it("is 'family:address:port' of the listen as asked for (port 0 stays 0)", async () => {
+    const plain = net.createServer();
+    await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
+    const expected = (plain as unknown as { _connectionKey: string })._connectionKey;
+    await new Promise<void>((resolve) => plain.close(() => resolve()));
+    const server = createRecordingBackend().backend.createServer();
+    expect((server as unknown as { _connectionKey?: string })._connectionKey).toBeUndefined();
+    server.listen(0, '127.0.0.1');
+    expect([(server as unknown as { _connectionKey: string })._connectionKey, expected]).toEqual([
+      '4:127.0.0.1:0',
+      '4:127.0.0.1:0',
+    ]);
+    server.close();
+  });
+});

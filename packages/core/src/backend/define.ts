@@ -495,6 +495,12 @@ class SecureServerImpl extends EventEmitter implements SecureServer {
   #driverClosing: Promise<void> | undefined;
 
   #accepted: AcceptOptions;
+  /**
+   * As net.Server's: `family digit:address:port` of the last listen as it was asked for (port 0
+   * stays 0; with no host, the loopback address core listens on where net names `::`), which
+   * cluster-aware code and Node's own tests read.
+   */
+  _connectionKey: string | undefined;
 
   constructor(
     driver: BackendDriver,
@@ -612,6 +618,7 @@ class SecureServerImpl extends EventEmitter implements SecureServer {
         { syscall },
       );
     }
+    this._connectionKey = `${family === 'ipv6' ? 6 : 4}:${host.address}:${host.port}`;
     const security = this.#security;
     const server = this.#driver.createServer(
       { family, security, pauseOnConnect: this.#accepted.pauseOnConnect },
