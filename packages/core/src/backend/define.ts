@@ -147,11 +147,7 @@ export function defineBackend(driver: BackendDriver): SecureSocketBackend {
     const type = normalizeSocketType(opts?.type, syscall);
     const allowHalfOpen = opts?.allowHalfOpen;
     if (allowHalfOpen !== undefined && typeof allowHalfOpen !== 'boolean') {
-      throw new SecureSocketError(
-        'ERR_INVALID_ARG_TYPE',
-        `The "options.allowHalfOpen" property must be of type boolean. Received ${describeReceived(allowHalfOpen)}`,
-        { syscall },
-      );
+      throw invalidArgType('options.allowHalfOpen', 'boolean', allowHalfOpen, syscall);
     }
     const highWaterMarks = opts ? normalizeHighWaterMarks(opts, syscall) : {};
     const signal = opts?.signal;
@@ -457,12 +453,7 @@ function acceptOptions(opts: ServerOptions | undefined): AcceptOptions {
   const flag = (name: 'allowHalfOpen' | 'pauseOnConnect' | 'noDelay' | 'keepAlive'): boolean => {
     const value = opts?.[name];
     if (value === undefined) return false;
-    if (typeof value !== 'boolean')
-      throw new SecureSocketError(
-        'ERR_INVALID_ARG_TYPE',
-        `The "options.${name}" property must be of type boolean. Received ${describeReceived(value)}`,
-        { syscall: 'listen' },
-      );
+    if (typeof value !== 'boolean') throw invalidArgType(`options.${name}`, 'boolean', value, 'listen');
     return value;
   };
   const delay = opts?.keepAliveInitialDelay ?? 0;

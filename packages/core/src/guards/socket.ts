@@ -10,7 +10,7 @@ import type {
 } from '../contract/types.js';
 import type { SocketDriver } from '../driver/driver.js';
 import { SecureSocketError } from '../errors/errors.js';
-import { badPort, describeReceived, netPort } from '../errors/node-args.js';
+import { badPort, describeReceived, invalidArgType, netPort } from '../errors/node-args.js';
 import { toSecureSocketError } from '../errors/node-errors.js';
 import type { NormalizedAddress, NormalizedSecuritySettings } from '../validate/normalized.js';
 import {
@@ -613,10 +613,7 @@ function localEndpoint(
       syscall: 'WSAConnect',
     });
   if (localPort && typeof localPort !== 'number')
-    throw argError(
-      'ERR_INVALID_ARG_TYPE',
-      `The "options.localPort" property must be of type number. Received ${describeReceived(localPort)}`,
-    );
+    throw invalidArgType('options.localPort', 'number', localPort, 'WSAConnect');
   return {
     ...(localAddress ? { localAddress: localAddress as string } : {}),
     ...(localPort ? { localPort: localPort as number } : {}),
